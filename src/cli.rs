@@ -1,0 +1,206 @@
+//! Command-line definitions (clap). Parsing only; each subcommand runs in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use pubgate::lockfile::LockFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pubgate",
+    version,
+    about = "Check who published your locked Python dependencies, verified offline from PEP 740 attestations",
+    long_about = None,
+    after_help = "Exit codes: 0 pass, 1 the policy failed, 2 the run could not be judged.\n\
+                  Docs: https://github.com/pubgate/pubgate/tree/main/docs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check lockfiles against the policy (the main job)
+    #[command(
+        after_help = "Example:\n  pubgate check uv.lock --policy pubgate.toml --format github"
+    )]
+    Check(CheckArgs),
+    /// Show what the lockfile parser sees: packages, sources, artifacts
+    #[command(after_help = "Example:\n  pubgate lock uv.lock --format json")]
+    Lock(LockArgs),
+    /// Verify one provenance object or attestation offline
+    #[command(
+        after_help = "Example:\n  pubgate verify sampleproject-4.0.0.tar.gz.provenance \\\n    --filename sampleproject-4.0.0.tar.gz --sha256 0ace7980f82c5815ede4cd7bf9f6693684cec2ae47b9b7ade9add533b8627c6b\n\n\
+                      Exit codes: 0 valid, 1 invalid, 2 the input could not be read."
+    )]
+    Verify(VerifyArgs),
+    /// Verify a standard Sigstore bundle (sigstore-conformance interface)
+    #[command(
+        name = "verify-bundle",
+        after_help = "Example:\n  pubgate verify-bundle --bundle a.txt.sigstore.json \\\n    --certificate-identity https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com a.txt"
+    )]
+    VerifyBundle(VerifyBundleArgs),
+    /// Vendor everything a check needs (project pages, provenance) into a directory
+    #[command(
+        after_help = "Example:\n  pubgate fetch uv.lock --into vendor/provenance\n  pubgate check uv.lock --offline --provenance-dir vendor/provenance"
+    )]
+    Fetch(FetchArgs),
+    /// Show who published each file of a release
+    #[command(after_help = "Example:\n  pubgate inspect sampleproject==4.0.0")]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimpleFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+/// Options shared by every command that asks an index.
+#[derive(Debug, Clone, Args)]
+pub struct IndexArgs {
+    /// The package index (simple API root)
+    #[arg(
+        long,
+        env = "PUBGATE_INDEX_URL",
+        default_value = "https://pypi.org/simple",
+        value_name = "URL"
+    )]
+    pub index_url: String,
+    /// Make no network request: use the cache and --provenance-dir only
+    #[arg(long)]
+    pub offline: bool,
+    /// Read project pages and provenance from a directory written by `pubgate fetch`
+    #[arg(long, value_name = "DIR")]
+    pub provenance_dir: Option<PathBuf>,
+    /// Sigstore trusted_root.json (default: the embedded public-good root)
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Cache directory (default: $XDG_CACHE_HOME/pubgate)
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Per-request timeout, in seconds
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Lockfiles to check (default: every supported lockfile in the current directory)
+    pub lockfiles: Vec<PathBuf>,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat warnings as failures
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// The lockfile to read
+    pub lockfile: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
+    pub format: SimpleFormat,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A `.provenance` object or a single attestation (JSON)
+    pub file: PathBuf,
+    /// The distribution filename the provenance must be for
+    #[arg(long, value_name = "NAME")]
+    pub filename: String,
+    /// The distribution's sha256 (hex)
+    #[arg(long, value_name = "HEX")]
+    pub sha256: String,
+    /// Sigstore trusted_root.json (default: the embedded public-good root)
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
+    pub format: SimpleFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle (JSON)
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// Expected certificate identity (SAN)
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        requires = "certificate_oidc_issuer",
+        conflicts_with = "key"
+    )]
+    pub certificate_identity: Option<String>,
+    /// Expected OIDC issuer
+    #[arg(long, value_name = "URL", requires = "certificate_identity")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Verify with this public key (PEM) instead of a certificate identity
+    #[arg(long, value_name = "PEM")]
+    pub key: Option<PathBuf>,
+    /// Sigstore trusted_root.json (default: the embedded public-good root)
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// The artifact file, or `sha256:HEX`
+    pub artifact: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Lockfiles whose packages to vendor (default: every supported lockfile in the current directory)
+    pub lockfiles: Vec<PathBuf>,
+    /// Directory to write into
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The release, as NAME==VERSION
+    pub release: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
+    pub format: SimpleFormat,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}

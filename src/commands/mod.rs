@@ -1,0 +1,24 @@
+//! One module per subcommand. Each returns the process exit code; an `Err` means the
+//! run could not be judged (exit 2).
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+
+mod check;
+mod fetch;
+mod inspect;
+mod lock;
+mod verify;
+mod verify_bundle;
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Check(args) => check::run(args),
+        Command::Lock(args) => lock::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::VerifyBundle(args) => verify_bundle::run(args),
+        Command::Fetch(args) => fetch::run(args),
+        Command::Inspect(args) => inspect::run(args),
+    }
+}

@@ -1,0 +1,137 @@
+//! Evidence: what the index says about every locked artifact, verified. Produced by
+//! `index::gather`, consumed by `evaluate` (which never does I/O).
+
+use serde::Serialize;
+
+use crate::lockfile::{Location, LockFormat, LockedPackage, Unpinned};
+use crate::verify::{FailureReason, VerifiedProvenance};
+
+/// The provenance status of one artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum ProvenanceStatus {
+    /// Provenance present and every attestation verified.
+    Verified(Box<VerifiedProvenance>),
+    /// The index positively said there is no provenance for this file.
+    Absent,
+    /// Provenance present but it failed verification, or the index serves a file whose
+    /// sha256 differs from the locked one.
+    Invalid {
+        reason: InvalidReason,
+        detail: String,
+    },
+    /// The index could not be asked or could not answer (network, 5xx, 429, bad body,
+    /// offline cache miss, an index too old to speak of provenance).
+    Unavailable { cause: String },
+    /// Not an index artifact (git, url, path, editable, virtual): no provenance possible.
+    NotApplicable,
+}
+
+impl ProvenanceStatus {
+    /// The status slug used in JSON: `verified`, `absent`, `invalid`, `unavailable`, `not-applicable`.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ProvenanceStatus::Verified(_) => "verified",
+            ProvenanceStatus::Absent => "absent",
+            ProvenanceStatus::Invalid { .. } => "invalid",
+            ProvenanceStatus::Unavailable { .. } => "unavailable",
+            ProvenanceStatus::NotApplicable => "not-applicable",
+        }
+    }
+
+    pub fn verified(&self) -> Option<&VerifiedProvenance> {
+        match self {
+            ProvenanceStatus::Verified(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Why provenance is invalid. Serialized as its slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidReason {
+    /// Cryptographic or statement verification failed.
+    Verification(FailureReason),
+    /// The index's sha256 for this filename differs from the locked sha256.
+    IndexHashMismatch,
+    /// The locked sha256 matches no file of the release on the index.
+    NotOnIndex,
+}
+
+impl Serialize for InvalidReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl InvalidReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvalidReason::Verification(r) => r.as_str(),
+            InvalidReason::IndexHashMismatch => "index-hash-mismatch",
+            InvalidReason::NotOnIndex => "not-on-index",
+        }
+    }
+}
+
+/// Evidence for one artifact of a locked package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArtifactEvidence {
+    pub filename: String,
+    /// The sha256 the lock pins, else the index's.
+    pub sha256: Option<String>,
+    /// Whether the lockfile pinned this sha256 (false: discovered on the index for an unhashed pin).
+    pub locked_hash: bool,
+    pub provenance: ProvenanceStatus,
+}
+
+/// The nearest earlier release on the index and its files' provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviousRelease {
+    pub version: String,
+    pub artifacts: Vec<ArtifactEvidence>,
+}
+
+/// History for a package: what the release before the locked one looked like.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum History {
+    /// An earlier release exists and was examined.
+    Previous(PreviousRelease),
+    /// The locked version is the first (non-yanked) release.
+    FirstRelease,
+    /// History could not be gathered (cause given); rules that need it stay quiet
+    /// and the artifact statuses carry the fail-closed signal.
+    Unavailable { cause: String },
+    /// Not applicable (non-index source).
+    NotApplicable,
+}
+
+/// Evidence for one locked package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageEvidence {
+    pub package: LockedPackage,
+    /// The index the package was looked up on (credentials stripped), for index sources.
+    pub index_url: Option<String>,
+    pub artifacts: Vec<ArtifactEvidence>,
+    pub history: History,
+}
+
+/// Evidence for one lockfile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockfileEvidence {
+    pub path: std::path::PathBuf,
+    pub format: LockFormat,
+    pub packages: Vec<PackageEvidence>,
+    pub unpinned: Vec<Unpinned>,
+}
+
+impl LockfileEvidence {
+    /// Location of the lockfile itself (line 1), for findings not tied to a package.
+    pub fn location(&self) -> Location {
+        Location {
+            path: self.path.clone(),
+            line: 1,
+        }
+    }
+}

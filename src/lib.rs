@@ -1,0 +1,11 @@
+#![forbid(unsafe_code)]
+//! pubgate: a policy gate for Python lockfiles.
+//!
+//! Data flows lockfile → evidence → findings → report (see `docs/architecture.md`):
+//! [`lockfile`] parses, [`index`] gathers and [`verify`] checks provenance, [`evaluate`]
+//! applies a [`policy`], [`report`] renders.
+
+pub mod dist;
+pub mod evidence;
+pub mod lockfile;
+pub mod verify;

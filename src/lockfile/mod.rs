@@ -1,0 +1,183 @@
+//! Lockfiles: the domain model every reader produces, format detection, and dispatch.
+//!
+//! Each format has its own reader module with private wire structs; only the types
+//! below cross module boundaries.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// The default index every tool falls back to.
+pub const PYPI_SIMPLE: &str = "https://pypi.org/simple";
+
+/// The lockfile formats pubgate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockFormat {
+    Uv,
+    Poetry,
+    Requirements,
+    Pylock,
+    Pipfile,
+    Pdm,
+}
+
+impl LockFormat {
+    pub const ALL: [LockFormat; 6] = [
+        LockFormat::Uv,
+        LockFormat::Poetry,
+        LockFormat::Requirements,
+        LockFormat::Pylock,
+        LockFormat::Pipfile,
+        LockFormat::Pdm,
+    ];
+
+    /// The name used on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockFormat::Uv => "uv",
+            LockFormat::Poetry => "poetry",
+            LockFormat::Requirements => "requirements",
+            LockFormat::Pylock => "pylock",
+            LockFormat::Pipfile => "pipfile",
+            LockFormat::Pdm => "pdm",
+        }
+    }
+}
+
+impl fmt::Display for LockFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for LockFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LockFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown lockfile format `{s}` (expected one of uv, poetry, requirements, pylock, pipfile, pdm)"))
+    }
+}
+
+/// Where something came from: a file and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: PathBuf,
+    pub line: u32,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.path.display(), self.line)
+    }
+}
+
+/// Where a locked package comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Source {
+    /// A package index (PEP 503/691 simple API); `url` is the index root as the lockfile names it
+    /// (credentials stripped), e.g. `https://pypi.org/simple`.
+    Index { url: String },
+    /// A VCS checkout; `commit` is the resolved revision when the lockfile records it.
+    Git { url: String, commit: Option<String> },
+    /// A direct archive URL.
+    Url { url: String },
+    /// A local archive or a non-editable local source tree.
+    Path { path: String },
+    /// An editable local source tree.
+    Editable { path: String },
+    /// A project or workspace member that is not a package (uv `virtual`).
+    Virtual { path: String },
+}
+
+impl Source {
+    /// Whether this package is fetched from a package index.
+    pub fn is_index(&self) -> bool {
+        matches!(self, Source::Index { .. })
+    }
+
+    /// The `kind` string used in JSON and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Index { .. } => "index",
+            Source::Git { .. } => "git",
+            Source::Url { .. } => "url",
+            Source::Path { .. } => "path",
+            Source::Editable { .. } => "editable",
+            Source::Virtual { .. } => "virtual",
+        }
+    }
+}
+
+/// One file a package may be installed from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Artifact {
+    /// The distribution filename, e.g. `requests-2.32.3-py3-none-any.whl`. For requirements
+    /// files, which lock hashes without filenames, this is empty and only `sha256` is known.
+    pub filename: String,
+    /// Lowercase hex sha256, when the lockfile records one.
+    pub sha256: Option<String>,
+    /// Download URL, when the lockfile records one.
+    pub url: Option<String>,
+}
+
+/// One locked release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedPackage {
+    /// PEP 503-normalized name.
+    pub name: String,
+    /// The version as written (operators stripped); absent only for non-index sources.
+    pub version: Option<String>,
+    pub source: Source,
+    pub artifacts: Vec<Artifact>,
+    /// PEP 508 marker, when the entry is conditional.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    pub location: Location,
+}
+
+/// A requirement that is not an exact pin (requirements files only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unpinned {
+    pub name: String,
+    /// The version specifier as written, `""` when there is none.
+    pub specifier: String,
+    pub location: Location,
+}
+
+/// A parsed lockfile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lockfile {
+    pub path: PathBuf,
+    pub format: LockFormat,
+    pub packages: Vec<LockedPackage>,
+    pub unpinned: Vec<Unpinned>,
+}
+
+/// Why a lockfile could not be read. Every variant names the file; the line where known.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{location}: {message}")]
+    Syntax { location: Location, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Reads and parses one lockfile. `format` overrides detection.
+pub fn read(path: &Path, format: Option<LockFormat>) -> Result<Lockfile, LockError> {
+    let _ = format;
+    Err(LockError::Invalid {
+        path: path.to_path_buf(),
+        message: "lockfile readers are not implemented yet".into(),
+    })
+}

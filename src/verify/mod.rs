@@ -1,0 +1,183 @@
+//! Offline verification of PEP 740 provenance against a Sigstore trust root.
+//!
+//! The public surface is small and backend-neutral: a [`TrustRoot`], the
+//! [`verify_provenance`] / [`verify_attestation`] entry points, and the evidence they
+//! return ([`VerifiedProvenance`], [`VerifiedPublisher`]) or the precise reason they
+//! refused ([`VerifyError`]).
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The CI system a Trusted Publisher runs on, as named by PyPI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum PublisherKind {
+    GitHub,
+    GitLab,
+    Google,
+    CircleCI,
+    /// A certificate whose identity is not a Trusted Publisher (e.g. a personal email).
+    Other,
+}
+
+impl PublisherKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublisherKind::GitHub => "GitHub",
+            PublisherKind::GitLab => "GitLab",
+            PublisherKind::Google => "Google",
+            PublisherKind::CircleCI => "CircleCI",
+            PublisherKind::Other => "Other",
+        }
+    }
+}
+
+impl fmt::Display for PublisherKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A publisher identity read from a *verified* Fulcio certificate.
+///
+/// `environment` is never in the certificate: it is PyPI's claim, copied here for
+/// display and policy, and `environment_verified` is always false.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct VerifiedPublisher {
+    pub kind: PublisherKind,
+    /// `owner/repo` (GitHub), `group/…/project` (GitLab); CircleCI: the VCS origin when known.
+    pub repository: Option<String>,
+    /// GitHub workflow file name, e.g. `release.yml`.
+    pub workflow: Option<String>,
+    /// GitLab CI file path, e.g. `.gitlab-ci.yml`.
+    pub workflow_filepath: Option<String>,
+    /// Google service account (or other email SAN).
+    pub email: Option<String>,
+    /// Source ref, e.g. `refs/tags/v1.2.3` (Fulcio OID .14 or legacy .6).
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// Source commit digest (Fulcio OID .13 or legacy .3).
+    pub commit: Option<String>,
+    /// OIDC issuer (OID .8, else legacy .1).
+    pub issuer: Option<String>,
+    /// The certificate's subject alternative name (URI or email).
+    pub san: Option<String>,
+    /// CircleCI project and pipeline definition ids.
+    pub project_id: Option<String>,
+    pub pipeline_definition_id: Option<String>,
+    /// PyPI's claimed environment (unverifiable from the certificate).
+    pub environment: Option<String>,
+}
+
+/// The publisher PyPI claims in a provenance object's bundle (unverified by itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimedPublisher {
+    /// The `kind` string as PyPI wrote it (`GitHub`, `GitLab`, `Google`, `CircleCI`, …).
+    pub kind: String,
+    pub repository: Option<String>,
+    pub workflow: Option<String>,
+    pub workflow_filepath: Option<String>,
+    pub email: Option<String>,
+    pub environment: Option<String>,
+    pub project_id: Option<String>,
+    pub pipeline_definition_id: Option<String>,
+    pub vcs_origin: Option<String>,
+    pub vcs_ref: Option<String>,
+}
+
+/// One attestation that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedAttestation {
+    pub predicate_type: String,
+    pub publisher: VerifiedPublisher,
+    /// The verified signing time (Rekor integrated time or RFC 3161 timestamp), Unix seconds.
+    pub signed_at: i64,
+    /// Rekor log index (global).
+    pub log_index: Option<u64>,
+}
+
+/// A provenance object (or a lone attestation) that verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedProvenance {
+    /// The identity every attestation agrees on (the first bundle's, environment from the claim).
+    pub publisher: VerifiedPublisher,
+    /// What PyPI claimed, when verifying a provenance object.
+    pub claimed: Option<ClaimedPublisher>,
+    pub attestations: Vec<VerifiedAttestation>,
+}
+
+/// Why verification refused. The set is fixed: tools and policies match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureReason {
+    Malformed,
+    UnsupportedVersion,
+    CertificateChain,
+    CertificateProfile,
+    Sct,
+    TlogInclusion,
+    Checkpoint,
+    SignedTimestamp,
+    TimeWindow,
+    TlogBodyMismatch,
+    Signature,
+    SubjectDigest,
+    SubjectName,
+    PredicateType,
+    PublisherMismatch,
+}
+
+impl FailureReason {
+    pub const ALL: [FailureReason; 15] = [
+        FailureReason::Malformed,
+        FailureReason::UnsupportedVersion,
+        FailureReason::CertificateChain,
+        FailureReason::CertificateProfile,
+        FailureReason::Sct,
+        FailureReason::TlogInclusion,
+        FailureReason::Checkpoint,
+        FailureReason::SignedTimestamp,
+        FailureReason::TimeWindow,
+        FailureReason::TlogBodyMismatch,
+        FailureReason::Signature,
+        FailureReason::SubjectDigest,
+        FailureReason::SubjectName,
+        FailureReason::PredicateType,
+        FailureReason::PublisherMismatch,
+    ];
+
+    /// The machine-readable slug, e.g. `certificate-chain`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::Malformed => "malformed",
+            FailureReason::UnsupportedVersion => "unsupported-version",
+            FailureReason::CertificateChain => "certificate-chain",
+            FailureReason::CertificateProfile => "certificate-profile",
+            FailureReason::Sct => "sct",
+            FailureReason::TlogInclusion => "tlog-inclusion",
+            FailureReason::Checkpoint => "checkpoint",
+            FailureReason::SignedTimestamp => "signed-timestamp",
+            FailureReason::TimeWindow => "time-window",
+            FailureReason::TlogBodyMismatch => "tlog-body-mismatch",
+            FailureReason::Signature => "signature",
+            FailureReason::SubjectDigest => "subject-digest",
+            FailureReason::SubjectName => "subject-name",
+            FailureReason::PredicateType => "predicate-type",
+            FailureReason::PublisherMismatch => "publisher-mismatch",
+        }
+    }
+}
+
+impl fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Verification refused: a reason from the fixed set and a one-line explanation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}: {detail}")]
+pub struct VerifyError {
+    pub reason: FailureReason,
+    pub detail: String,
+}
