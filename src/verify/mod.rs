@@ -181,3 +181,88 @@ pub struct VerifyError {
     pub reason: FailureReason,
     pub detail: String,
 }
+
+/// A Sigstore trusted root (`trusted_root.json`), loaded once per run.
+#[derive(Debug, Clone)]
+pub struct TrustRoot {
+    /// Lowercase hex sha256 of the JSON bytes: part of every verified-result cache key.
+    digest: String,
+    /// Where it came from: `embedded production root` or a path.
+    origin: String,
+}
+
+/// A trust root that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct TrustRootError {
+    pub origin: String,
+    pub message: String,
+}
+
+impl TrustRoot {
+    /// The embedded Sigstore public-good production root.
+    pub fn production() -> Result<TrustRoot, TrustRootError> {
+        Self::from_json(
+            include_bytes!("roots/trusted_root.production.json"),
+            "embedded production root",
+        )
+    }
+
+    /// Loads a `trusted_root.json` file.
+    pub fn from_file(path: &std::path::Path) -> Result<TrustRoot, TrustRootError> {
+        let bytes = std::fs::read(path).map_err(|e| TrustRootError {
+            origin: path.display().to_string(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Self::from_json(&bytes, &path.display().to_string())
+    }
+
+    /// Parses a `trusted_root.json` document.
+    pub fn from_json(bytes: &[u8], origin: &str) -> Result<TrustRoot, TrustRootError> {
+        use sha2::Digest;
+        Ok(TrustRoot {
+            digest: hex::encode(sha2::Sha256::digest(bytes)),
+            origin: origin.to_string(),
+        })
+    }
+
+    /// Lowercase hex sha256 of the root's JSON.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Where the root came from, for reports.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+/// Verifies a PEP 740 provenance object (`{"version":1,"attestation_bundles":[…]}`) for the
+/// distribution `filename` with lowercase-hex `sha256`: every attestation of every bundle
+/// must verify, and each certificate must agree with the publisher PyPI claims.
+pub fn verify_provenance(
+    provenance: &[u8],
+    filename: &str,
+    sha256: &str,
+    root: &TrustRoot,
+) -> Result<VerifiedProvenance, VerifyError> {
+    let _ = (provenance, filename, sha256, root);
+    Err(VerifyError {
+        reason: FailureReason::Malformed,
+        detail: "verification is not implemented yet".into(),
+    })
+}
+
+/// Verifies a single PEP 740 attestation object for `filename` / `sha256`.
+pub fn verify_attestation(
+    attestation: &[u8],
+    filename: &str,
+    sha256: &str,
+    root: &TrustRoot,
+) -> Result<VerifiedProvenance, VerifyError> {
+    let _ = (attestation, filename, sha256, root);
+    Err(VerifyError {
+        reason: FailureReason::Malformed,
+        detail: "verification is not implemented yet".into(),
+    })
+}
