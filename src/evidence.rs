@@ -111,8 +111,8 @@ pub enum History {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PackageEvidence {
     pub package: LockedPackage,
-    /// The index the package was looked up on (credentials stripped), for index sources.
-    pub index_url: Option<String>,
+    /// The index the package was looked up on, for index sources.
+    pub index_url: Option<crate::url::SecretUrl>,
     pub artifacts: Vec<ArtifactEvidence>,
     pub history: History,
 }

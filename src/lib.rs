@@ -8,4 +8,5 @@
 pub mod dist;
 pub mod evidence;
 pub mod lockfile;
+pub mod url;
 pub mod verify;

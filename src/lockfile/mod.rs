@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::url::SecretUrl;
+
 /// The default index every tool falls back to.
 pub const PYPI_SIMPLE: &str = "https://pypi.org/simple";
 
@@ -80,12 +82,15 @@ impl fmt::Display for Location {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     /// A package index (PEP 503/691 simple API); `url` is the index root as the lockfile names it
-    /// (credentials stripped), e.g. `https://pypi.org/simple`.
-    Index { url: String },
+    /// (credentials kept for requests, redacted when shown), e.g. `https://pypi.org/simple`.
+    Index { url: SecretUrl },
     /// A VCS checkout; `commit` is the resolved revision when the lockfile records it.
-    Git { url: String, commit: Option<String> },
+    Git {
+        url: SecretUrl,
+        commit: Option<String>,
+    },
     /// A direct archive URL.
-    Url { url: String },
+    Url { url: SecretUrl },
     /// A local archive or a non-editable local source tree.
     Path { path: String },
     /// An editable local source tree.
@@ -122,7 +127,7 @@ pub struct Artifact {
     /// Lowercase hex sha256, when the lockfile records one.
     pub sha256: Option<String>,
     /// Download URL, when the lockfile records one.
-    pub url: Option<String>,
+    pub url: Option<SecretUrl>,
 }
 
 /// One locked release.
@@ -156,6 +161,9 @@ pub struct Lockfile {
     pub format: LockFormat,
     pub packages: Vec<LockedPackage>,
     pub unpinned: Vec<Unpinned>,
+    /// Every index the file names (requirements `--index-url`/`--extra-index-url`, Pipfile
+    /// sources, poetry/pdm sources), in order; empty when it names none (PyPI by default).
+    pub indexes: Vec<SecretUrl>,
 }
 
 /// Why a lockfile could not be read. Every variant names the file; the line where known.
