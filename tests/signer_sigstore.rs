@@ -512,39 +512,47 @@ fn minted_attestations_fail_under_the_production_root() {
     }
 }
 
-#[test]
-fn production_attestations_fail_under_the_test_root() {
-    let fixtures = [
-        (
-            "fixtures/pep740/pypi-attestations/pypi_attestations-0.0.19.tar.gz.publish.attestation",
-            "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3",
-        ),
-        (
-            "fixtures/pep740/warehouse/sampleproject-3.0.0.tar.gz.publish.attestation",
-            "",
-        ),
-    ];
+/// Every valid production attestation in `fixtures/pep740/index.json`, with its subject sha256.
+fn production_attestations() -> Vec<(String, Vec<u8>, String)> {
     let index: Value =
         serde_json::from_slice(&std::fs::read("fixtures/pep740/index.json").unwrap()).unwrap();
-    for (path, known_sha) in fixtures {
-        let sha256 = if known_sha.is_empty() {
-            let file = path.trim_start_matches("fixtures/pep740/");
-            index["entries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["file"] == file)
-                .and_then(|e| e["subject_sha256"].as_str())
-                .unwrap()
-                .to_string()
-        } else {
-            known_sha.to_string()
-        };
-        let attestation = std::fs::read(path).unwrap();
-        let policy = VerificationPolicy::any_identity();
+    let mut out = Vec::new();
+    for entry in index["entries"].as_array().unwrap() {
+        if entry["instance"] != "production" || entry["expect"] != "valid" {
+            continue;
+        }
+        let file = entry["file"].as_str().unwrap();
+        let sha = entry["subject_sha256"].as_str().unwrap().to_string();
+        let bytes = std::fs::read(format!("fixtures/pep740/{file}")).unwrap();
+        match entry["type"].as_str().unwrap() {
+            "attestation" => out.push((file.to_string(), bytes, sha)),
+            "provenance" => {
+                let p: Value = serde_json::from_slice(&bytes).unwrap();
+                for bundle in p["attestation_bundles"].as_array().unwrap() {
+                    for a in bundle["attestations"].as_array().unwrap() {
+                        out.push((
+                            file.to_string(),
+                            serde_json::to_vec(a).unwrap(),
+                            sha.clone(),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn production_attestations_fail_under_the_test_root() {
+    let cases = production_attestations();
+    assert!(cases.len() >= 5, "{}", cases.len());
+    let policy = VerificationPolicy::any_identity();
+    for (file, attestation, sha256) in cases {
         // The harness is sound: the real production root accepts it …
         sigstore_verify(PRODUCTION_ROOT, &attestation, &sha256, &policy)
-            .unwrap_or_else(|e| panic!("{path} under production: {e}"));
+            .unwrap_or_else(|e| panic!("{file} under production: {e}"));
         // … and the test root does not.
         let err = sigstore_verify(&test_root(), &attestation, &sha256, &policy).unwrap_err();
         assert!(
@@ -552,7 +560,7 @@ fn production_attestations_fail_under_the_test_root() {
                 err,
                 Error::TransparencyLog(TransparencyLogError::InclusionPromise(_))
             ),
-            "{path}: {err:?}"
+            "{file}: {err:?}"
         );
     }
 }

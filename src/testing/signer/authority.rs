@@ -184,11 +184,6 @@ impl TestAuthority {
     pub(crate) fn next_log_index(&self) -> u64 {
         self.next_index.fetch_add(1, Ordering::Relaxed)
     }
-
-    /// DER of the test Fulcio intermediate (the leaves' issuer).
-    pub fn intermediate_certificate_der(&self) -> &[u8] {
-        &self.intermediate_cert
-    }
 }
 
 #[derive(Serialize)]

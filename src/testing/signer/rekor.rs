@@ -222,7 +222,7 @@ fn tree_hash(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
 }
 
-/// RFC 6962 §2.1.1 PATH(m, D[n]), leaf-to-root order.
+/// RFC 6962 §2.1.1 `PATH(m, D[n])`, leaf-to-root order.
 fn inclusion_path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
     if leaves.len() <= 1 {
         return Vec::new();
