@@ -8,5 +8,7 @@
 pub mod dist;
 pub mod evidence;
 pub mod lockfile;
+#[doc(hidden)]
+pub mod testing;
 pub mod url;
 pub mod verify;
