@@ -6,7 +6,11 @@
 //! applies a [`policy`], [`report`] renders.
 
 pub mod dist;
+pub mod evaluate;
 pub mod evidence;
 pub mod lockfile;
+pub mod policy;
+pub mod report;
+pub mod rules;
 pub mod url;
 pub mod verify;
