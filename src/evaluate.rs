@@ -313,10 +313,11 @@ fn file_name(artifact: &ArtifactEvidence) -> String {
     }
 }
 
-/// `` `a.whl` `` for one file; `all 3 files`; `2 of 5 files (`a`, `b`)`.
+/// `` `a.whl` `` for one file; `both files`; `all 3 files`; `2 of 5 files (`a`, `b`)`.
 fn files_phrase(names: &[String], total: usize) -> String {
     match names {
         [one] if total <= 1 => format!("`{one}`"),
+        _ if names.len() == total && total == 2 => "both files".to_string(),
         _ if names.len() == total => format!("all {total} files"),
         _ => {
             let shown: Vec<String> = names.iter().take(3).map(|n| format!("`{n}`")).collect();
@@ -451,13 +452,16 @@ fn check_hashes(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
     if unhashed.is_empty() {
         return;
     }
+    let what = if unhashed.len() == cx.total() && cx.total() > 1 {
+        format!("none of the {} files has a locked sha256", cx.total())
+    } else {
+        let verb = if unhashed.len() == 1 { "has" } else { "have" };
+        format!("{} {verb} no locked sha256", files_phrase(&unhashed, cx.total()))
+    };
     out.push(cx.candidate(
         Rule::UnhashedArtifact,
         single(&unhashed),
-        format!(
-            "no sha256 is locked for {}: the installer would accept a different file",
-            files_phrase(&unhashed, cx.total())
-        ),
+        format!("{what}: the installer would accept a different file"),
     ));
 }
 
@@ -730,7 +734,8 @@ mod tests {
     fn phrases_name_files() {
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(files_phrase(&names(&["a"]), 1), "`a`");
-        assert_eq!(files_phrase(&names(&["a", "b"]), 2), "all 2 files");
+        assert_eq!(files_phrase(&names(&["a", "b"]), 2), "both files");
+        assert_eq!(files_phrase(&names(&["a", "b", "c"]), 3), "all 3 files");
         assert_eq!(files_phrase(&names(&["a"]), 3), "1 of 3 files (`a`)");
         assert_eq!(
             files_phrase(&names(&["a", "b", "c", "d"]), 5),

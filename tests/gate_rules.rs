@@ -328,7 +328,7 @@ fn denies_provenance_unavailable_grouped_by_cause() {
     assert_eq!(summary(&findings), [("PG103", Level::Deny, false)]);
     assert_eq!(
         findings[0].message,
-        "could not get provenance for all 2 files: timed out after 30 s"
+        "could not get provenance for both files: timed out after 30 s"
     );
 }
 

@@ -116,7 +116,7 @@ impl fmt::Display for PublisherRequirement {
         let fields = [
             ("", &self.repository),
             ("workflow", &self.workflow),
-            ("workflow_filepath", &self.workflow_filepath),
+            ("CI file", &self.workflow_filepath),
             ("email", &self.email),
             ("environment", &self.environment),
             ("project_id", &self.project_id),
@@ -183,8 +183,11 @@ pub fn describe(publisher: &VerifiedPublisher) -> String {
             if let Some(repo) = &publisher.repository {
                 out.push_str(&format!(" `{repo}`"));
             }
-            if let Some(w) = publisher.workflow.as_ref().or(publisher.workflow_filepath.as_ref()) {
+            if let Some(w) = &publisher.workflow {
                 out.push_str(&format!(" workflow `{w}`"));
+            }
+            if let Some(w) = &publisher.workflow_filepath {
+                out.push_str(&format!(" CI file `{w}`"));
             }
         }
         PublisherKind::Google => {

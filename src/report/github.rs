@@ -41,10 +41,15 @@ pub fn escape_property(text: &str) -> String {
 
 /// Other control characters (ESC, …) are made visible; CR and LF are left for escaping.
 fn clean(text: &str) -> String {
-    text.split(['\r', '\n'])
-        .map(sanitize)
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => out.push(c),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn annotation(f: &Finding) -> String {
@@ -63,7 +68,7 @@ fn annotation(f: &Finding) -> String {
     }
     let message = match &f.exempted_by {
         Some(e) => format!(
-            "{} ({} exempted by {}:{}: {})",
+            "{} ({}, exempted by {}:{}: {})",
             f.message,
             f.level,
             e.location.path.display(),

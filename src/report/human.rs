@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::text::{location, path, sanitize};
+use super::text::{location, path, plural, sanitize};
 use super::{Outcome, Report};
 use crate::evaluate::Finding;
 use crate::rules::Level;
@@ -47,10 +47,10 @@ pub fn render(report: &Report, color: bool) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "{} ({}, {} packages)",
+            "{} ({}, {})",
             p.paint(BOLD, &sanitize(&path(&lockfile.path))),
             lockfile.format,
-            lockfile.packages.len()
+            plural(lockfile.packages.len(), "package")
         );
         if own.is_empty() {
             let _ = writeln!(out, "  no findings");
@@ -83,8 +83,14 @@ pub fn render(report: &Report, color: bool) -> String {
     let s = report.summary();
     let _ = writeln!(
         out,
-        "{} packages, {} files: {} verified, {} without provenance, {} invalid, {} unavailable, {} not from an index",
-        s.packages, s.artifacts, s.verified, s.absent, s.invalid, s.unavailable, s.not_applicable
+        "{}, {}: {} verified, {} without provenance, {} invalid, {} unavailable, {} not applicable",
+        plural(s.packages, "package"),
+        plural(s.artifacts, "file"),
+        s.verified,
+        s.absent,
+        s.invalid,
+        s.unavailable,
+        s.not_applicable
     );
     let _ = writeln!(
         out,
@@ -100,11 +106,13 @@ pub fn render(report: &Report, color: bool) -> String {
     };
     let why = match (report.outcome(), report.deny_warnings()) {
         (Outcome::Fail, true) => format!(
-            "{} findings at deny or warn (--deny-warnings)",
-            s.deny + s.warn
+            "{} at deny or warn (--deny-warnings)",
+            plural(s.deny + s.warn, "finding")
         ),
-        (Outcome::Fail, false) => format!("{} findings at deny", s.deny),
-        (Outcome::Pass, _) if s.warn > 0 => format!("no finding at deny, {} warnings", s.warn),
+        (Outcome::Fail, false) => format!("{} at deny", plural(s.deny, "finding")),
+        (Outcome::Pass, _) if s.warn > 0 => {
+            format!("no finding at deny, {}", plural(s.warn, "warning"))
+        }
         (Outcome::Pass, _) => "no finding at deny".to_string(),
     };
     let _ = writeln!(out, "{verdict}: {why}");
@@ -135,7 +143,7 @@ fn line(p: &Painter, f: &Finding) -> String {
     ));
     match &f.exempted_by {
         Some(e) => text.push_str(&format!(
-            " ({} exempted by {}: {})",
+            " ({}, exempted by {}: {})",
             f.level,
             sanitize(&location(&e.location)),
             sanitize(&e.reason)

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::text::{package_spec, publishers, sanitize};
+use super::text::{package_spec, plural, publishers, sanitize};
 use super::{Outcome, Report};
 use crate::evaluate::Finding;
 use crate::rules::Level;
@@ -50,13 +50,13 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## pubgate: {verdict}\n");
     let _ = writeln!(
         out,
-        "{} deny, {} warn, {} exempted{} · {} packages, {} files: {} verified, {} without provenance, {} invalid, {} unavailable · policy: {}\n",
+        "{} deny, {} warn, {} exempted{} · {}, {}: {} verified, {} without provenance, {} invalid, {} unavailable · policy: {}\n",
         s.deny,
         s.warn,
         s.exempted,
         if report.deny_warnings() { " (warnings fail: `--deny-warnings`)" } else { "" },
-        s.packages,
-        s.artifacts,
+        plural(s.packages, "package"),
+        plural(s.artifacts, "file"),
         s.verified,
         s.absent,
         s.invalid,
@@ -88,7 +88,11 @@ pub fn render(report: &Report) -> String {
                 f.rule.code(),
                 f.rule.docs_url(),
                 escape_cell(f.rule.slug()),
-                escape_cell(&f.package_spec()),
+                if f.package.is_some() {
+                    escape_cell(&f.package_spec())
+                } else {
+                    "—".to_string()
+                },
                 escape_cell(&format!(
                     "{}:{}",
                     f.location.path.display(),
@@ -114,7 +118,11 @@ pub fn render(report: &Report) -> String {
         .flat_map(|l| &l.packages)
         .collect();
     if !packages.is_empty() {
-        let _ = writeln!(out, "<details><summary>Who publishes what ({} packages)</summary>\n", packages.len());
+        let _ = writeln!(
+            out,
+            "<details><summary>Who publishes what ({})</summary>\n",
+            plural(packages.len(), "package")
+        );
         let _ = writeln!(out, "| Package | Source | Publisher |");
         let _ = writeln!(out, "|---|---|---|");
         for p in packages.iter().take(MAX_ROWS) {

@@ -80,6 +80,17 @@ fn fingerprint(f: &Finding) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// `slug (name==version): message. Fix: …`
+fn message(f: &Finding) -> String {
+    let spec = f.package_spec();
+    let about = if spec.is_empty() {
+        f.rule.slug().to_string()
+    } else {
+        format!("{} ({spec})", f.rule.slug())
+    };
+    format!("{about}: {}. Fix: {}", f.message, f.fix)
+}
+
 fn result(f: &Finding) -> Value {
     let rule_index = Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0);
     let mut properties = serde_json::Map::new();
@@ -96,7 +107,7 @@ fn result(f: &Finding) -> Value {
         "ruleId": f.rule.code(),
         "ruleIndex": rule_index,
         "level": sarif_level(f.level),
-        "message": { "text": format!("{}: {}. Fix: {}", f.rule.slug(), f.message, f.fix) },
+        "message": { "text": message(f) },
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": { "uri": path_uri(&f.location.path) },

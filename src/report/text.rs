@@ -20,6 +20,15 @@ pub fn sanitize(text: &str) -> String {
     out
 }
 
+/// `1 file`, `2 files`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `path:line`.
 pub fn location(location: &Location) -> String {
     format!("{}:{}", location.path.display(), location.line)
@@ -56,15 +65,28 @@ pub fn publishers(package: &PackageEvidence) -> String {
             status => *others.entry(status.slug()).or_default() += 1,
         }
     }
+    let of_total = |n: usize| {
+        if total == 1 {
+            "the only file".to_string()
+        } else {
+            format!("{n} of {total} files")
+        }
+    };
     let mut parts: Vec<String> = verified
         .into_values()
-        .map(|(who, n)| format!("{who} ({n} of {total} files)"))
+        .map(|(who, n)| format!("{who} ({})", of_total(n)))
         .collect();
     for (status, n) in others {
-        parts.push(format!("{status}: {n} of {total} files"));
+        let what = match status {
+            "absent" => "no provenance",
+            "invalid" => "invalid provenance",
+            "unavailable" => "provenance unavailable",
+            _ => "not applicable",
+        };
+        parts.push(format!("{what} ({})", of_total(n)));
     }
     if parts.is_empty() {
-        return "no files".to_string();
+        return format!("no files locked ({} source)", package.package.source.kind());
     }
     parts.join("; ")
 }
