@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::evidence::{
-    ArtifactEvidence, History, InvalidReason, LockfileEvidence, PackageEvidence,
-    ProvenanceStatus,
+    ArtifactEvidence, History, InvalidReason, LockfileEvidence, PackageEvidence, ProvenanceStatus,
 };
 use crate::lockfile::{Location, Source};
 use crate::policy::{describe, Exemption, Policy, PublisherIdentity, PublisherRequirement};
@@ -439,7 +438,13 @@ fn check_hashes(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
         return;
     }
     if cx.artifacts.is_empty() {
-        if cx.package.package.artifacts.iter().all(|a| a.sha256.is_none()) {
+        if cx
+            .package
+            .package
+            .artifacts
+            .iter()
+            .all(|a| a.sha256.is_none())
+        {
             out.push(cx.candidate(
                 Rule::UnhashedArtifact,
                 None,
@@ -456,7 +461,10 @@ fn check_hashes(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
         format!("none of the {} files has a locked sha256", cx.total())
     } else {
         let verb = if unhashed.len() == 1 { "has" } else { "have" };
-        format!("{} {verb} no locked sha256", files_phrase(&unhashed, cx.total()))
+        format!(
+            "{} {verb} no locked sha256",
+            files_phrase(&unhashed, cx.total())
+        )
     };
     out.push(cx.candidate(
         Rule::UnhashedArtifact,
@@ -479,7 +487,10 @@ fn check_missing(
     let mut message = if absent.len() == 1 && cx.total() <= 1 {
         format!("{subject} has no provenance: it was not published with attestations")
     } else if absent.len() == cx.total() {
-        format!("none of the {} files has provenance: they were not published with attestations", cx.total())
+        format!(
+            "none of the {} files has provenance: they were not published with attestations",
+            cx.total()
+        )
     } else if absent.len() == 1 {
         format!("{subject} has no provenance: it was not published with attestations")
     } else {
@@ -550,7 +561,10 @@ fn requirement_list(requirements: &[PublisherRequirement]) -> String {
 }
 
 /// Describes a verified publisher with what the requirements look at (ref, environment).
-fn describe_against(publisher: &VerifiedPublisher, requirements: &[PublisherRequirement]) -> String {
+fn describe_against(
+    publisher: &VerifiedPublisher,
+    requirements: &[PublisherRequirement],
+) -> String {
     let mut out = describe(publisher);
     if requirements.iter().any(|r| r.git_ref.is_some()) {
         match &publisher.git_ref {
@@ -631,9 +645,7 @@ fn publishers_of<'a>(
     map
 }
 
-fn publisher_names<'a>(
-    publishers: impl Iterator<Item = &'a VerifiedPublisher>,
-) -> String {
+fn publisher_names<'a>(publishers: impl Iterator<Item = &'a VerifiedPublisher>) -> String {
     publishers.map(describe).collect::<Vec<_>>().join(" and ")
 }
 

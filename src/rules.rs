@@ -314,7 +314,11 @@ mod tests {
             ("PG302", Warn),
         ];
         for (code, level) in expected {
-            assert_eq!(Rule::from_id(code).unwrap().default_level(), level, "{code}");
+            assert_eq!(
+                Rule::from_id(code).unwrap().default_level(),
+                level,
+                "{code}"
+            );
         }
     }
 

@@ -6,7 +6,9 @@ use predicates::prelude::*;
 
 fn pubgate(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("pubgate").unwrap();
-    cmd.current_dir(dir).env_remove("PUBGATE_INDEX_URL").env("NO_COLOR", "1");
+    cmd.current_dir(dir)
+        .env_remove("PUBGATE_INDEX_URL")
+        .env("NO_COLOR", "1");
     cmd
 }
 
@@ -26,7 +28,9 @@ fn a_malformed_policy_is_exit_2_naming_file_line_and_column() {
         .stderr(predicate::str::contains(
             "error: strict.toml:3:22: unknown level `error`: expected `deny`, `warn` or `allow`",
         ))
-        .stderr(predicate::str::contains("hint: levels are `deny`, `warn` or `allow`"));
+        .stderr(predicate::str::contains(
+            "hint: levels are `deny`, `warn` or `allow`",
+        ));
 }
 
 #[test]
@@ -41,19 +45,29 @@ fn a_discovered_pyproject_policy_error_points_into_pyproject() {
         .arg("check")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("pyproject.toml:7:1: unknown rule `missing-provenence`"))
-        .stderr(predicate::str::contains("did you mean `missing-provenance`?"));
+        .stderr(predicate::str::contains(
+            "pyproject.toml:7:1: unknown rule `missing-provenence`",
+        ))
+        .stderr(predicate::str::contains(
+            "did you mean `missing-provenance`?",
+        ));
 }
 
 #[test]
 fn an_unsupported_schema_is_refused_before_anything_else() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("pubgate.toml"), "whatever = 1\nschema = 2\n").unwrap();
+    std::fs::write(
+        dir.path().join("pubgate.toml"),
+        "whatever = 1\nschema = 2\n",
+    )
+    .unwrap();
     pubgate(dir.path())
         .arg("check")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("pubgate.toml:2:10: unsupported policy schema `2`"));
+        .stderr(predicate::str::contains(
+            "pubgate.toml:2:10: unsupported policy schema `2`",
+        ));
 }
 
 #[test]
@@ -77,5 +91,7 @@ fn check_help_documents_formats_and_an_example() {
         .success()
         .stdout(predicate::str::contains("sarif"))
         .stdout(predicate::str::contains("--deny-warnings"))
-        .stdout(predicate::str::contains("pubgate check uv.lock --policy pubgate.toml --format github"));
+        .stdout(predicate::str::contains(
+            "pubgate check uv.lock --policy pubgate.toml --format github",
+        ));
 }

@@ -49,7 +49,11 @@ fn the_realistic_set_yields_the_expected_findings() {
                 f.level,
                 f.package_spec(),
                 f.location.line,
-                if f.exempted_by.is_some() { " exempted" } else { "" }
+                if f.exempted_by.is_some() {
+                    " exempted"
+                } else {
+                    ""
+                }
             )
         })
         .collect();

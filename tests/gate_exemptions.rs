@@ -100,7 +100,10 @@ reason = "2.x publishes with attestations"
 "#,
     );
     let findings = eval(
-        &[lockfile("uv.lock", vec![legacy("1.9.3", 7), legacy("2.0.0", 20)])],
+        &[lockfile(
+            "uv.lock",
+            vec![legacy("1.9.3", 7), legacy("2.0.0", 20)],
+        )],
         &pol,
     );
     assert_eq!(
@@ -153,7 +156,10 @@ expires = 2026-09-01
             vec![artifact(&format!("urllib3-{v}.tar.gz"), bad_signature())],
         )
     };
-    let findings = eval(&[lockfile("uv.lock", vec![file("2.2.2"), file("2.2.3")])], &pol);
+    let findings = eval(
+        &[lockfile("uv.lock", vec![file("2.2.2"), file("2.2.3")])],
+        &pol,
+    );
     assert_eq!(
         summary(&findings),
         [("PG102", Level::Deny, true), ("PG102", Level::Deny, false)]
@@ -205,7 +211,10 @@ fn warns_unused_package_names_and_allows_the_warning_to_be_silenced() {
 names = ["legacy-lib", "django-*", "not-installed"]
 rules = { missing-provenance = "warn" }
 "#;
-    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &policy(text));
+    let findings = eval(
+        &[lockfile("uv.lock", vec![legacy("1.0", 1)])],
+        &policy(text),
+    );
     assert_eq!(
         summary(&findings),
         [
@@ -214,11 +223,17 @@ rules = { missing-provenance = "warn" }
             ("PG302", Level::Warn, false)
         ]
     );
-    assert_eq!(findings[1].message, "`[[package]]` name `django-*` matched no locked package");
+    assert_eq!(
+        findings[1].message,
+        "`[[package]]` name `django-*` matched no locked package"
+    );
     assert_eq!(findings[1].location.line, 3);
 
     let silenced = format!("{text}[rules]\nunused-exemption = \"allow\"\n");
-    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &policy(&silenced));
+    let findings = eval(
+        &[lockfile("uv.lock", vec![legacy("1.0", 1)])],
+        &policy(&silenced),
+    );
     assert_eq!(codes(&findings), ["PG101"]);
 }
 
@@ -233,11 +248,24 @@ fn the_most_specific_package_entry_wins_regardless_of_order() {
     // Every order of the four entries gives the same answer: the exact name decides.
     let orders = [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]];
     for order in orders {
-        let text: String = std::iter::once("schema = 1\n[rules]\nunused-exemption = \"allow\"\n".to_string())
-            .chain(order.iter().map(|i| entries[*i].to_string()))
-            .collect();
+        let text: String =
+            std::iter::once("schema = 1\n[rules]\nunused-exemption = \"allow\"\n".to_string())
+                .chain(order.iter().map(|i| entries[*i].to_string()))
+                .collect();
         let findings = eval(
-            &[lockfile("uv.lock", vec![legacy("1.0", 1), pkg("legacy-other", "1.0", 2, vec![artifact("legacy_other-1.0.tar.gz", absent())]), pkg("zzz", "1.0", 3, vec![artifact("zzz-1.0.tar.gz", absent())])])],
+            &[lockfile(
+                "uv.lock",
+                vec![
+                    legacy("1.0", 1),
+                    pkg(
+                        "legacy-other",
+                        "1.0",
+                        2,
+                        vec![artifact("legacy_other-1.0.tar.gz", absent())],
+                    ),
+                    pkg("zzz", "1.0", 3, vec![artifact("zzz-1.0.tar.gz", absent())]),
+                ],
+            )],
             &policy(&text),
         );
         // legacy-lib: exact → deny; legacy-other: `legacy-*` (more literal than `*`) → warn;
@@ -247,7 +275,10 @@ fn the_most_specific_package_entry_wins_regardless_of_order() {
                 .iter()
                 .map(|f| (f.package.clone().unwrap(), f.level))
                 .collect::<Vec<_>>(),
-            [("legacy-lib".to_string(), Level::Deny), ("legacy-other".to_string(), Level::Warn)],
+            [
+                ("legacy-lib".to_string(), Level::Deny),
+                ("legacy-other".to_string(), Level::Warn)
+            ],
             "order {order:?}"
         );
     }
@@ -291,5 +322,7 @@ rules = { missing-provenance = "deny" }
     );
     let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &pol);
     assert_eq!(summary(&findings), [("PG302", Level::Warn, false)]);
-    assert!(findings[0].message.contains("only matches packages a more specific entry decides"));
+    assert!(findings[0]
+        .message
+        .contains("only matches packages a more specific entry decides"));
 }

@@ -113,7 +113,10 @@ fn policy_errors_show_the_line_and_a_caret() {
 #[test]
 fn unknown_rules_suggest_the_closest_slug() {
     let err = load_err("schema = 1\n[rules]\nmissing-provenence = \"warn\"\n");
-    assert!(err.hint.unwrap().starts_with("did you mean `missing-provenance`?"));
+    assert!(err
+        .hint
+        .unwrap()
+        .starts_with("did you mean `missing-provenance`?"));
 }
 
 #[test]
@@ -138,14 +141,26 @@ expires = 2027-03-01
 "#,
     );
     assert_eq!(p.rules[&Rule::MissingProvenance].level, Level::Deny);
-    assert_eq!(p.rules[&Rule::MissingProvenance].position, Position { line: 3, column: 1 });
+    assert_eq!(
+        p.rules[&Rule::MissingProvenance].position,
+        Position { line: 3, column: 1 }
+    );
     assert_eq!(p.rules[&Rule::OtherIndex].level, Level::Allow);
     let entry = &p.packages[0];
     assert_eq!(entry.position.line, 6);
     assert_eq!(entry.names[0].pattern.as_str(), "requests");
-    assert_eq!(entry.names[1].position, Position { line: 7, column: 22 });
+    assert_eq!(
+        entry.names[1].position,
+        Position {
+            line: 7,
+            column: 22
+        }
+    );
     assert_eq!(entry.publishers.len(), 1);
-    assert_eq!(entry.publishers[0].kind, pubgate::verify::PublisherKind::GitHub);
+    assert_eq!(
+        entry.publishers[0].kind,
+        pubgate::verify::PublisherKind::GitHub
+    );
     let e = &p.exemptions[0];
     assert_eq!(e.position.line, 11);
     assert_eq!(e.versions.as_ref().unwrap().0, "<2.0");
@@ -162,7 +177,10 @@ fn the_default_policy_spells_out_every_rule_default() {
     let p = gate_support::default_policy();
     assert_eq!(p.source, PolicySource::BuiltIn);
     for rule in Rule::ALL {
-        let setting = p.rules.get(&rule).unwrap_or_else(|| panic!("{rule} missing from default.toml"));
+        let setting = p
+            .rules
+            .get(&rule)
+            .unwrap_or_else(|| panic!("{rule} missing from default.toml"));
         assert_eq!(setting.level, rule.default_level(), "{rule}");
     }
     assert!(p.packages.is_empty() && p.exemptions.is_empty());
@@ -201,7 +219,11 @@ fn write(dir: &Path, name: &str, text: &str) {
 fn discovery_falls_back_to_the_built_in_default() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(policy::discover(dir.path()).unwrap(), PolicySource::BuiltIn);
-    write(dir.path(), "pyproject.toml", "[project]\nname = \"x\"\n[tool.ruff]\nline-length = 100\n");
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"x\"\n[tool.ruff]\nline-length = 100\n",
+    );
     assert_eq!(policy::discover(dir.path()).unwrap(), PolicySource::BuiltIn);
     let p = policy::load(None, dir.path()).unwrap();
     assert_eq!(p.source, PolicySource::BuiltIn);
@@ -234,7 +256,11 @@ fn discovery_prefers_pubgate_toml_then_dot_file_then_pyproject() {
 fn explicit_policy_wins_and_a_missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pubgate.toml", "schema = 1\n");
-    write(dir.path(), "other.toml", "schema = 1\n[rules]\nmissing-provenance = \"deny\"\n");
+    write(
+        dir.path(),
+        "other.toml",
+        "schema = 1\n[rules]\nmissing-provenance = \"deny\"\n",
+    );
     let p = policy::load(Some(&dir.path().join("other.toml")), dir.path()).unwrap();
     assert_eq!(p.rules[&Rule::MissingProvenance].level, Level::Deny);
     let err = policy::load(Some(&dir.path().join("nope.toml")), dir.path()).unwrap_err();
@@ -248,7 +274,13 @@ fn pyproject_errors_point_into_pyproject_toml() {
     write(dir.path(), "pyproject.toml", text);
     let err = policy::load(None, dir.path()).unwrap_err();
     assert_eq!(err.path, dir.path().join("pyproject.toml"));
-    assert_eq!(err.position, Some(Position { line: 9, column: 22 }));
+    assert_eq!(
+        err.position,
+        Some(Position {
+            line: 9,
+            column: 22
+        })
+    );
     assert!(err.message.contains("unknown level `loud`"));
 
     let text = "[project]\nname = \"demo\"\n\n[tool.pubgate]\nrules = {}\n";
@@ -269,7 +301,10 @@ fn pyproject_policies_keep_pyproject_lines() {
     let text = "[project]\nname = \"demo\"\n\n[tool.pubgate]\nschema = 1\n\n[[tool.pubgate.exemption]]\npackage = \"ghost\"\nrule = \"missing-provenance\"\nreason = \"r\"\n";
     write(dir.path(), "pyproject.toml", text);
     let p = policy::load(None, dir.path()).unwrap();
-    assert_eq!(p.source, PolicySource::Pyproject(dir.path().join("pyproject.toml")));
+    assert_eq!(
+        p.source,
+        PolicySource::Pyproject(dir.path().join("pyproject.toml"))
+    );
     assert_eq!(p.exemptions[0].position.line, 7);
     let findings = gate_support::eval(&[], &p);
     assert_eq!(findings[0].location.path, dir.path().join("pyproject.toml"));
@@ -289,6 +324,12 @@ fn explicit_pyproject_without_a_table_is_an_error() {
 fn crlf_policies_report_the_same_positions() {
     let text = "schema = 1\r\n[rules]\r\nmissing-provenance = \"error\"\r\n";
     let err = load_err(text);
-    assert_eq!(err.position, Some(Position { line: 3, column: 22 }));
+    assert_eq!(
+        err.position,
+        Some(Position {
+            line: 3,
+            column: 22
+        })
+    );
     assert!(!err.to_string().contains('\r'));
 }

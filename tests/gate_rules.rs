@@ -30,7 +30,7 @@ fn clean_package() -> pubgate::evidence::PackageEvidence {
 #[test]
 fn allows_a_clean_attested_package_under_every_shipped_policy() {
     let lock = lockfile("uv.lock", vec![clean_package()]);
-    assert!(eval(&[lock.clone()], &default_policy()).is_empty());
+    assert!(eval(std::slice::from_ref(&lock), &default_policy()).is_empty());
     let strict = pubgate::policy::read_file(std::path::Path::new("policies/strict.toml")).unwrap();
     assert!(eval(&[lock], &strict).is_empty());
 }
@@ -51,7 +51,9 @@ fn denies_unpinned_requirement() {
     );
     assert_eq!(findings[0].package.as_deref(), Some("flask"));
     assert_eq!(findings[0].location.line, 3);
-    assert!(findings[0].message.contains("`Flask>=2` is not an exact `==` pin"));
+    assert!(findings[0]
+        .message
+        .contains("`Flask>=2` is not an exact `==` pin"));
     assert!(findings[1].message.contains("`rich` has no version pin"));
 }
 
@@ -72,7 +74,10 @@ fn warns_unhashed_artifact_per_file_when_some_are_hashed() {
         "1.16.0",
         5,
         vec![
-            artifact("six-1.16.0.tar.gz", verified(github("benjaminp/six", "release.yml"))),
+            artifact(
+                "six-1.16.0.tar.gz",
+                verified(github("benjaminp/six", "release.yml")),
+            ),
             unhashed(artifact(
                 "six-1.16.0-py2.py3-none-any.whl",
                 verified(github("benjaminp/six", "release.yml")),
@@ -82,7 +87,10 @@ fn warns_unhashed_artifact_per_file_when_some_are_hashed() {
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     let f = only(&findings, "PG002");
     assert_eq!(f.level, Level::Warn);
-    assert_eq!(f.artifact.as_deref(), Some("six-1.16.0-py2.py3-none-any.whl"));
+    assert_eq!(
+        f.artifact.as_deref(),
+        Some("six-1.16.0-py2.py3-none-any.whl")
+    );
 }
 
 #[test]
@@ -101,7 +109,10 @@ fn allows_hashed_artifacts_and_local_sources() {
         pkg("mine", "0.1.0", 1, vec![]),
         Source::Editable { path: ".".into() },
     );
-    let findings = eval(&[lockfile("uv.lock", vec![clean_package(), local])], &default_policy());
+    let findings = eval(
+        &[lockfile("uv.lock", vec![clean_package(), local])],
+        &default_policy(),
+    );
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
@@ -128,21 +139,44 @@ fn warns_non_index_sources_git_url_and_path() {
             path: "vendor/pathdep-1.0.whl".into(),
         },
     );
-    let findings = eval(&[lockfile("uv.lock", vec![git, url, path])], &default_policy());
-    let pg003: Vec<_> = findings.iter().filter(|f| f.rule.code() == "PG003").collect();
+    let findings = eval(
+        &[lockfile("uv.lock", vec![git, url, path])],
+        &default_policy(),
+    );
+    let pg003: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule.code() == "PG003")
+        .collect();
     assert_eq!(pg003.len(), 3, "{findings:#?}");
     assert!(pg003.iter().all(|f| f.level == Level::Warn));
-    assert!(pg003[0].message.contains("git `https://github.com/o/gitdep` at commit `abc123`"));
-    assert!(pg003[1].message.contains("https://****@example.com/urldep-1.0.tar.gz"));
-    assert!(!pg003[1].message.contains("secret"), "credentials never shown");
+    assert!(pg003[0]
+        .message
+        .contains("git `https://github.com/o/gitdep` at commit `abc123`"));
+    assert!(pg003[1]
+        .message
+        .contains("https://****@example.com/urldep-1.0.tar.gz"));
+    assert!(
+        !pg003[1].message.contains("secret"),
+        "credentials never shown"
+    );
     assert!(pg003[2].message.contains("vendor/pathdep-1.0.whl"));
 }
 
 #[test]
 fn allows_editable_and_virtual_workspace_members() {
-    let editable = with_source(pkg("app", "0.1", 1, vec![]), Source::Editable { path: ".".into() });
-    let virt = with_source(pkg("ws", "0.1", 2, vec![]), Source::Virtual { path: ".".into() });
-    assert!(eval(&[lockfile("uv.lock", vec![editable, virt])], &default_policy()).is_empty());
+    let editable = with_source(
+        pkg("app", "0.1", 1, vec![]),
+        Source::Editable { path: ".".into() },
+    );
+    let virt = with_source(
+        pkg("ws", "0.1", 2, vec![]),
+        Source::Virtual { path: ".".into() },
+    );
+    assert!(eval(
+        &[lockfile("uv.lock", vec![editable, virt])],
+        &default_policy()
+    )
+    .is_empty());
 }
 
 // ---- PG004 other-index -------------------------------------------------------------------
@@ -170,7 +204,12 @@ fn allows_every_spelling_of_pypi() {
         "https://pypi.python.org/simple",
         "https://pypi.python.org/simple/",
     ] {
-        let p = with_source(clean_package(), Source::Index { url: SecretUrl::new(url) });
+        let p = with_source(
+            clean_package(),
+            Source::Index {
+                url: SecretUrl::new(url),
+            },
+        );
         let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
         assert!(findings.is_empty(), "{url}: {findings:#?}");
     }
@@ -192,7 +231,9 @@ fn warns_missing_provenance_once_per_package_when_every_file_lacks_it() {
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     assert_eq!(summary(&findings), [("PG101", Level::Warn, false)]);
     assert_eq!(findings[0].artifact, None);
-    assert!(findings[0].message.contains("none of the 2 files has provenance"));
+    assert!(findings[0]
+        .message
+        .contains("none of the 2 files has provenance"));
 }
 
 #[test]
@@ -202,19 +243,29 @@ fn warns_missing_provenance_naming_the_one_file_without_it() {
         "2024.8.30",
         20,
         vec![
-            artifact("certifi-2024.8.30-py3-none-any.whl", verified(github("certifi/python-certifi", "release.yml"))),
+            artifact(
+                "certifi-2024.8.30-py3-none-any.whl",
+                verified(github("certifi/python-certifi", "release.yml")),
+            ),
             artifact("certifi-2024.8.30.tar.gz", absent()),
         ],
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     let f = only(&findings, "PG101");
     assert_eq!(f.artifact.as_deref(), Some("certifi-2024.8.30.tar.gz"));
-    assert!(f.message.contains("1 of 2 files (`certifi-2024.8.30.tar.gz`) has no provenance"));
+    assert!(f
+        .message
+        .contains("1 of 2 files (`certifi-2024.8.30.tar.gz`) has no provenance"));
 }
 
 #[test]
 fn denies_missing_provenance_when_a_publisher_is_required() {
-    let p = pkg("certifi", "2024.8.30", 20, vec![artifact("certifi-2024.8.30.tar.gz", absent())]);
+    let p = pkg(
+        "certifi",
+        "2024.8.30",
+        20,
+        vec![artifact("certifi-2024.8.30.tar.gz", absent())],
+    );
     let pol = policy(
         r#"schema = 1
 [[package]]
@@ -225,7 +276,9 @@ publisher = { kind = "github", repository = "certifi/python-certifi", workflow =
     let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &pol);
     let f = only(&findings, "PG101");
     assert_eq!(f.level, Level::Deny);
-    assert!(f.message.contains("the policy requires GitHub `certifi/python-certifi` workflow `release.yml`"));
+    assert!(f
+        .message
+        .contains("the policy requires GitHub `certifi/python-certifi` workflow `release.yml`"));
 
     // The entry's own rules still win over the implied deny.
     let pol = policy(
@@ -242,8 +295,18 @@ publisher = { kind = "github", repository = "certifi/python-certifi" }
 
 #[test]
 fn denies_missing_provenance_for_named_packages_only() {
-    let a = pkg("certifi", "1.0", 1, vec![artifact("certifi-1.0.tar.gz", absent())]);
-    let b = pkg("idna", "1.0", 2, vec![artifact("idna-1.0.tar.gz", absent())]);
+    let a = pkg(
+        "certifi",
+        "1.0",
+        1,
+        vec![artifact("certifi-1.0.tar.gz", absent())],
+    );
+    let b = pkg(
+        "idna",
+        "1.0",
+        2,
+        vec![artifact("idna-1.0.tar.gz", absent())],
+    );
     let pol = policy(
         "schema = 1\n[rules]\nmissing-provenance = \"allow\"\n[[package]]\nnames = [\"certifi\"]\nrules = { missing-provenance = \"deny\" }\n",
     );
@@ -258,9 +321,16 @@ fn allows_missing_provenance_when_files_are_verified_or_not_applicable() {
         "x",
         "1.0",
         1,
-        vec![artifact("x-1.0.tar.gz", pubgate::evidence::ProvenanceStatus::NotApplicable)],
+        vec![artifact(
+            "x-1.0.tar.gz",
+            pubgate::evidence::ProvenanceStatus::NotApplicable,
+        )],
     );
-    assert!(eval(&[lockfile("uv.lock", vec![p, clean_package()])], &default_policy()).is_empty());
+    assert!(eval(
+        &[lockfile("uv.lock", vec![p, clean_package()])],
+        &default_policy()
+    )
+    .is_empty());
 }
 
 // ---- PG102 invalid-provenance ------------------------------------------------------------
@@ -284,8 +354,12 @@ fn denies_invalid_provenance_per_file_saying_why() {
         summary(&findings),
         [("PG102", Level::Deny, false), ("PG102", Level::Deny, false)]
     );
-    assert!(findings[0].message.contains("failed verification (signature)"));
-    assert!(findings[1].message.contains("(index hash mismatch): index sha256 is `ffff…`"));
+    assert!(findings[0]
+        .message
+        .contains("failed verification (signature)"));
+    assert!(findings[1]
+        .message
+        .contains("(index hash mismatch): index sha256 is `ffff…`"));
 }
 
 #[test]
@@ -294,21 +368,34 @@ fn denies_invalid_provenance_not_on_index() {
         "urllib3",
         "2.2.2",
         30,
-        vec![artifact("urllib3-2.2.2.tar.gz", invalid(InvalidReason::NotOnIndex, ""))],
+        vec![artifact(
+            "urllib3-2.2.2.tar.gz",
+            invalid(InvalidReason::NotOnIndex, ""),
+        )],
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     let f = only(&findings, "PG102");
-    assert!(f.message.ends_with("matches no file of this release on the index (not on index)"));
+    assert!(f
+        .message
+        .ends_with("matches no file of this release on the index (not on index)"));
 }
 
 #[test]
 fn denies_invalid_provenance_even_under_a_permissive_package_entry() {
     // Lowering is refused at load time; an entry that allows everything else cannot touch it.
-    let p = pkg("urllib3", "2.2.2", 30, vec![artifact("urllib3-2.2.2.tar.gz", bad_signature())]);
+    let p = pkg(
+        "urllib3",
+        "2.2.2",
+        30,
+        vec![artifact("urllib3-2.2.2.tar.gz", bad_signature())],
+    );
     let pol = policy(
         "schema = 1\n[[package]]\nnames = [\"*\"]\nrules = { missing-provenance = \"allow\", invalid-provenance = \"deny\" }\n",
     );
-    assert_eq!(summary(&eval(&[lockfile("uv.lock", vec![p])], &pol)), [("PG102", Level::Deny, false)]);
+    assert_eq!(
+        summary(&eval(&[lockfile("uv.lock", vec![p])], &pol)),
+        [("PG102", Level::Deny, false)]
+    );
 }
 
 // ---- PG103 provenance-unavailable --------------------------------------------------------
@@ -320,7 +407,10 @@ fn denies_provenance_unavailable_grouped_by_cause() {
         "2.0.1",
         40,
         vec![
-            artifact("tomli-2.0.1-py3-none-any.whl", unavailable("timed out after 30 s")),
+            artifact(
+                "tomli-2.0.1-py3-none-any.whl",
+                unavailable("timed out after 30 s"),
+            ),
             artifact("tomli-2.0.1.tar.gz", unavailable("timed out after 30 s")),
         ],
     );
@@ -334,7 +424,12 @@ fn denies_provenance_unavailable_grouped_by_cause() {
 
 #[test]
 fn allows_provenance_unavailable_only_when_the_policy_says_so() {
-    let p = pkg("tomli", "2.0.1", 40, vec![artifact("tomli-2.0.1.tar.gz", unavailable("HTTP 503"))]);
+    let p = pkg(
+        "tomli",
+        "2.0.1",
+        40,
+        vec![artifact("tomli-2.0.1.tar.gz", unavailable("HTTP 503"))],
+    );
     let pol = policy("schema = 1\n[rules]\nprovenance-unavailable = \"warn\"\n");
     let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
     assert_eq!(summary(&findings), [("PG103", Level::Warn, false)]);
@@ -354,7 +449,10 @@ fn denies_publisher_mismatch_for_a_different_workflow() {
         "requests",
         "2.32.3",
         10,
-        vec![artifact("requests-2.32.3.tar.gz", verified(github("psf/requests", "release.yml")))],
+        vec![artifact(
+            "requests-2.32.3.tar.gz",
+            verified(github("psf/requests", "release.yml")),
+        )],
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &policy(REQUIRE_REQUESTS));
     let f = only(&findings, "PG201");
@@ -372,9 +470,16 @@ fn denies_publisher_mismatch_from_a_fork_even_if_pypi_claims_otherwise() {
     if let pubgate::evidence::ProvenanceStatus::Verified(v) = &mut status {
         v.claimed.as_mut().unwrap().repository = Some("psf/requests".into());
     }
-    let p = pkg("requests", "2.32.3", 10, vec![artifact("requests-2.32.3.tar.gz", status)]);
+    let p = pkg(
+        "requests",
+        "2.32.3",
+        10,
+        vec![artifact("requests-2.32.3.tar.gz", status)],
+    );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &policy(REQUIRE_REQUESTS));
-    assert!(only(&findings, "PG201").message.contains("`attacker/requests`"));
+    assert!(only(&findings, "PG201")
+        .message
+        .contains("`attacker/requests`"));
 }
 
 #[test]
@@ -383,7 +488,10 @@ fn allows_required_publisher_with_different_repository_case() {
         "requests",
         "2.32.3",
         10,
-        vec![artifact("requests-2.32.3.tar.gz", verified(github("PSF/Requests", "publish.yml")))],
+        vec![artifact(
+            "requests-2.32.3.tar.gz",
+            verified(github("PSF/Requests", "publish.yml")),
+        )],
     );
     assert!(eval(&[lockfile("uv.lock", vec![p])], &policy(REQUIRE_REQUESTS)).is_empty());
 }
@@ -407,7 +515,15 @@ publisher = [
 fn denies_publisher_mismatch_on_ref_and_environment() {
     let mut publisher = github("psf/requests", "publish.yml");
     publisher.git_ref = Some("refs/heads/main".into());
-    let p = pkg("requests", "2.32.3", 10, vec![artifact("requests-2.32.3.tar.gz", verified(publisher.clone()))]);
+    let p = pkg(
+        "requests",
+        "2.32.3",
+        10,
+        vec![artifact(
+            "requests-2.32.3.tar.gz",
+            verified(publisher.clone()),
+        )],
+    );
     let pol = policy(
         r#"schema = 1
 [[package]]
@@ -417,19 +533,39 @@ publisher = { kind = "github", repository = "psf/requests", ref = "refs/tags/v*"
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
     let f = only(&findings, "PG201");
-    assert!(f.message.contains("from ref `refs/heads/main`"), "{}", f.message);
+    assert!(
+        f.message.contains("from ref `refs/heads/main`"),
+        "{}",
+        f.message
+    );
     assert!(f.message.contains("with no environment"), "{}", f.message);
 
     publisher.git_ref = Some("refs/tags/v2.32.3".into());
     publisher.environment = Some("PyPI".into());
-    let p = pkg("requests", "2.32.3", 10, vec![artifact("requests-2.32.3.tar.gz", verified(publisher))]);
+    let p = pkg(
+        "requests",
+        "2.32.3",
+        10,
+        vec![artifact("requests-2.32.3.tar.gz", verified(publisher))],
+    );
     assert!(eval(&[lockfile("uv.lock", vec![p])], &pol).is_empty());
 }
 
 #[test]
 fn allows_packages_without_a_publisher_requirement() {
-    let p = pkg("idna", "3.8", 1, vec![artifact("idna-3.8.tar.gz", verified(github("someone/idna", "x.yml")))]);
-    let findings = eval(&[lockfile("uv.lock", vec![p, clean_package()])], &policy(REQUIRE_REQUESTS));
+    let p = pkg(
+        "idna",
+        "3.8",
+        1,
+        vec![artifact(
+            "idna-3.8.tar.gz",
+            verified(github("someone/idna", "x.yml")),
+        )],
+    );
+    let findings = eval(
+        &[lockfile("uv.lock", vec![p, clean_package()])],
+        &policy(REQUIRE_REQUESTS),
+    );
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
@@ -442,10 +578,16 @@ fn denies_publisher_change_from_the_previous_release() {
             "pypi-attestations",
             "0.0.20",
             50,
-            vec![artifact("pypi_attestations-0.0.20.tar.gz", verified(github("someone/fork", "release.yml")))],
+            vec![artifact(
+                "pypi_attestations-0.0.20.tar.gz",
+                verified(github("someone/fork", "release.yml")),
+            )],
         ),
         "0.0.19",
-        vec![artifact("pypi_attestations-0.0.19.tar.gz", verified(github("trailofbits/pypi-attestations", "release.yml")))],
+        vec![artifact(
+            "pypi_attestations-0.0.19.tar.gz",
+            verified(github("trailofbits/pypi-attestations", "release.yml")),
+        )],
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     let f = only(&findings, "PG202");
@@ -459,11 +601,25 @@ fn denies_publisher_change_from_the_previous_release() {
 #[test]
 fn denies_publisher_change_across_kinds() {
     let p = with_previous(
-        pkg("x", "2.0", 1, vec![artifact("x-2.0.tar.gz", verified(gitlab("group/x", ".gitlab-ci.yml")))]),
+        pkg(
+            "x",
+            "2.0",
+            1,
+            vec![artifact(
+                "x-2.0.tar.gz",
+                verified(gitlab("group/x", ".gitlab-ci.yml")),
+            )],
+        ),
         "1.0",
-        vec![artifact("x-1.0.tar.gz", verified(github("group/x", "release.yml")))],
+        vec![artifact(
+            "x-1.0.tar.gz",
+            verified(github("group/x", "release.yml")),
+        )],
     );
-    assert_eq!(codes(&eval(&[lockfile("uv.lock", vec![p])], &default_policy())), ["PG202"]);
+    assert_eq!(
+        codes(&eval(&[lockfile("uv.lock", vec![p])], &default_policy())),
+        ["PG202"]
+    );
 }
 
 #[test]
@@ -473,9 +629,17 @@ fn allows_same_publisher_with_new_ref_commit_environment_and_case() {
     now.commit = Some("ffffffffffffffffffffffffffffffffffffffff".into());
     now.environment = Some("release".into());
     let p = with_previous(
-        pkg("pypi-attestations", "0.0.20", 50, vec![artifact("pypi_attestations-0.0.20.tar.gz", verified(now))]),
+        pkg(
+            "pypi-attestations",
+            "0.0.20",
+            50,
+            vec![artifact("pypi_attestations-0.0.20.tar.gz", verified(now))],
+        ),
         "0.0.19",
-        vec![artifact("pypi_attestations-0.0.19.tar.gz", verified(github("trailofbits/pypi-attestations", "release.yml")))],
+        vec![artifact(
+            "pypi_attestations-0.0.19.tar.gz",
+            verified(github("trailofbits/pypi-attestations", "release.yml")),
+        )],
     );
     assert!(eval(&[lockfile("uv.lock", vec![p])], &default_policy()).is_empty());
 }
@@ -483,7 +647,15 @@ fn allows_same_publisher_with_new_ref_commit_environment_and_case() {
 #[test]
 fn allows_publisher_change_rules_to_stay_quiet_without_a_verified_previous_release() {
     let p = with_previous(
-        pkg("x", "2.0", 1, vec![artifact("x-2.0.tar.gz", verified(github("o/x", "release.yml")))]),
+        pkg(
+            "x",
+            "2.0",
+            1,
+            vec![artifact(
+                "x-2.0.tar.gz",
+                verified(github("o/x", "release.yml")),
+            )],
+        ),
         "1.0",
         vec![artifact("x-1.0.tar.gz", absent())],
     );
@@ -495,9 +667,17 @@ fn allows_publisher_change_rules_to_stay_quiet_without_a_verified_previous_relea
 #[test]
 fn denies_provenance_regression() {
     let p = with_previous(
-        pkg("idna", "3.8", 60, vec![artifact("idna-3.8.tar.gz", absent())]),
+        pkg(
+            "idna",
+            "3.8",
+            60,
+            vec![artifact("idna-3.8.tar.gz", absent())],
+        ),
         "3.7",
-        vec![artifact("idna-3.7.tar.gz", verified(github("kjd/idna", "deploy.yml")))],
+        vec![artifact(
+            "idna-3.7.tar.gz",
+            verified(github("kjd/idna", "deploy.yml")),
+        )],
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     assert_eq!(
@@ -514,22 +694,43 @@ fn denies_provenance_regression() {
 fn allows_no_regression_when_history_is_unavailable_or_first_release() {
     for history in [
         pubgate::evidence::History::FirstRelease,
-        pubgate::evidence::History::Unavailable { cause: "HTTP 503".into() },
+        pubgate::evidence::History::Unavailable {
+            cause: "HTTP 503".into(),
+        },
     ] {
-        let mut p = pkg("idna", "3.8", 60, vec![artifact("idna-3.8.tar.gz", absent())]);
+        let mut p = pkg(
+            "idna",
+            "3.8",
+            60,
+            vec![artifact("idna-3.8.tar.gz", absent())],
+        );
         p.history = history;
-        assert_eq!(codes(&eval(&[lockfile("uv.lock", vec![p])], &default_policy())), ["PG101"]);
+        assert_eq!(
+            codes(&eval(&[lockfile("uv.lock", vec![p])], &default_policy())),
+            ["PG101"]
+        );
     }
 }
 
 #[test]
 fn allows_no_regression_when_provenance_is_merely_unavailable() {
     let p = with_previous(
-        pkg("idna", "3.8", 60, vec![artifact("idna-3.8.tar.gz", unavailable("HTTP 429"))]),
+        pkg(
+            "idna",
+            "3.8",
+            60,
+            vec![artifact("idna-3.8.tar.gz", unavailable("HTTP 429"))],
+        ),
         "3.7",
-        vec![artifact("idna-3.7.tar.gz", verified(github("kjd/idna", "deploy.yml")))],
+        vec![artifact(
+            "idna-3.7.tar.gz",
+            verified(github("kjd/idna", "deploy.yml")),
+        )],
     );
-    assert_eq!(codes(&eval(&[lockfile("uv.lock", vec![p])], &default_policy())), ["PG103"]);
+    assert_eq!(
+        codes(&eval(&[lockfile("uv.lock", vec![p])], &default_policy())),
+        ["PG103"]
+    );
 }
 
 // ---- PG204 mixed-publishers --------------------------------------------------------------
@@ -541,14 +742,24 @@ fn warns_mixed_publishers_in_one_release() {
         "3.0.3",
         70,
         vec![
-            artifact("flask-3.0.3-py3-none-any.whl", verified(github("pallets/flask", "publish.yml"))),
-            artifact("flask-3.0.3.tar.gz", verified(google("release@flask.iam.gserviceaccount.com"))),
+            artifact(
+                "flask-3.0.3-py3-none-any.whl",
+                verified(github("pallets/flask", "publish.yml")),
+            ),
+            artifact(
+                "flask-3.0.3.tar.gz",
+                verified(google("release@flask.iam.gserviceaccount.com")),
+            ),
         ],
     );
     let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
     let f = only(&findings, "PG204");
     assert_eq!(f.level, Level::Warn);
-    assert!(f.message.contains("2 different publishers"), "{}", f.message);
+    assert!(
+        f.message.contains("2 different publishers"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -561,7 +772,10 @@ fn allows_one_publisher_across_files_with_different_refs() {
         70,
         vec![
             artifact("flask-3.0.3-py3-none-any.whl", verified(a)),
-            artifact("flask-3.0.3.tar.gz", verified(github("Pallets/Flask", "publish.yml"))),
+            artifact(
+                "flask-3.0.3.tar.gz",
+                verified(github("Pallets/Flask", "publish.yml")),
+            ),
         ],
     );
     assert!(eval(&[lockfile("uv.lock", vec![p])], &default_policy()).is_empty());
@@ -572,9 +786,20 @@ fn allows_one_publisher_across_files_with_different_refs() {
 #[test]
 fn deny_warnings_fails_on_warnings_only() {
     use pubgate::report::{Outcome, Report};
-    let p = pkg("certifi", "1.0", 1, vec![artifact("certifi-1.0.tar.gz", absent())]);
+    let p = pkg(
+        "certifi",
+        "1.0",
+        1,
+        vec![artifact("certifi-1.0.tar.gz", absent())],
+    );
     let lock = vec![lockfile("uv.lock", vec![p])];
     let pol = default_policy();
-    assert_eq!(Report::check(lock.clone(), &pol, today(), false).outcome(), Outcome::Pass);
-    assert_eq!(Report::check(lock, &pol, today(), true).outcome(), Outcome::Fail);
+    assert_eq!(
+        Report::check(lock.clone(), &pol, today(), false).outcome(),
+        Outcome::Pass
+    );
+    assert_eq!(
+        Report::check(lock, &pol, today(), true).outcome(),
+        Outcome::Fail
+    );
 }

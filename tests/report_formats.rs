@@ -48,12 +48,18 @@ fn assert_valid(schema: &Value, validator: &jsonschema::Validator, instance: &Va
 
 #[test]
 fn human_report() {
-    insta::assert_snapshot!("human", render(&realistic_report(false), Format::Human, false));
+    insta::assert_snapshot!(
+        "human",
+        render(&realistic_report(false), Format::Human, false)
+    );
 }
 
 #[test]
 fn human_report_passing() {
-    insta::assert_snapshot!("human_pass", render(&passing_report(), Format::Human, false));
+    insta::assert_snapshot!(
+        "human_pass",
+        render(&passing_report(), Format::Human, false)
+    );
 }
 
 #[test]
@@ -99,7 +105,10 @@ fn json_report_validates_against_the_documented_schema() {
         ("realistic", realistic_report(false)),
         ("realistic --deny-warnings", realistic_report(true)),
         ("passing", passing_report()),
-        ("empty", Report::check(vec![], &default_policy(), today(), false)),
+        (
+            "empty",
+            Report::check(vec![], &default_policy(), today(), false),
+        ),
     ] {
         let value: Value = serde_json::from_str(&render(&report, Format::Json, false)).unwrap();
         assert_valid(&schema, &validator, &value, name);
@@ -136,7 +145,10 @@ fn json_schema_enums_match_the_code() {
         .iter()
         .map(|r| r.as_str().to_string())
         .collect();
-    reasons.extend(["index-hash-mismatch".to_string(), "not-on-index".to_string()]);
+    reasons.extend([
+        "index-hash-mismatch".to_string(),
+        "not-on-index".to_string(),
+    ]);
     assert_eq!(
         enum_of("/definitions/artifact/properties/reason/oneOf/0/enum"),
         reasons
@@ -168,11 +180,16 @@ fn sarif_report_validates_against_the_official_schema() {
     for (name, report) in [
         ("realistic", realistic_report(false)),
         ("passing", passing_report()),
-        ("empty", Report::check(vec![], &default_policy(), today(), false)),
+        (
+            "empty",
+            Report::check(vec![], &default_policy(), today(), false),
+        ),
     ] {
         let value: Value = serde_json::from_str(&render(&report, Format::Sarif, false)).unwrap();
         assert_valid(&schema, &validator, &value, name);
-        let rules = value["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        let rules = value["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
         assert_eq!(rules.len(), pubgate::rules::Rule::ALL.len());
         for result in value["runs"][0]["results"].as_array().unwrap() {
             let index = result["ruleIndex"].as_u64().unwrap() as usize;
@@ -188,17 +205,26 @@ fn sarif_report_validates_against_the_official_schema() {
 
 #[test]
 fn github_report() {
-    insta::assert_snapshot!("github", render(&realistic_report(false), Format::Github, false));
+    insta::assert_snapshot!(
+        "github",
+        render(&realistic_report(false), Format::Github, false)
+    );
 }
 
 #[test]
 fn markdown_report() {
-    insta::assert_snapshot!("markdown", render(&realistic_report(false), Format::Markdown, false));
+    insta::assert_snapshot!(
+        "markdown",
+        render(&realistic_report(false), Format::Markdown, false)
+    );
 }
 
 #[test]
 fn markdown_report_passing() {
-    insta::assert_snapshot!("markdown_pass", render(&passing_report(), Format::Markdown, false));
+    insta::assert_snapshot!(
+        "markdown_pass",
+        render(&passing_report(), Format::Markdown, false)
+    );
 }
 
 /// What each format says the verdict is.
@@ -219,11 +245,20 @@ fn verdict_in(format: Format, text: &str) -> Outcome {
         }
         Format::Sarif => {
             let v: Value = serde_json::from_str(text).unwrap();
-            parse(v["runs"][0]["invocations"][0]["properties"]["outcome"].as_str().unwrap())
+            parse(
+                v["runs"][0]["invocations"][0]["properties"]["outcome"]
+                    .as_str()
+                    .unwrap(),
+            )
         }
         Format::Github => {
             let last = text.lines().last().unwrap();
-            let word = last.strip_prefix("pubgate: ").unwrap().split(' ').next().unwrap();
+            let word = last
+                .strip_prefix("pubgate: ")
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
             parse(&word.to_lowercase())
         }
         Format::Markdown => {
@@ -249,7 +284,12 @@ fn output_format_never_changes_the_verdict() {
             Report::check(
                 vec![lockfile(
                     "uv.lock",
-                    vec![pkg("tinyhttp", "1.4.0", 3, vec![artifact("tinyhttp-1.4.0.tar.gz", absent())])],
+                    vec![pkg(
+                        "tinyhttp",
+                        "1.4.0",
+                        3,
+                        vec![artifact("tinyhttp-1.4.0.tar.gz", absent())],
+                    )],
                 )],
                 &default_policy(),
                 today(),
@@ -261,7 +301,12 @@ fn output_format_never_changes_the_verdict() {
             Report::check(
                 vec![lockfile(
                     "uv.lock",
-                    vec![pkg("tinyhttp", "1.4.0", 3, vec![artifact("tinyhttp-1.4.0.tar.gz", absent())])],
+                    vec![pkg(
+                        "tinyhttp",
+                        "1.4.0",
+                        3,
+                        vec![artifact("tinyhttp-1.4.0.tar.gz", absent())],
+                    )],
                 )],
                 &default_policy(),
                 today(),
@@ -298,7 +343,16 @@ fn output_format_never_changes_the_verdict() {
 fn summary_counts_every_status() {
     let s = realistic_report(false).summary();
     assert_eq!(
-        (s.lockfiles, s.packages, s.artifacts, s.verified, s.absent, s.invalid, s.unavailable, s.not_applicable),
+        (
+            s.lockfiles,
+            s.packages,
+            s.artifacts,
+            s.verified,
+            s.absent,
+            s.invalid,
+            s.unavailable,
+            s.not_applicable
+        ),
         (2, 12, 18, 8, 6, 2, 1, 1)
     );
     assert_eq!((s.deny, s.warn, s.exempted), (7, 10, 2));

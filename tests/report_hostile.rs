@@ -10,14 +10,18 @@ use pubgate::report::{render, Format, Report};
 
 const EVIL_PATH: &str = "we,ird:dir%/uv\r\n.lock";
 const EVIL_FILE: &str = "evil-1.0.tar.gz\n::error file=x.py,line=1::pwned";
-const EVIL_DETAIL: &str = "bad\r\n::warning::owned %0A 100% | <img src=x onerror=alert(1)> `tick` \x1b[2J";
+const EVIL_DETAIL: &str =
+    "bad\r\n::warning::owned %0A 100% | <img src=x onerror=alert(1)> `tick` \x1b[2J";
 
 fn hostile_report() -> Report {
     let mut p = pkg(
         "evil",
         "1.0|<b>x</b>",
         7,
-        vec![artifact(EVIL_FILE, invalid(InvalidReason::NotOnIndex, EVIL_DETAIL))],
+        vec![artifact(
+            EVIL_FILE,
+            invalid(InvalidReason::NotOnIndex, EVIL_DETAIL),
+        )],
     );
     p.package.location.path = EVIL_PATH.into();
     let mut lock = lockfile(EVIL_PATH, vec![]);
@@ -67,19 +71,26 @@ fn github_annotations_escape_hostile_paths_titles_and_messages() {
     let decoded = unescape(message);
     assert!(decoded.contains(EVIL_FILE), "{decoded}");
     // Whitespace in details is collapsed to one line before rendering.
-    assert!(decoded.contains("bad ::warning::owned %0A 100% |"), "{decoded}");
+    assert!(
+        decoded.contains("bad ::warning::owned %0A 100% |"),
+        "{decoded}"
+    );
     assert!(!text.contains('\x1b'));
 }
 
 #[test]
 fn workflow_command_escaping_round_trips() {
-    for sample in ["plain", "a%b", "%0A", "x\r\ny", "k:v,w", "::error::", "100%25"] {
+    for sample in [
+        "plain",
+        "a%b",
+        "%0A",
+        "x\r\ny",
+        "k:v,w",
+        "::error::",
+        "100%25",
+    ] {
         assert_eq!(unescape(&escape_property(sample)), sample);
-        assert_eq!(
-            escape_data(sample).contains(['\r', '\n']),
-            false,
-            "{sample:?}"
-        );
+        assert!(!escape_data(sample).contains(['\r', '\n']), "{sample:?}");
     }
 }
 
@@ -90,7 +101,11 @@ fn human_report_keeps_each_finding_on_one_line_without_escapes() {
     assert!(!text.contains('\x1b') && !text.contains('\r'), "{text}");
     let finding_lines: Vec<&str> = text.lines().filter(|l| l.contains("PG102")).collect();
     assert_eq!(finding_lines.len(), 1, "{text}");
-    assert!(finding_lines[0].contains("evil-1.0.tar.gz\\n::error"), "{}", finding_lines[0]);
+    assert!(
+        finding_lines[0].contains("evil-1.0.tar.gz\\n::error"),
+        "{}",
+        finding_lines[0]
+    );
 }
 
 #[test]
@@ -146,7 +161,8 @@ fn json_and_sarif_carry_hostile_text_verbatim_and_stay_valid() {
     let validator = jsonschema::draft4::new(&schema).unwrap();
     assert!(validator.is_valid(&sarif));
     assert_eq!(
-        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"],
         "we%2Cird%3Adir%25/uv%0D%0A.lock"
     );
 }

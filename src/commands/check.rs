@@ -82,9 +82,9 @@ fn discover_lockfiles(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .with_context(|| format!("cannot list `{}`", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("pylock.") && n.ends_with(".toml") && n != "pylock.toml")
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with("pylock.") && n.ends_with(".toml") && n != "pylock.toml"
+            })
         })
         .collect();
     named_pylocks.sort();

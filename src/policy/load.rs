@@ -83,7 +83,9 @@ pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
             path: path.to_path_buf(),
             position: Some(Position { line: 1, column: 1 }),
             message: "there is no `[tool.pubgate]` table in this pyproject.toml".into(),
-            hint: Some("add `[tool.pubgate]` with `schema = 1`, or pass a dedicated policy file".into()),
+            hint: Some(
+                "add `[tool.pubgate]` with `schema = 1`, or pass a dedicated policy file".into(),
+            ),
             source_line: None,
         });
     }
@@ -185,7 +187,7 @@ struct RawPackage {
 
 /// `publisher = { … }` or `publisher = [{ … }, { … }]`.
 enum RawPublishers {
-    One(RawPublisher),
+    One(Box<RawPublisher>),
     Many(Vec<Spanned<RawPublisher>>),
 }
 
@@ -199,7 +201,7 @@ impl<'de> Deserialize<'de> for RawPublishers {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawPublishers, A::Error> {
                 RawPublisher::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawPublishers::One)
+                    .map(|p| RawPublishers::One(Box::new(p)))
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<RawPublishers, A::Error> {
                 Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
@@ -250,7 +252,11 @@ impl Context<'_> {
         let before = self.text.get(..offset).unwrap_or(self.text);
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = self.text.get(line_start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         Position {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -264,7 +270,12 @@ impl Context<'_> {
             .map(|l| l.trim_end_matches('\r').to_string())
     }
 
-    fn error(&self, span: Span, message: impl Into<String>, hint: impl Into<String>) -> PolicyError {
+    fn error(
+        &self,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> PolicyError {
         let position = self.position(span.start);
         PolicyError {
             path: self.path.clone(),
@@ -357,7 +368,11 @@ impl Context<'_> {
         })
     }
 
-    fn levels(&self, raw: RawLevels, table: &str) -> Result<BTreeMap<Rule, LevelSetting>, PolicyError> {
+    fn levels(
+        &self,
+        raw: RawLevels,
+        table: &str,
+    ) -> Result<BTreeMap<Rule, LevelSetting>, PolicyError> {
         let mut entries: Vec<_> = raw.into_iter().collect();
         entries.sort_by_key(|(k, _)| k.span().start);
         let mut levels = BTreeMap::new();
@@ -366,12 +381,20 @@ impl Context<'_> {
             if table != "[rules]" && rule.is_about_policy() {
                 return Err(self.error(
                     key.span(),
-                    format!("`{}` is about the policy itself, not a package", rule.slug()),
+                    format!(
+                        "`{}` is about the policy itself, not a package",
+                        rule.slug()
+                    ),
                     "set it in the top-level `[rules]` table",
                 ));
             }
-            let level = Level::from_str(value.get_ref())
-                .map_err(|message| self.error(value.span(), message, "levels are `deny`, `warn` or `allow`"))?;
+            let level = Level::from_str(value.get_ref()).map_err(|message| {
+                self.error(
+                    value.span(),
+                    message,
+                    "levels are `deny`, `warn` or `allow`",
+                )
+            })?;
             if level < Level::Deny && !rule.can_be_lowered() {
                 return Err(self.error(
                     value.span(),
@@ -386,7 +409,10 @@ impl Context<'_> {
             {
                 return Err(self.error(
                     key.span(),
-                    format!("`{}` is set twice in {table} (by slug and by code)", rule.slug()),
+                    format!(
+                        "`{}` is set twice in {table} (by slug and by code)",
+                        rule.slug()
+                    ),
                     "keep one of the two keys",
                 ));
             }
@@ -436,7 +462,7 @@ impl Context<'_> {
             Some(spanned) => {
                 let span = spanned.span();
                 match spanned.into_inner() {
-                    RawPublishers::One(p) => vec![self.publisher(p, span)?],
+                    RawPublishers::One(p) => vec![self.publisher(*p, span)?],
                     RawPublishers::Many(list) => {
                         if list.is_empty() {
                             return Err(self.error(
@@ -463,7 +489,11 @@ impl Context<'_> {
         })
     }
 
-    fn publisher(&self, raw: RawPublisher, span: Span) -> Result<PublisherRequirement, PolicyError> {
+    fn publisher(
+        &self,
+        raw: RawPublisher,
+        span: Span,
+    ) -> Result<PublisherRequirement, PolicyError> {
         let kind = parse_kind(raw.kind.get_ref()).ok_or_else(|| {
             self.error(
                 raw.kind.span(),
@@ -483,7 +513,10 @@ impl Context<'_> {
             ("ref", &raw.git_ref),
         ];
         let (allowed, required): (&[&str], &str) = match kind {
-            PublisherKind::GitHub => (&["repository", "workflow", "environment", "ref"], "repository"),
+            PublisherKind::GitHub => (
+                &["repository", "workflow", "environment", "ref"],
+                "repository",
+            ),
             PublisherKind::GitLab => (
                 &["repository", "workflow_filepath", "environment", "ref"],
                 "repository",
@@ -578,7 +611,8 @@ impl Context<'_> {
                 })
             })
             .transpose()?;
-        let value = |f: &Option<Spanned<String>>| f.as_ref().map(|s| s.get_ref().trim().to_string());
+        let value =
+            |f: &Option<Spanned<String>>| f.as_ref().map(|s| s.get_ref().trim().to_string());
         Ok(PublisherRequirement {
             kind,
             repository: value(&raw.repository),
@@ -593,7 +627,11 @@ impl Context<'_> {
         })
     }
 
-    fn exemption(&self, index: usize, raw: Spanned<RawExemption>) -> Result<Exemption, PolicyError> {
+    fn exemption(
+        &self,
+        index: usize,
+        raw: Spanned<RawExemption>,
+    ) -> Result<Exemption, PolicyError> {
         let entry_span = raw.span();
         let raw = raw.into_inner();
         let package = NamePattern::parse(raw.package.get_ref())
@@ -602,7 +640,10 @@ impl Context<'_> {
         if rule.is_about_policy() {
             return Err(self.error(
                 raw.rule.span(),
-                format!("`{}` is about the policy itself and cannot be exempted", rule.slug()),
+                format!(
+                    "`{}` is about the policy itself and cannot be exempted",
+                    rule.slug()
+                ),
                 "fix or remove the exemption it reports, or set its level in `[rules]`",
             ));
         }
@@ -642,7 +683,10 @@ impl Context<'_> {
                     .any(|s| matches!(s.operator(), Operator::Equal | Operator::ExactEqual))
             });
             if !pins {
-                let span = raw.versions.as_ref().map_or(entry_span.clone(), |v| v.span());
+                let span = raw
+                    .versions
+                    .as_ref()
+                    .map_or(entry_span.clone(), |v| v.span());
                 return Err(self.error(
                     span,
                     "an `invalid-provenance` exemption must name the exact versions it covers",
@@ -658,11 +702,7 @@ impl Context<'_> {
                 "say why the exemption is safe, e.g. a link to the upstream issue",
             ));
         }
-        let expires = raw
-            .expires
-            .as_ref()
-            .map(|d| self.date(d))
-            .transpose()?;
+        let expires = raw.expires.as_ref().map(|d| self.date(d)).transpose()?;
         Ok(Exemption {
             index,
             position: self.position(entry_span.start),
@@ -674,7 +714,10 @@ impl Context<'_> {
         })
     }
 
-    fn date(&self, value: &Spanned<toml::value::Datetime>) -> Result<jiff::civil::Date, PolicyError> {
+    fn date(
+        &self,
+        value: &Spanned<toml::value::Datetime>,
+    ) -> Result<jiff::civil::Date, PolicyError> {
         let dt = value.get_ref();
         let bad = || {
             self.error(
@@ -768,7 +811,10 @@ mod tests {
     fn edit_distance_counts_edits() {
         assert_eq!(edit_distance("missing-provenence", "missing-provenance"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(closest_rule("missing-provenence"), Some(Rule::MissingProvenance));
+        assert_eq!(
+            closest_rule("missing-provenence"),
+            Some(Rule::MissingProvenance)
+        );
         assert_eq!(closest_rule("totally-else"), None);
     }
 }

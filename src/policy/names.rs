@@ -34,8 +34,7 @@ impl NamePattern {
         if trimmed.is_empty() {
             return Err(NamePatternError {
                 message: "empty package name".into(),
-                hint: "write a PEP 508 name such as `requests` or a glob such as `django-*`"
-                    .into(),
+                hint: "write a PEP 508 name such as `requests` or a glob such as `django-*`".into(),
             });
         }
         if !trimmed.contains(GLOB_META) {
@@ -57,7 +56,9 @@ impl NamePattern {
             .build()
             .map_err(|e| NamePatternError {
                 message: format!("`{raw}` is not a valid glob: {}", e.kind()),
-                hint: "globs may use `*` (any characters), `?` (one character), `[abc]` and `{a,b}`".into(),
+                hint:
+                    "globs may use `*` (any characters), `?` (one character), `[abc]` and `{a,b}`"
+                        .into(),
             })?;
         Ok(NamePattern {
             text,
@@ -216,7 +217,7 @@ mod tests {
 
     #[test]
     fn specificity_is_a_total_order() {
-        let mut pats = vec![
+        let mut pats = [
             p("*"),
             p("django-*"),
             p("django-rest-*"),
@@ -228,7 +229,14 @@ mod tests {
         let order: Vec<_> = pats.iter().map(|p| p.as_str()).collect();
         assert_eq!(
             order,
-            ["django", "django-rest-*", "django-?", "django-*", "d*o", "*"]
+            [
+                "django",
+                "django-rest-*",
+                "django-?",
+                "django-*",
+                "d*o",
+                "*"
+            ]
         );
         // Same literal count and stars: byte order decides.
         assert_eq!(p("a*").specificity_cmp(&p("b*")), Ordering::Less);

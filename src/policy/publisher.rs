@@ -282,7 +282,9 @@ mod tests {
         assert!(pattern.matches("refs/tags/v1.2.3"));
         assert!(!pattern.matches("refs/tags/v1/evil"));
         assert!(!pattern.matches("refs/heads/v1"));
-        assert!(RefPattern::parse("refs/tags/**").unwrap().matches("refs/tags/a/b"));
+        assert!(RefPattern::parse("refs/tags/**")
+            .unwrap()
+            .matches("refs/tags/a/b"));
     }
 
     #[test]

@@ -72,7 +72,10 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            p.paint(BOLD, &format!("policy ({})", sanitize(&report.policy().to_string())))
+            p.paint(
+                BOLD,
+                &format!("policy ({})", sanitize(&report.policy().to_string()))
+            )
         );
         for finding in about_policy {
             let _ = writeln!(out, "    {}", line(&p, finding));

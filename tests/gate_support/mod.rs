@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use pubgate::evaluate::{evaluate, Finding};
 use pubgate::evidence::{
-    ArtifactEvidence, History, InvalidReason, LockfileEvidence, PackageEvidence,
-    PreviousRelease, ProvenanceStatus,
+    ArtifactEvidence, History, InvalidReason, LockfileEvidence, PackageEvidence, PreviousRelease,
+    ProvenanceStatus,
 };
-use pubgate::lockfile::{Artifact, LockFormat, LockedPackage, Location, Source, Unpinned};
+use pubgate::lockfile::{Artifact, Location, LockFormat, LockedPackage, Source, Unpinned};
 use pubgate::policy::{self, Policy, PolicySource};
 use pubgate::rules::Level;
 use pubgate::url::SecretUrl;
@@ -153,7 +153,12 @@ pub fn unhashed(mut a: ArtifactEvidence) -> ArtifactEvidence {
 }
 
 /// A package locked from PyPI at `line` of `uv.lock`, first release unless changed.
-pub fn pkg(name: &str, version: &str, line: u32, artifacts: Vec<ArtifactEvidence>) -> PackageEvidence {
+pub fn pkg(
+    name: &str,
+    version: &str,
+    line: u32,
+    artifacts: Vec<ArtifactEvidence>,
+) -> PackageEvidence {
     PackageEvidence {
         package: LockedPackage {
             name: name.into(),
@@ -165,7 +170,11 @@ pub fn pkg(name: &str, version: &str, line: u32, artifacts: Vec<ArtifactEvidence
                 .iter()
                 .map(|a| Artifact {
                     filename: a.filename.clone(),
-                    sha256: if a.locked_hash { a.sha256.clone() } else { None },
+                    sha256: if a.locked_hash {
+                        a.sha256.clone()
+                    } else {
+                        None
+                    },
                     url: None,
                 })
                 .collect(),
@@ -181,7 +190,11 @@ pub fn pkg(name: &str, version: &str, line: u32, artifacts: Vec<ArtifactEvidence
     }
 }
 
-pub fn with_previous(mut p: PackageEvidence, version: &str, artifacts: Vec<ArtifactEvidence>) -> PackageEvidence {
+pub fn with_previous(
+    mut p: PackageEvidence,
+    version: &str,
+    artifacts: Vec<ArtifactEvidence>,
+) -> PackageEvidence {
     p.history = History::Previous(PreviousRelease {
         version: version.into(),
         artifacts,
@@ -321,18 +334,27 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
             vec![
                 artifact(
                     "abi3info-2024.10.8-py3-none-any.whl",
-                    verified(tagged(github("woodruffw/abi3info", "release.yml"), "refs/tags/v2024.10.8")),
+                    verified(tagged(
+                        github("woodruffw/abi3info", "release.yml"),
+                        "refs/tags/v2024.10.8",
+                    )),
                 ),
                 artifact(
                     "abi3info-2024.10.8.tar.gz",
-                    verified(tagged(github("woodruffw/abi3info", "release.yml"), "refs/tags/v2024.10.8")),
+                    verified(tagged(
+                        github("woodruffw/abi3info", "release.yml"),
+                        "refs/tags/v2024.10.8",
+                    )),
                 ),
             ],
         ),
         "2024.10.3",
         vec![artifact(
             "abi3info-2024.10.3-py3-none-any.whl",
-            verified(tagged(github("woodruffw/abi3info", "release.yml"), "refs/tags/v2024.10.3")),
+            verified(tagged(
+                github("woodruffw/abi3info", "release.yml"),
+                "refs/tags/v2024.10.3",
+            )),
         )],
     );
     let mut moved = github("pypi/pypi-attestations", "release.yml");
@@ -342,7 +364,10 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
             "pypi-attestations",
             "0.0.30",
             21,
-            vec![artifact("pypi_attestations-0.0.30-py3-none-any.whl", verified(moved))],
+            vec![artifact(
+                "pypi_attestations-0.0.30-py3-none-any.whl",
+                verified(moved),
+            )],
         ),
         "0.0.19",
         vec![artifact(
@@ -356,8 +381,14 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
             "4.0.0",
             33,
             vec![
-                artifact("sampleproject-4.0.0-py3-none-any.whl", verified(github("pypa/sampleproject", "release.yml"))),
-                artifact("sampleproject-4.0.0.tar.gz", verified(github("pypa/sampleproject", "release.yml"))),
+                artifact(
+                    "sampleproject-4.0.0-py3-none-any.whl",
+                    verified(github("pypa/sampleproject", "release.yml")),
+                ),
+                artifact(
+                    "sampleproject-4.0.0.tar.gz",
+                    verified(github("pypa/sampleproject", "release.yml")),
+                ),
             ],
         ),
         "3.0.0",
@@ -371,8 +402,14 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
         "3.6.1",
         45,
         vec![
-            artifact("sigstore-3.6.1-py3-none-any.whl", unavailable("HTTP 503 from the integrity API after 3 attempts")),
-            artifact("sigstore-3.6.1.tar.gz", verified(github("sigstore/sigstore-python", "release.yml"))),
+            artifact(
+                "sigstore-3.6.1-py3-none-any.whl",
+                unavailable("HTTP 503 from the integrity API after 3 attempts"),
+            ),
+            artifact(
+                "sigstore-3.6.1.tar.gz",
+                verified(github("sigstore/sigstore-python", "release.yml")),
+            ),
         ],
     );
     let tinyhttp = with_previous(
@@ -427,8 +464,14 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
         "1.0.0",
         92,
         vec![
-            artifact("dualpub-1.0.0-py3-none-any.whl", verified(github("dualpub/dualpub", "release.yml"))),
-            artifact("dualpub-1.0.0.tar.gz", verified(gitlab("dualpub/dualpub", ".gitlab-ci.yml"))),
+            artifact(
+                "dualpub-1.0.0-py3-none-any.whl",
+                verified(github("dualpub/dualpub", "release.yml")),
+            ),
+            artifact(
+                "dualpub-1.0.0.tar.gz",
+                verified(gitlab("dualpub/dualpub", ".gitlab-ci.yml")),
+            ),
         ],
     );
     let legacy = pkg(
@@ -455,7 +498,10 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
                 "acme-internal",
                 "3.1.0",
                 124,
-                vec![artifact("acme_internal-3.1.0-py3-none-any.whl", ProvenanceStatus::NotApplicable)],
+                vec![artifact(
+                    "acme_internal-3.1.0-py3-none-any.whl",
+                    ProvenanceStatus::NotApplicable,
+                )],
             ),
             Source::Index {
                 url: SecretUrl::new("https://ci:t0ken@pkgs.acme.example/simple"),
