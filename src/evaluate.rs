@@ -94,23 +94,14 @@ pub fn evaluate(
     let mut used_exemptions = BTreeSet::new();
     let mut findings = Vec::new();
     for c in candidates {
-        let (level, _) = policy.level(c.rule, Some(&c.package));
-        if level == Level::Allow {
+        let resolution = policy.resolve(c.rule, Some(&c.package), c.version.as_deref(), today);
+        if resolution.level == Level::Allow {
             continue;
         }
-        let mut covering = policy
-            .exemptions
-            .iter()
-            .filter(|e| !e.is_expired(today))
-            .filter(|e| e.covers(c.rule, &c.package, c.version.as_deref()));
-        let exempted_by = covering.next().map(|e| exemption_ref(policy, e));
-        if let Some(first) = &exempted_by {
-            used_exemptions.insert(first.index);
-            used_exemptions.extend(covering.map(|e| e.index));
-        }
+        used_exemptions.extend(resolution.exemptions.iter().map(|e| e.index));
         findings.push(Finding {
             rule: c.rule,
-            level,
+            level: resolution.level,
             package: Some(c.package),
             version: c.version,
             artifact: c.artifact,
@@ -118,7 +109,10 @@ pub fn evaluate(
             fix: c.fix,
             location: c.location,
             lockfile: Some(c.lockfile),
-            exempted_by,
+            exempted_by: resolution
+                .exemptions
+                .first()
+                .map(|e| exemption_ref(policy, e)),
         });
     }
 
@@ -177,7 +171,7 @@ fn policy_findings(
 ) {
     let policy_path = policy.source.path();
     let mut push = |rule: Rule, line: u32, message: String| {
-        let (level, _) = policy.level(rule, None);
+        let level = policy.resolve(rule, None, None, today).level;
         if level == Level::Allow {
             return;
         }

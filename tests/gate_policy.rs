@@ -165,11 +165,36 @@ expires = 2027-03-01
     assert_eq!(e.position.line, 11);
     assert_eq!(e.versions.as_ref().unwrap().0, "<2.0");
     assert_eq!(e.expires, Some(gate_support::date("2027-03-01")));
+    let today = gate_support::today();
+    let resolve = |rule, package, version| p.resolve(rule, Some(package), version, today);
     assert_eq!(
-        p.level(Rule::PublisherChange, Some("django-cors")).0,
+        resolve(Rule::PublisherChange, "django-cors", None).level,
         Level::Warn
     );
-    assert_eq!(p.level(Rule::PublisherChange, Some("flask")).0, Level::Deny);
+    assert_eq!(
+        resolve(Rule::PublisherChange, "flask", None).level,
+        Level::Deny
+    );
+    let r = resolve(Rule::MissingProvenance, "flask", Some("2.0"));
+    assert_eq!(r.level, Level::Deny);
+    assert!(matches!(r.origin, pubgate::policy::LevelOrigin::Rules(p) if p.line == 3));
+    let r = resolve(Rule::MissingProvenance, "requests", Some("2.0"));
+    assert_eq!(r.level, Level::Deny);
+    assert!(matches!(r.origin, pubgate::policy::LevelOrigin::PublisherRequired(p) if p.line == 6));
+    let r = resolve(Rule::MissingProvenance, "legacy-lib", Some("1.9"));
+    assert_eq!(r.exemptions.len(), 1);
+    assert!(resolve(Rule::MissingProvenance, "legacy-lib", Some("2.0"))
+        .exemptions
+        .is_empty());
+    assert!(p
+        .resolve(
+            Rule::MissingProvenance,
+            Some("legacy-lib"),
+            Some("1.9"),
+            gate_support::date("2027-03-01")
+        )
+        .exemptions
+        .is_empty());
 }
 
 #[test]

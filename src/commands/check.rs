@@ -113,47 +113,32 @@ fn format(format: ReportFormat) -> Format {
     }
 }
 
-/// `NO_COLOR` set to anything non-empty disables colour (https://no-color.org).
-fn no_color() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
 /// Writes the report where asked, and the step summary for `--format github`.
 fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
     let format = format(args.format);
-    match &args.output {
-        Some(path) => {
-            let text = report::render(report, format, false);
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write the report to `{}`", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let color = format == Format::Human && stdout.is_terminal() && !no_color();
-            let text = report::render(report, format, color);
-            let choice = if color {
-                anstream::ColorChoice::Always
-            } else {
-                anstream::ColorChoice::Never
-            };
-            let mut out = anstream::AutoStream::new(stdout.lock(), choice);
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("cannot write the report to stdout")?;
-        }
-    }
-    if format == Format::Github {
-        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
-            let path = PathBuf::from(summary);
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .with_context(|| format!("cannot open the step summary `{}`", path.display()))?;
-            file.write_all(report::markdown::render(report).as_bytes())
-                .with_context(|| format!("cannot write the step summary `{}`", path.display()))?;
-        }
-    }
+    let stdout = std::io::stdout();
+    let color = report::use_color(
+        format,
+        args.output.is_some(),
+        stdout.is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let destination = report::Destination {
+        format,
+        file: args.output.as_deref(),
+        step_summary: step_summary.as_deref(),
+        color,
+    };
+    let choice = if color {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    let mut out = anstream::AutoStream::new(stdout.lock(), choice);
+    report::deliver(report, &destination, &mut out)?;
     Ok(())
 }
 

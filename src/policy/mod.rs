@@ -1,6 +1,6 @@
 //! The policy: rule levels, per-package requirements and exemptions, each remembering
 //! where in the policy file it was written. Loaded strictly by [`load`]; queried by
-//! `evaluate` through [`Policy::package_entry`], [`Policy::level`] and [`Exemption::covers`].
+//! `evaluate` through [`Policy::resolve`].
 
 mod load;
 mod names;
@@ -194,26 +194,56 @@ impl Policy {
         best.map(|(m, _)| m)
     }
 
-    /// The level of `rule` for `package` (normalized; `None` for findings about the policy
-    /// itself): the rule's default, overridden by `[rules]`, overridden by the most
-    /// specific `[[package]]` entry. Exemptions are applied after, by `evaluate`.
-    pub fn level(&self, rule: Rule, package: Option<&str>) -> (Level, LevelOrigin) {
-        let mut resolved = (rule.default_level(), LevelOrigin::Default);
+    /// How a finding of `rule` about `package` (normalized; `None` for findings about the
+    /// policy itself) at `version` is judged on `today`. The one place levels resolve:
+    /// the rule's default, overridden by `[rules]`, overridden by the most specific
+    /// `[[package]]` entry; then the unexpired exemptions that cover it, in file order.
+    pub fn resolve(
+        &self,
+        rule: Rule,
+        package: Option<&str>,
+        version: Option<&str>,
+        today: jiff::civil::Date,
+    ) -> Resolution<'_> {
+        let mut level = rule.default_level();
+        let mut origin = LevelOrigin::Default;
         if let Some(setting) = self.rules.get(&rule) {
-            resolved = (setting.level, LevelOrigin::Rules(setting.position));
+            level = setting.level;
+            origin = LevelOrigin::Rules(setting.position);
         }
         if let Some(m) = package.and_then(|p| self.package_entry(p)) {
             if let Some(setting) = m.entry.rules.get(&rule) {
-                resolved = (setting.level, LevelOrigin::Package(setting.position));
+                level = setting.level;
+                origin = LevelOrigin::Package(setting.position);
             } else if rule == Rule::MissingProvenance && !m.entry.publishers.is_empty() {
-                resolved = (
-                    Level::Deny,
-                    LevelOrigin::PublisherRequired(m.entry.position),
-                );
+                level = Level::Deny;
+                origin = LevelOrigin::PublisherRequired(m.entry.position);
             }
         }
-        resolved
+        let exemptions = match package {
+            Some(package) if level != Level::Allow => self
+                .exemptions
+                .iter()
+                .filter(|e| !e.is_expired(today) && e.covers(rule, package, version))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Resolution {
+            level,
+            origin,
+            exemptions,
+        }
     }
+}
+
+/// How one finding is judged: its level, where the level came from, and the exemptions
+/// that cover it (the first one is named in reports; all count as used).
+#[derive(Debug, Clone)]
+pub struct Resolution<'p> {
+    /// `allow` means the finding is not reported (and no exemption is consulted).
+    pub level: Level,
+    pub origin: LevelOrigin,
+    pub exemptions: Vec<&'p Exemption>,
 }
 
 /// A policy that could not be loaded: what, where (file:line:column) and what to do.

@@ -6,8 +6,11 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
+mod output;
 pub mod sarif;
 mod text;
+
+pub use output::{deliver, use_color, Destination, OutputError};
 
 use std::fmt;
 
