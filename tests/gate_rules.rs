@@ -398,6 +398,28 @@ fn denies_invalid_provenance_even_under_a_permissive_package_entry() {
     );
 }
 
+#[test]
+fn allows_invalid_provenance_only_for_an_exempted_exact_version() {
+    let p = pkg(
+        "urllib3",
+        "2.2.2",
+        30,
+        vec![artifact("urllib3-2.2.2.tar.gz", bad_signature())],
+    );
+    let pol = policy(
+        "schema = 1\n[[exemption]]\npackage = \"urllib3\"\nversions = \"==2.2.2\"\nrule = \"invalid-provenance\"\nreason = \"checked by hand\"\n",
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
+    assert_eq!(summary(&findings), [("PG102", Level::Deny, true)]);
+    let report = pubgate::report::Report::new(
+        vec![],
+        pubgate::policy::PolicySource::BuiltIn,
+        findings,
+        false,
+    );
+    assert_eq!(report.outcome(), pubgate::report::Outcome::Pass);
+}
+
 // ---- PG103 provenance-unavailable --------------------------------------------------------
 
 #[test]
