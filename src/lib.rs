@@ -6,8 +6,12 @@
 //! applies a [`policy`], [`report`] renders.
 
 pub mod dist;
+pub mod evaluate;
 pub mod evidence;
 pub mod lockfile;
+pub mod policy;
+pub mod report;
+pub mod rules;
 #[doc(hidden)]
 pub mod testing;
 pub mod url;

@@ -1,0 +1,820 @@
+//! Finding and loading a policy: strict TOML with spans (`schema` first, then every key),
+//! validated into the [`Policy`] model with errors that point at file:line:column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep440_rs::{Operator, VersionSpecifiers};
+use serde::de::{self, IgnoredAny};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::names::NamePattern;
+use super::publisher::{parse_kind, PublisherRequirement, RefPattern};
+use super::{
+    Exemption, LevelSetting, NameEntry, PackageEntry, Policy, PolicyError, PolicySource, Position,
+};
+use crate::rules::{Level, Rule};
+use crate::verify::PublisherKind;
+
+/// The built-in default policy (`policies/default.toml`), used when no policy is found.
+pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.toml");
+
+/// The only policy schema this version understands.
+const SCHEMA: i64 = 1;
+
+/// Dedicated policy files looked for, in this order, in the working directory.
+const POLICY_FILES: [&str; 2] = ["pubgate.toml", ".pubgate.toml"];
+
+/// Loads the policy to use: `explicit` if given (a `pyproject.toml` is read from its
+/// `[tool.pubgate]`), else the first found in `dir` of `pubgate.toml`, `.pubgate.toml`,
+/// `[tool.pubgate]` in `pyproject.toml`, else the built-in default.
+pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Policy, PolicyError> {
+    if let Some(path) = explicit {
+        return read_file(path);
+    }
+    match discover(dir)? {
+        PolicySource::BuiltIn => from_str(DEFAULT_POLICY, PolicySource::BuiltIn),
+        PolicySource::File(path) | PolicySource::Pyproject(path) => read_file(&path),
+    }
+}
+
+/// Which policy [`load`] would use in `dir` without `--policy`. Both `pubgate.toml` and
+/// `.pubgate.toml` existing is an error (which one rules would be a guess).
+pub fn discover(dir: &Path) -> Result<PolicySource, PolicyError> {
+    let found: Vec<PathBuf> = POLICY_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|p| p.is_file())
+        .collect();
+    match found.as_slice() {
+        [one] => return Ok(PolicySource::File(one.clone())),
+        [first, second, ..] => {
+            return Err(PolicyError {
+                path: second.clone(),
+                position: None,
+                message: format!(
+                    "both `{}` and `{}` exist: pubgate will not guess which policy rules",
+                    first.display(),
+                    second.display()
+                ),
+                hint: Some("keep one policy file and delete the other".into()),
+                source_line: None,
+            })
+        }
+        [] => {}
+    }
+    let pyproject = dir.join("pyproject.toml");
+    if pyproject.is_file() {
+        let text = read_text(&pyproject)?;
+        if from_pyproject_str(&text, &pyproject)?.is_some() {
+            return Ok(PolicySource::Pyproject(pyproject));
+        }
+    }
+    Ok(PolicySource::BuiltIn)
+}
+
+/// Reads a policy file; `pyproject.toml` (by file name) is read from its `[tool.pubgate]`.
+pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
+    let text = read_text(path)?;
+    if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+        return from_pyproject_str(&text, path)?.ok_or_else(|| PolicyError {
+            path: path.to_path_buf(),
+            position: Some(Position { line: 1, column: 1 }),
+            message: "there is no `[tool.pubgate]` table in this pyproject.toml".into(),
+            hint: Some(
+                "add `[tool.pubgate]` with `schema = 1`, or pass a dedicated policy file".into(),
+            ),
+            source_line: None,
+        });
+    }
+    from_str(&text, PolicySource::File(path.to_path_buf()))
+}
+
+fn read_text(path: &Path) -> Result<String, PolicyError> {
+    std::fs::read_to_string(path).map_err(|e| PolicyError {
+        path: path.to_path_buf(),
+        position: None,
+        message: format!("cannot read the policy: {e}"),
+        hint: Some("check the path given to `--policy` and that the file is UTF-8 text".into()),
+        source_line: None,
+    })
+}
+
+/// Parses a dedicated policy file's text.
+pub fn from_str(text: &str, source: PolicySource) -> Result<Policy, PolicyError> {
+    let cx = Context {
+        text,
+        path: source.path(),
+    };
+    let probe: SchemaProbe = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
+    cx.check_schema(probe.schema.as_ref(), 0)?;
+    let raw: RawPolicy = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
+    cx.build(raw, source)
+}
+
+/// Parses the `[tool.pubgate]` table of a pyproject.toml; `Ok(None)` when there is none.
+/// Positions point into the pyproject.toml.
+pub fn from_pyproject_str(text: &str, path: &Path) -> Result<Option<Policy>, PolicyError> {
+    let cx = Context {
+        text,
+        path: path.to_path_buf(),
+    };
+    let probe: PyprojectProbe = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
+    let Some(table) = probe.tool.and_then(|t| t.pubgate) else {
+        return Ok(None);
+    };
+    cx.check_schema(table.get_ref().schema.as_ref(), table.span().start)?;
+    let raw: RawPyproject = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
+    let Some(policy) = raw.tool.and_then(|t| t.pubgate) else {
+        return Ok(None);
+    };
+    cx.build(policy, PolicySource::Pyproject(path.to_path_buf()))
+        .map(Some)
+}
+
+// ---- wire structs: the file as written -------------------------------------------------
+
+#[derive(Deserialize)]
+struct SchemaProbe {
+    schema: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+struct PyprojectProbe {
+    tool: Option<ToolProbe>,
+}
+
+#[derive(Deserialize)]
+struct ToolProbe {
+    pubgate: Option<Spanned<SchemaProbe>>,
+}
+
+#[derive(Deserialize)]
+struct RawPyproject {
+    tool: Option<RawTool>,
+}
+
+#[derive(Deserialize)]
+struct RawTool {
+    pubgate: Option<RawPolicy>,
+}
+
+type RawLevels = BTreeMap<Spanned<String>, Spanned<String>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[allow(dead_code)]
+    schema: Option<IgnoredAny>,
+    #[serde(default)]
+    rules: RawLevels,
+    #[serde(default)]
+    package: Vec<Spanned<RawPackage>>,
+    #[serde(default)]
+    exemption: Vec<Spanned<RawExemption>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackage {
+    names: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    rules: RawLevels,
+    publisher: Option<Spanned<RawPublishers>>,
+}
+
+/// `publisher = { … }` or `publisher = [{ … }, { … }]`.
+enum RawPublishers {
+    One(Box<RawPublisher>),
+    Many(Vec<Spanned<RawPublisher>>),
+}
+
+impl<'de> Deserialize<'de> for RawPublishers {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = RawPublishers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a publisher table or a list of publisher tables")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawPublishers, A::Error> {
+                RawPublisher::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|p| RawPublishers::One(Box::new(p)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<RawPublishers, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawPublishers::Many)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublisher {
+    kind: Spanned<String>,
+    repository: Option<Spanned<String>>,
+    workflow: Option<Spanned<String>>,
+    workflow_filepath: Option<Spanned<String>>,
+    environment: Option<Spanned<String>>,
+    email: Option<Spanned<String>>,
+    project_id: Option<Spanned<String>>,
+    pipeline_definition_id: Option<Spanned<String>>,
+    #[serde(rename = "ref")]
+    git_ref: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExemption {
+    package: Spanned<String>,
+    versions: Option<Spanned<String>>,
+    rule: Spanned<String>,
+    reason: Spanned<String>,
+    expires: Option<Spanned<toml::value::Datetime>>,
+}
+
+// ---- validation -----------------------------------------------------------------------
+
+struct Context<'a> {
+    text: &'a str,
+    path: PathBuf,
+}
+
+type Span = std::ops::Range<usize>;
+
+impl Context<'_> {
+    fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let before = self.text.get(..offset).unwrap_or(self.text);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        Position {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn line_text(&self, line: u32) -> Option<String> {
+        self.text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .map(|l| l.trim_end_matches('\r').to_string())
+    }
+
+    fn error(
+        &self,
+        span: Span,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> PolicyError {
+        let position = self.position(span.start);
+        PolicyError {
+            path: self.path.clone(),
+            position: Some(position),
+            message: message.into(),
+            hint: Some(hint.into()),
+            source_line: self.line_text(position.line),
+        }
+    }
+
+    /// The key assigned on the line where `offset` lies (`names` in `names = "x"`).
+    fn key_at(&self, offset: usize) -> Option<String> {
+        let before = self.text.get(..offset.min(self.text.len()))?;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.text.get(line_start..)?.lines().next()?;
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim().trim_start_matches('{').trim();
+        let key = key.rsplit([',', '{']).next().unwrap_or(key).trim();
+        Some(key.trim_matches('"').to_string())
+    }
+
+    fn toml_error(&self, err: &toml::de::Error) -> PolicyError {
+        let span = err.span().unwrap_or(0..0);
+        let message = err.message().trim().to_string();
+        let key = self.key_at(span.start).unwrap_or_default();
+        let hint = toml_hint(&message, &key);
+        self.error(span, message, hint)
+    }
+
+    fn check_schema(
+        &self,
+        schema: Option<&Spanned<toml::Value>>,
+        table_start: usize,
+    ) -> Result<(), PolicyError> {
+        let Some(schema) = schema else {
+            return Err(self.error(
+                table_start..table_start,
+                "the policy has no `schema` key",
+                "start the policy with `schema = 1`",
+            ));
+        };
+        match schema.get_ref() {
+            toml::Value::Integer(SCHEMA) => Ok(()),
+            toml::Value::Integer(n) => Err(self.error(
+                schema.span(),
+                format!("unsupported policy schema `{n}`: this pubgate reads schema {SCHEMA}"),
+                "upgrade pubgate, or write the policy for schema 1 (docs/policy.md)",
+            )),
+            other => Err(self.error(
+                schema.span(),
+                format!("`schema` must be the integer 1, not {}", other.type_str()),
+                "write `schema = 1` (no quotes)",
+            )),
+        }
+    }
+
+    fn build(&self, raw: RawPolicy, source: PolicySource) -> Result<Policy, PolicyError> {
+        let rules = self.levels(raw.rules, "[rules]")?;
+        let mut packages = Vec::with_capacity(raw.package.len());
+        let mut seen_names: BTreeMap<String, Position> = BTreeMap::new();
+        for entry in raw.package {
+            packages.push(self.package(entry, &mut seen_names)?);
+        }
+        let exemptions = raw
+            .exemption
+            .into_iter()
+            .enumerate()
+            .map(|(index, e)| self.exemption(index, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Policy {
+            source,
+            rules,
+            packages,
+            exemptions,
+        })
+    }
+
+    fn rule(&self, id: &Spanned<String>) -> Result<Rule, PolicyError> {
+        Rule::from_id(id.get_ref()).ok_or_else(|| {
+            let suggestion = closest_rule(id.get_ref())
+                .map(|r| format!("did you mean `{}`? ", r.slug()))
+                .unwrap_or_default();
+            self.error(
+                id.span(),
+                format!("unknown rule `{}`", id.get_ref()),
+                format!(
+                    "{suggestion}rules are named by slug or code, e.g. `missing-provenance` or `PG101` (docs/rules.md)"
+                ),
+            )
+        })
+    }
+
+    fn levels(
+        &self,
+        raw: RawLevels,
+        table: &str,
+    ) -> Result<BTreeMap<Rule, LevelSetting>, PolicyError> {
+        let mut entries: Vec<_> = raw.into_iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        let mut levels = BTreeMap::new();
+        for (key, value) in entries {
+            let rule = self.rule(&key)?;
+            if table != "[rules]" && rule.is_about_policy() {
+                return Err(self.error(
+                    key.span(),
+                    format!(
+                        "`{}` is about the policy itself, not a package",
+                        rule.slug()
+                    ),
+                    "set it in the top-level `[rules]` table",
+                ));
+            }
+            let level = Level::from_str(value.get_ref()).map_err(|message| {
+                self.error(
+                    value.span(),
+                    message,
+                    "levels are `deny`, `warn` or `allow`",
+                )
+            })?;
+            if level < Level::Deny && !rule.can_be_lowered() {
+                return Err(self.error(
+                    value.span(),
+                    format!("`{}` cannot be set below `deny` (in {table})", rule.slug()),
+                    "to accept invalid provenance for one release, add an `[[exemption]]` with `versions` and a `reason`",
+                ));
+            }
+            let position = self.position(key.span().start);
+            if levels
+                .insert(rule, LevelSetting { level, position })
+                .is_some()
+            {
+                return Err(self.error(
+                    key.span(),
+                    format!(
+                        "`{}` is set twice in {table} (by slug and by code)",
+                        rule.slug()
+                    ),
+                    "keep one of the two keys",
+                ));
+            }
+        }
+        Ok(levels)
+    }
+
+    fn package(
+        &self,
+        raw: Spanned<RawPackage>,
+        seen: &mut BTreeMap<String, Position>,
+    ) -> Result<PackageEntry, PolicyError> {
+        let position = self.position(raw.span().start);
+        let raw = raw.into_inner();
+        if raw.names.get_ref().is_empty() {
+            return Err(self.error(
+                raw.names.span(),
+                "`names` is empty",
+                "name at least one package, e.g. `names = [\"requests\"]`",
+            ));
+        }
+        let mut names = Vec::new();
+        for name in raw.names.into_inner() {
+            let pattern = NamePattern::parse(name.get_ref())
+                .map_err(|e| self.error(name.span(), e.message, e.hint))?;
+            let name_position = self.position(name.span().start);
+            if let Some(first) = seen.get(pattern.as_str()) {
+                return Err(self.error(
+                    name.span(),
+                    format!(
+                        "`{}` is already named at line {} (names are compared after PEP 503 normalization)",
+                        pattern.as_str(),
+                        first.line
+                    ),
+                    "name each package in one `[[package]]` entry only",
+                ));
+            }
+            seen.insert(pattern.as_str().to_string(), name_position);
+            names.push(NameEntry {
+                pattern,
+                position: name_position,
+            });
+        }
+        let rules = self.levels(raw.rules, "[[package]] rules")?;
+        let publishers = match raw.publisher {
+            None => Vec::new(),
+            Some(spanned) => {
+                let span = spanned.span();
+                match spanned.into_inner() {
+                    RawPublishers::One(p) => vec![self.publisher(*p, span)?],
+                    RawPublishers::Many(list) => {
+                        if list.is_empty() {
+                            return Err(self.error(
+                                span,
+                                "`publisher` is an empty list",
+                                "list at least one publisher, or remove the key",
+                            ));
+                        }
+                        list.into_iter()
+                            .map(|p| {
+                                let span = p.span();
+                                self.publisher(p.into_inner(), span)
+                            })
+                            .collect::<Result<Vec<_>, _>>()?
+                    }
+                }
+            }
+        };
+        Ok(PackageEntry {
+            position,
+            names,
+            rules,
+            publishers,
+        })
+    }
+
+    fn publisher(
+        &self,
+        raw: RawPublisher,
+        span: Span,
+    ) -> Result<PublisherRequirement, PolicyError> {
+        let kind = parse_kind(raw.kind.get_ref()).ok_or_else(|| {
+            self.error(
+                raw.kind.span(),
+                format!("unknown publisher kind `{}`", raw.kind.get_ref()),
+                "kinds are `github`, `gitlab`, `google` and `circleci` (ActiveState uploads carry no attestations)",
+            )
+        })?;
+        let kind_name = raw.kind.get_ref().to_ascii_lowercase();
+        let fields: [(&str, &Option<Spanned<String>>); 8] = [
+            ("repository", &raw.repository),
+            ("workflow", &raw.workflow),
+            ("workflow_filepath", &raw.workflow_filepath),
+            ("environment", &raw.environment),
+            ("email", &raw.email),
+            ("project_id", &raw.project_id),
+            ("pipeline_definition_id", &raw.pipeline_definition_id),
+            ("ref", &raw.git_ref),
+        ];
+        let (allowed, required): (&[&str], &str) = match kind {
+            PublisherKind::GitHub => (
+                &["repository", "workflow", "environment", "ref"],
+                "repository",
+            ),
+            PublisherKind::GitLab => (
+                &["repository", "workflow_filepath", "environment", "ref"],
+                "repository",
+            ),
+            PublisherKind::Google => (&["email"], "email"),
+            PublisherKind::CircleCI => (
+                &["project_id", "pipeline_definition_id", "repository", "ref"],
+                "project_id",
+            ),
+            PublisherKind::Other => (&[], ""),
+        };
+        for (name, value) in fields {
+            let Some(value) = value else { continue };
+            if !allowed.contains(&name) {
+                let hint = match (kind, name) {
+                    (PublisherKind::GitHub, "workflow_filepath") => {
+                        "GitHub publishers name the workflow file with `workflow`, e.g. `workflow = \"release.yml\"`".to_string()
+                    }
+                    (PublisherKind::GitLab, "workflow") => {
+                        "GitLab publishers name the CI file with `workflow_filepath`, e.g. `workflow_filepath = \".gitlab-ci.yml\"`".to_string()
+                    }
+                    _ => format!("a {kind_name} publisher accepts {}", backticked(allowed)),
+                };
+                return Err(self.error(
+                    value.span(),
+                    format!("`{name}` does not apply to a {kind_name} publisher"),
+                    hint,
+                ));
+            }
+            if value.get_ref().trim().is_empty() {
+                return Err(self.error(
+                    value.span(),
+                    format!("`{name}` is empty"),
+                    "give a value or remove the key",
+                ));
+            }
+        }
+        let present = fields
+            .iter()
+            .any(|(name, value)| *name == required && value.is_some());
+        if !present {
+            return Err(self.error(
+                span,
+                format!("a {kind_name} publisher requirement needs `{required}`"),
+                match kind {
+                    PublisherKind::GitHub => "e.g. `{ kind = \"github\", repository = \"owner/repo\", workflow = \"release.yml\" }`",
+                    PublisherKind::GitLab => "e.g. `{ kind = \"gitlab\", repository = \"group/project\", workflow_filepath = \".gitlab-ci.yml\" }`",
+                    PublisherKind::Google => "e.g. `{ kind = \"google\", email = \"publisher@project.iam.gserviceaccount.com\" }`",
+                    _ => "e.g. `{ kind = \"circleci\", project_id = \"…\" }`",
+                },
+            ));
+        }
+        if let Some(repo) = &raw.repository {
+            let parts: Vec<&str> = repo.get_ref().split('/').collect();
+            let ok = match kind {
+                PublisherKind::GitHub => parts.len() == 2 && parts.iter().all(|p| !p.is_empty()),
+                PublisherKind::GitLab => parts.len() >= 2 && parts.iter().all(|p| !p.is_empty()),
+                _ => true,
+            };
+            if !ok {
+                return Err(self.error(
+                    repo.span(),
+                    format!("`{}` is not a {kind_name} repository path", repo.get_ref()),
+                    if kind == PublisherKind::GitHub {
+                        "write `owner/repo`, without `https://github.com/`"
+                    } else {
+                        "write `namespace/project`, without `https://gitlab.com/`"
+                    },
+                ));
+            }
+        }
+        if let Some(workflow) = &raw.workflow {
+            let w = workflow.get_ref();
+            if w.contains('/') || !(w.ends_with(".yml") || w.ends_with(".yaml")) {
+                return Err(self.error(
+                    workflow.span(),
+                    format!("`{w}` is not a workflow file name"),
+                    "write the file name only, e.g. `release.yml` for `.github/workflows/release.yml`",
+                ));
+            }
+        }
+        let git_ref = raw
+            .git_ref
+            .as_ref()
+            .map(|r| {
+                RefPattern::parse(r.get_ref()).map_err(|m| {
+                    self.error(
+                        r.span(),
+                        m,
+                        "a ref glob looks like `refs/tags/v*` or `refs/heads/main`",
+                    )
+                })
+            })
+            .transpose()?;
+        let value =
+            |f: &Option<Spanned<String>>| f.as_ref().map(|s| s.get_ref().trim().to_string());
+        Ok(PublisherRequirement {
+            kind,
+            repository: value(&raw.repository),
+            workflow: value(&raw.workflow),
+            workflow_filepath: value(&raw.workflow_filepath),
+            environment: value(&raw.environment),
+            email: value(&raw.email),
+            project_id: value(&raw.project_id),
+            pipeline_definition_id: value(&raw.pipeline_definition_id),
+            git_ref,
+            position: self.position(span.start),
+        })
+    }
+
+    fn exemption(
+        &self,
+        index: usize,
+        raw: Spanned<RawExemption>,
+    ) -> Result<Exemption, PolicyError> {
+        let entry_span = raw.span();
+        let raw = raw.into_inner();
+        let package = NamePattern::parse(raw.package.get_ref())
+            .map_err(|e| self.error(raw.package.span(), e.message, e.hint))?;
+        let rule = self.rule(&raw.rule)?;
+        if rule.is_about_policy() {
+            return Err(self.error(
+                raw.rule.span(),
+                format!(
+                    "`{}` is about the policy itself and cannot be exempted",
+                    rule.slug()
+                ),
+                "fix or remove the exemption it reports, or set its level in `[rules]`",
+            ));
+        }
+        let versions = match &raw.versions {
+            None => None,
+            Some(v) => {
+                let text = v.get_ref().trim();
+                if text.is_empty() {
+                    return Err(self.error(
+                        v.span(),
+                        "`versions` is empty",
+                        "write PEP 440 specifiers such as `<2.0` or `==1.4.2`, or remove the key to cover every version",
+                    ));
+                }
+                let specifiers = VersionSpecifiers::from_str(text).map_err(|e| {
+                    let detail = e.to_string();
+                    let first = detail
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("Failed to parse version: ")
+                        .trim_end_matches(':')
+                        .to_string();
+                    self.error(
+                        v.span(),
+                        format!("`{text}` is not a PEP 440 version specifier: {first}"),
+                        "write specifiers such as `<2.0`, `>=1.2,<1.3` or `==1.4.2`",
+                    )
+                })?;
+                Some((text.to_string(), specifiers))
+            }
+        };
+        if rule == Rule::InvalidProvenance {
+            let pins = versions.as_ref().is_some_and(|(_, specs)| {
+                specs
+                    .iter()
+                    .any(|s| matches!(s.operator(), Operator::Equal | Operator::ExactEqual))
+            });
+            if !pins {
+                let span = raw
+                    .versions
+                    .as_ref()
+                    .map_or(entry_span.clone(), |v| v.span());
+                return Err(self.error(
+                    span,
+                    "an `invalid-provenance` exemption must name the exact versions it covers",
+                    "add `versions = \"==X.Y.Z\"` for the release you have checked",
+                ));
+            }
+        }
+        let reason = raw.reason.get_ref().trim().to_string();
+        if reason.is_empty() {
+            return Err(self.error(
+                raw.reason.span(),
+                "`reason` is empty",
+                "say why the exemption is safe, e.g. a link to the upstream issue",
+            ));
+        }
+        let expires = raw.expires.as_ref().map(|d| self.date(d)).transpose()?;
+        Ok(Exemption {
+            index,
+            position: self.position(entry_span.start),
+            package,
+            versions,
+            rule,
+            reason,
+            expires,
+        })
+    }
+
+    fn date(
+        &self,
+        value: &Spanned<toml::value::Datetime>,
+    ) -> Result<jiff::civil::Date, PolicyError> {
+        let dt = value.get_ref();
+        let bad = || {
+            self.error(
+                value.span(),
+                format!("`expires = {dt}` is not a date"),
+                "write a bare date without a time, e.g. `expires = 2027-03-01`",
+            )
+        };
+        match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => {
+                jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|_| bad())
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+fn backticked(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A hint for a TOML or serde error, from its message and the key it is about.
+fn toml_hint(message: &str, key: &str) -> String {
+    let hint = if message.contains("unknown field") {
+        "remove or rename the key; docs/policy.md lists every key"
+    } else if message.contains("missing field `names`") {
+        "name the packages, e.g. `names = [\"requests\", \"django-*\"]`"
+    } else if message.contains("missing field `reason`") {
+        "every exemption needs a `reason` saying why it is safe"
+    } else if message.contains("missing field `rule`") {
+        "name the rule the exemption is for, e.g. `rule = \"missing-provenance\"`"
+    } else if message.contains("missing field `package`") {
+        "name the package the exemption is for, e.g. `package = \"legacy-lib\"`"
+    } else if message.contains("missing field `kind`") {
+        "say which CI the publisher runs on: `kind = \"github\"` (or `gitlab`, `google`, `circleci`)"
+    } else if message.contains("TOML datetime") || message.contains("invalid date") {
+        "write a bare date without quotes, e.g. `expires = 2027-03-01`"
+    } else if message.contains("expected a sequence") {
+        match key {
+            "names" => "use a list, e.g. `names = [\"requests\"]`",
+            "package" => "write each entry as its own `[[package]]` table",
+            "exemption" => "write each entry as its own `[[exemption]]` table",
+            _ => "use a list `[…]`",
+        }
+    } else if message.contains("expected a string") {
+        "quote the value, e.g. `\"deny\"`"
+    } else if message.contains("invalid type") {
+        "check the value's type against docs/policy.md"
+    } else if message.contains("duplicate key") {
+        "each key may appear once per table"
+    } else {
+        "this is not valid TOML: check quotes, brackets and commas near this position"
+    };
+    hint.to_string()
+}
+
+/// The rule whose slug is closest to `id` (edit distance at most 3).
+fn closest_rule(id: &str) -> Option<Rule> {
+    Rule::ALL
+        .into_iter()
+        .map(|r| (edit_distance(id, r.slug()), r))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, r)| (*d, *r))
+        .map(|(_, r)| r)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("missing-provenence", "missing-provenance"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(
+            closest_rule("missing-provenence"),
+            Some(Rule::MissingProvenance)
+        );
+        assert_eq!(closest_rule("totally-else"), None);
+    }
+}

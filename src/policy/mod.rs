@@ -1,0 +1,298 @@
+//! The policy: rule levels, per-package requirements and exemptions, each remembering
+//! where in the policy file it was written. Loaded strictly by [`load`]; queried by
+//! `evaluate` through [`Policy::resolve`].
+
+mod load;
+mod names;
+mod publisher;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+
+use crate::lockfile::Location;
+use crate::rules::{Level, Rule};
+
+pub use load::{discover, from_pyproject_str, from_str, load, DEFAULT_POLICY};
+pub use names::{NamePattern, NamePatternError};
+pub use publisher::{describe, parse_kind, PublisherIdentity, PublisherRequirement, RefPattern};
+
+/// A 1-based line and column (in characters) in the policy's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where the policy came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// The embedded `policies/default.toml`.
+    BuiltIn,
+    /// A dedicated policy file (`--policy`, `pubgate.toml`, `.pubgate.toml`).
+    File(PathBuf),
+    /// The `[tool.pubgate]` table of a `pyproject.toml`.
+    Pyproject(PathBuf),
+}
+
+impl PolicySource {
+    /// The path findings about the policy point at.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            PolicySource::BuiltIn => PathBuf::from("<built-in default policy>"),
+            PolicySource::File(p) | PolicySource::Pyproject(p) => p.clone(),
+        }
+    }
+
+    /// `built-in`, `file` or `pyproject`, for JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PolicySource::BuiltIn => "built-in",
+            PolicySource::File(_) => "file",
+            PolicySource::Pyproject(_) => "pyproject",
+        }
+    }
+}
+
+impl fmt::Display for PolicySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicySource::BuiltIn => f.write_str("built-in default policy"),
+            PolicySource::File(p) => write!(f, "{}", p.display()),
+            PolicySource::Pyproject(p) => write!(f, "[tool.pubgate] in {}", p.display()),
+        }
+    }
+}
+
+/// A level set in the policy, with where it was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelSetting {
+    pub level: Level,
+    pub position: Position,
+}
+
+/// One name in a `[[package]]` entry's `names`.
+#[derive(Debug, Clone)]
+pub struct NameEntry {
+    pub pattern: NamePattern,
+    pub position: Position,
+}
+
+/// A `[[package]]` entry.
+#[derive(Debug, Clone)]
+pub struct PackageEntry {
+    /// Position of the entry (its `[[package]]` header).
+    pub position: Position,
+    pub names: Vec<NameEntry>,
+    /// Levels for these packages, overriding `[rules]`.
+    pub rules: BTreeMap<Rule, LevelSetting>,
+    /// Any one of these must match every verified file (empty: no requirement).
+    pub publishers: Vec<PublisherRequirement>,
+}
+
+/// An `[[exemption]]` entry.
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    /// 0-based index among the policy's exemptions.
+    pub index: usize,
+    pub position: Position,
+    pub package: NamePattern,
+    /// The specifiers as written, and parsed; `None` covers every version.
+    pub versions: Option<(String, VersionSpecifiers)>,
+    pub rule: Rule,
+    pub reason: String,
+    /// The first day on which the exemption no longer applies.
+    pub expires: Option<jiff::civil::Date>,
+}
+
+impl Exemption {
+    /// Whether the exemption has expired on `today` (it applies up to the day before
+    /// `expires`).
+    pub fn is_expired(&self, today: jiff::civil::Date) -> bool {
+        self.expires.is_some_and(|expires| today >= expires)
+    }
+
+    /// Whether it covers a finding of `rule` for `package` (normalized) at `version`.
+    /// Version-scoped exemptions never cover findings without a version.
+    pub fn covers(&self, rule: Rule, package: &str, version: Option<&str>) -> bool {
+        if self.rule != rule || !self.package.matches(package) {
+            return false;
+        }
+        match (&self.versions, version) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some((_, specifiers)), Some(version)) => Version::from_str(version)
+                .map(|v| specifiers.contains(&v))
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// A loaded, validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub source: PolicySource,
+    /// `[rules]`.
+    pub rules: BTreeMap<Rule, LevelSetting>,
+    pub packages: Vec<PackageEntry>,
+    pub exemptions: Vec<Exemption>,
+}
+
+/// The `[[package]]` entry and name that won for a package.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageMatch<'p> {
+    /// 0-based index among the policy's `[[package]]` entries.
+    pub entry_index: usize,
+    /// 0-based index in that entry's `names`.
+    pub name_index: usize,
+    pub entry: &'p PackageEntry,
+}
+
+/// Where a resolved level came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelOrigin {
+    /// The rule's default.
+    Default,
+    /// `[rules]`.
+    Rules(Position),
+    /// A `[[package]]` entry's `rules`.
+    Package(Position),
+    /// A `[[package]]` entry with a `publisher` requirement, which makes
+    /// `missing-provenance` deny for its packages unless its `rules` say otherwise.
+    PublisherRequired(Position),
+}
+
+impl Policy {
+    /// The most specific `[[package]]` entry naming `package` (PEP 503-normalized), by the
+    /// total order of [`NamePattern::specificity_cmp`]; declaration order never matters.
+    pub fn package_entry(&self, package: &str) -> Option<PackageMatch<'_>> {
+        let mut best: Option<(PackageMatch<'_>, &NamePattern)> = None;
+        for (entry_index, entry) in self.packages.iter().enumerate() {
+            for (name_index, name) in entry.names.iter().enumerate() {
+                if !name.pattern.matches(package) {
+                    continue;
+                }
+                let better = match &best {
+                    None => true,
+                    Some((_, current)) => name.pattern.specificity_cmp(current).is_lt(),
+                };
+                if better {
+                    best = Some((
+                        PackageMatch {
+                            entry_index,
+                            name_index,
+                            entry,
+                        },
+                        &name.pattern,
+                    ));
+                }
+            }
+        }
+        best.map(|(m, _)| m)
+    }
+
+    /// How a finding of `rule` about `package` (normalized; `None` for findings about the
+    /// policy itself) at `version` is judged on `today`. The one place levels resolve:
+    /// the rule's default, overridden by `[rules]`, overridden by the most specific
+    /// `[[package]]` entry; then the unexpired exemptions that cover it, in file order.
+    pub fn resolve(
+        &self,
+        rule: Rule,
+        package: Option<&str>,
+        version: Option<&str>,
+        today: jiff::civil::Date,
+    ) -> Resolution<'_> {
+        let mut level = rule.default_level();
+        let mut origin = LevelOrigin::Default;
+        if let Some(setting) = self.rules.get(&rule) {
+            level = setting.level;
+            origin = LevelOrigin::Rules(setting.position);
+        }
+        if let Some(m) = package.and_then(|p| self.package_entry(p)) {
+            if let Some(setting) = m.entry.rules.get(&rule) {
+                level = setting.level;
+                origin = LevelOrigin::Package(setting.position);
+            } else if rule == Rule::MissingProvenance && !m.entry.publishers.is_empty() {
+                level = Level::Deny;
+                origin = LevelOrigin::PublisherRequired(m.entry.position);
+            }
+        }
+        let exemptions = match package {
+            Some(package) if level != Level::Allow => self
+                .exemptions
+                .iter()
+                .filter(|e| !e.is_expired(today) && e.covers(rule, package, version))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Resolution {
+            level,
+            origin,
+            exemptions,
+        }
+    }
+}
+
+/// How one finding is judged: its level, where the level came from, and the exemptions
+/// that cover it (the first one is named in reports; all count as used).
+#[derive(Debug, Clone)]
+pub struct Resolution<'p> {
+    /// `allow` means the finding is not reported (and no exemption is consulted).
+    pub level: Level,
+    pub origin: LevelOrigin,
+    pub exemptions: Vec<&'p Exemption>,
+}
+
+/// A policy that could not be loaded: what, where (file:line:column) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PolicyError {
+    pub path: PathBuf,
+    pub position: Option<Position>,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The offending source line, when known.
+    pub source_line: Option<String>,
+}
+
+impl PolicyError {
+    pub fn location(&self) -> Option<Location> {
+        self.position.map(|p| Location {
+            path: self.path.clone(),
+            line: p.line,
+        })
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(p) = self.position {
+            write!(f, ":{}:{}", p.line, p.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let (Some(line), Some(p)) = (&self.source_line, self.position) {
+            let gutter = p.line.to_string().len();
+            write!(
+                f,
+                "\n{:gutter$} |\n{} | {}\n{:gutter$} | {}^",
+                "",
+                p.line,
+                line,
+                "",
+                " ".repeat(p.column.saturating_sub(1) as usize),
+            )?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the policy at `path` (a `pyproject.toml` is read from its `[tool.pubgate]`).
+pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
+    load::read_file(path)
+}

@@ -1,0 +1,157 @@
+//! The human report: findings grouped by lockfile and package, one self-contained line
+//! each (level, code and slug, `name==version`, file:line, what is wrong, what to do),
+//! then a summary. Colour is an explicit argument so output is deterministic in tests.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::text::{location, path, plural, sanitize};
+use super::{Outcome, Report};
+use crate::evaluate::Finding;
+use crate::rules::Level;
+
+const DENY: Style = AnsiColor::Red.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+const EXEMPT: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+const PASS: Style = AnsiColor::Green.on_default().bold();
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Renders the human report; `color` adds ANSI styles.
+pub fn render(report: &Report, color: bool) -> String {
+    let p = Painter { color };
+    let mut out = String::new();
+    let findings = report.findings();
+
+    let mut lockfiles: Vec<_> = report.lockfiles().iter().collect();
+    lockfiles.sort_by(|a, b| a.path.cmp(&b.path));
+    lockfiles.dedup_by(|a, b| a.path == b.path);
+    for lockfile in lockfiles {
+        let own: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.lockfile.as_deref() == Some(lockfile.path.as_path()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} ({}, {})",
+            p.paint(BOLD, &sanitize(&path(&lockfile.path))),
+            lockfile.format,
+            plural(lockfile.packages.len(), "package")
+        );
+        if own.is_empty() {
+            let _ = writeln!(out, "  no findings");
+        }
+        let mut current: Option<String> = None;
+        for finding in own {
+            let spec = finding.package_spec();
+            if current.as_deref() != Some(spec.as_str()) {
+                let _ = writeln!(out, "  {}", p.paint(BOLD, &sanitize(&spec)));
+                current = Some(spec);
+            }
+            let _ = writeln!(out, "    {}", line(&p, finding));
+        }
+        out.push('\n');
+    }
+
+    let about_policy: Vec<&Finding> = findings.iter().filter(|f| f.lockfile.is_none()).collect();
+    if !about_policy.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                BOLD,
+                &format!("policy ({})", sanitize(&report.policy().to_string()))
+            )
+        );
+        for finding in about_policy {
+            let _ = writeln!(out, "    {}", line(&p, finding));
+        }
+        out.push('\n');
+    }
+
+    let s = report.summary();
+    let _ = writeln!(
+        out,
+        "{}, {}: {} verified, {} without provenance, {} invalid, {} unavailable, {} not applicable",
+        plural(s.packages, "package"),
+        plural(s.artifacts, "file"),
+        s.verified,
+        s.absent,
+        s.invalid,
+        s.unavailable,
+        s.not_applicable
+    );
+    let _ = writeln!(
+        out,
+        "findings: {} deny, {} warn, {} exempted; policy: {}",
+        s.deny,
+        s.warn,
+        s.exempted,
+        sanitize(&report.policy().to_string())
+    );
+    let verdict = match report.outcome() {
+        Outcome::Pass => p.paint(PASS, "PASS"),
+        Outcome::Fail => p.paint(DENY, "FAIL"),
+    };
+    let why = match (report.outcome(), report.deny_warnings()) {
+        (Outcome::Fail, true) => format!(
+            "{} at deny or warn (--deny-warnings)",
+            plural(s.deny + s.warn, "finding")
+        ),
+        (Outcome::Fail, false) => format!("{} at deny", plural(s.deny, "finding")),
+        (Outcome::Pass, _) if s.warn > 0 => {
+            format!("no finding at deny, {}", plural(s.warn, "warning"))
+        }
+        (Outcome::Pass, _) => "no finding at deny".to_string(),
+    };
+    let _ = writeln!(out, "{verdict}: {why}");
+    out
+}
+
+/// One finding on one line.
+fn line(p: &Painter, f: &Finding) -> String {
+    let (label, style) = match (&f.exempted_by, f.level) {
+        (Some(_), _) => ("exempt", EXEMPT),
+        (None, Level::Deny) => ("deny", DENY),
+        (None, _) => ("warn", WARN),
+    };
+    let mut text = format!(
+        "{} {} {}",
+        p.paint(style, &format!("{label:<6}")),
+        p.paint(BOLD, f.rule.code()),
+        f.rule.slug()
+    );
+    let spec = f.package_spec();
+    if !spec.is_empty() {
+        text.push_str(&format!("  {}", sanitize(&spec)));
+    }
+    text.push_str(&format!(
+        "  {}  {}",
+        sanitize(&location(&f.location)),
+        sanitize(&f.message)
+    ));
+    match &f.exempted_by {
+        Some(e) => text.push_str(&format!(
+            " ({}, exempted by {}: {})",
+            f.level,
+            sanitize(&location(&e.location)),
+            sanitize(&e.reason)
+        )),
+        None => text.push_str(&format!("; fix: {}", sanitize(&f.fix))),
+    }
+    text
+}

@@ -1,0 +1,161 @@
+//! A Markdown report fit for a pull-request comment or a GitHub step summary: the verdict,
+//! a findings table and who publishes what. Every cell is escaped: names, paths and
+//! messages come from lockfiles and indexes and may carry Markdown or HTML.
+
+use std::fmt::Write;
+
+use super::text::{package_spec, plural, publishers, sanitize};
+use super::{Outcome, Report};
+use crate::evaluate::Finding;
+use crate::rules::Level;
+
+/// Rows shown per table before the rest is summarized (comments are size-limited).
+const MAX_ROWS: usize = 200;
+
+/// Escapes text for a table cell: backslash-escapes the punctuation that makes inline
+/// markup (code, emphasis, links, strikethrough, cell breaks), turns `<`, `>` and `&` into entities (no HTML), and newlines into spaces.
+pub fn escape_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in sanitize(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn level_cell(f: &Finding) -> String {
+    match (&f.exempted_by, f.level) {
+        (Some(_), level) => format!("exempted ({level})"),
+        (None, Level::Deny) => "**deny**".to_string(),
+        (None, level) => level.to_string(),
+    }
+}
+
+/// Renders the Markdown report.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let s = report.summary();
+    let verdict = match report.outcome() {
+        Outcome::Pass => "✅ pass",
+        Outcome::Fail => "❌ fail",
+    };
+    let _ = writeln!(out, "## pubgate: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "{} deny, {} warn, {} exempted{} · {}, {}: {} verified, {} without provenance, {} invalid, {} unavailable · policy: {}\n",
+        s.deny,
+        s.warn,
+        s.exempted,
+        if report.deny_warnings() { " (warnings fail: `--deny-warnings`)" } else { "" },
+        plural(s.packages, "package"),
+        plural(s.artifacts, "file"),
+        s.verified,
+        s.absent,
+        s.invalid,
+        s.unavailable,
+        escape_cell(&report.policy().to_string()),
+    );
+
+    let findings = report.findings();
+    if findings.is_empty() {
+        let _ = writeln!(out, "No findings.\n");
+    } else {
+        let _ = writeln!(out, "### Findings\n");
+        let _ = writeln!(out, "| Level | Rule | Package | Where | Problem | Fix |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for f in findings.iter().take(MAX_ROWS) {
+            let fix = match &f.exempted_by {
+                Some(e) => format!(
+                    "exempted by {}:{}: {}",
+                    e.location.path.display(),
+                    e.location.line,
+                    e.reason
+                ),
+                None => f.fix.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | [{}]({}) {} | {} | {} | {} | {} |",
+                level_cell(f),
+                f.rule.code(),
+                f.rule.docs_url(),
+                escape_cell(f.rule.slug()),
+                if f.package.is_some() {
+                    escape_cell(&f.package_spec())
+                } else {
+                    "—".to_string()
+                },
+                escape_cell(&format!(
+                    "{}:{}",
+                    f.location.path.display(),
+                    f.location.line
+                )),
+                escape_cell(&f.message),
+                escape_cell(&fix),
+            );
+        }
+        if findings.len() > MAX_ROWS {
+            let _ = writeln!(
+                out,
+                "\n{} more findings are not shown; run `pubgate check` for the full report.",
+                findings.len() - MAX_ROWS
+            );
+        }
+        out.push('\n');
+    }
+
+    let packages: Vec<_> = report
+        .lockfiles()
+        .iter()
+        .flat_map(|l| &l.packages)
+        .collect();
+    if !packages.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Who publishes what ({})</summary>\n",
+            plural(packages.len(), "package")
+        );
+        let _ = writeln!(out, "| Package | Source | Publisher |");
+        let _ = writeln!(out, "|---|---|---|");
+        for p in packages.iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                escape_cell(&package_spec(p)),
+                escape_cell(p.package.source.kind()),
+                escape_cell(&publishers(p)),
+            );
+        }
+        if packages.len() > MAX_ROWS {
+            let _ = writeln!(
+                out,
+                "\n{} more packages are not shown.",
+                packages.len() - MAX_ROWS
+            );
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_cells() {
+        assert_eq!(escape_cell("a|b"), "a\\|b");
+        assert_eq!(escape_cell("<script>"), "&lt;script&gt;");
+        assert_eq!(escape_cell("[x](javascript:1)"), "\\[x\\](javascript:1)");
+        assert_eq!(escape_cell("`a_b*`"), "\\`a\\_b\\*\\`");
+        assert_eq!(escape_cell("line\nbreak"), "line\\\\nbreak");
+    }
+}

@@ -1,0 +1,331 @@
+//! The one list of rules: code, slug, default level, summary, fix and docs anchor.
+//!
+//! Everything that names a rule (policy keys, findings, JSON, SARIF, docs tests) reads
+//! it from [`Rule`]; adding a rule means adding a variant and its [`RuleInfo`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// Where the rules reference lives; each rule's anchor is appended.
+pub const RULES_DOCS_URL: &str = "https://github.com/pubgate/pubgate/blob/main/docs/rules.md";
+
+/// How seriously a finding is taken.
+///
+/// Ordered `allow < warn < deny`. A finding at `allow` is not reported; `warn` is reported
+/// and passes (unless `--deny-warnings`); `deny` fails the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];
+
+    /// `allow`, `warn` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("unknown level `{s}`: expected `deny`, `warn` or `allow`"))
+    }
+}
+
+/// A check pubgate performs. The variant order is the code order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    UnpinnedRequirement,
+    UnhashedArtifact,
+    NonIndexSource,
+    OtherIndex,
+    MissingProvenance,
+    InvalidProvenance,
+    ProvenanceUnavailable,
+    PublisherMismatch,
+    PublisherChange,
+    ProvenanceRegression,
+    MixedPublishers,
+    ExpiredExemption,
+    UnusedExemption,
+}
+
+/// The static description of one rule.
+#[derive(Debug)]
+pub struct RuleInfo {
+    /// Stable code, e.g. `PG101`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `missing-provenance`; the key used in policies.
+    pub slug: &'static str,
+    /// The level when no policy says otherwise.
+    pub default_level: Level,
+    /// One line: what the finding means.
+    pub summary: &'static str,
+    /// One line: what to do about it.
+    pub fix: &'static str,
+}
+
+impl Rule {
+    /// Every rule, in code order.
+    pub const ALL: [Rule; 13] = [
+        Rule::UnpinnedRequirement,
+        Rule::UnhashedArtifact,
+        Rule::NonIndexSource,
+        Rule::OtherIndex,
+        Rule::MissingProvenance,
+        Rule::InvalidProvenance,
+        Rule::ProvenanceUnavailable,
+        Rule::PublisherMismatch,
+        Rule::PublisherChange,
+        Rule::ProvenanceRegression,
+        Rule::MixedPublishers,
+        Rule::ExpiredExemption,
+        Rule::UnusedExemption,
+    ];
+
+    /// The rule's description.
+    pub fn info(self) -> &'static RuleInfo {
+        match self {
+            Rule::UnpinnedRequirement => &RuleInfo {
+                code: "PG001",
+                slug: "unpinned-requirement",
+                default_level: Level::Deny,
+                summary: "a requirement that is not an exact `==`/`===` pin",
+                fix: "pin every requirement to one version with hashes (`uv pip compile --generate-hashes` or `pip-compile --generate-hashes`)",
+            },
+            Rule::UnhashedArtifact => &RuleInfo {
+                code: "PG002",
+                slug: "unhashed-artifact",
+                default_level: Level::Warn,
+                summary: "no sha256 is locked, so the installed file is not pinned",
+                fix: "re-lock with hashes so the installer refuses any other file",
+            },
+            Rule::NonIndexSource => &RuleInfo {
+                code: "PG003",
+                slug: "non-index-source",
+                default_level: Level::Warn,
+                summary: "a git, URL or local-path source: no attestation is possible",
+                fix: "depend on a release from PyPI, or allow this source in the policy with a reason",
+            },
+            Rule::OtherIndex => &RuleInfo {
+                code: "PG004",
+                slug: "other-index",
+                default_level: Level::Warn,
+                summary: "an index other than PyPI, which has no PEP 740 provenance today",
+                fix: "install it from PyPI, or allow the rule for the packages your private index serves",
+            },
+            Rule::MissingProvenance => &RuleInfo {
+                code: "PG101",
+                slug: "missing-provenance",
+                default_level: Level::Warn,
+                summary: "a locked artifact has no provenance",
+                fix: "ask the maintainers to publish with Trusted Publishing and attestations, or exempt it with a reason",
+            },
+            Rule::InvalidProvenance => &RuleInfo {
+                code: "PG102",
+                slug: "invalid-provenance",
+                default_level: Level::Deny,
+                summary: "provenance is present but fails verification (never below deny)",
+                fix: "do not install this file: treat it as a possible compromise, re-lock from PyPI and tell the maintainers",
+            },
+            Rule::ProvenanceUnavailable => &RuleInfo {
+                code: "PG103",
+                slug: "provenance-unavailable",
+                default_level: Level::Deny,
+                summary: "the index could not be asked about provenance (network, 5xx, 429, bad answer)",
+                fix: "re-run when the index answers, or vendor provenance with `pubgate fetch` and check with `--offline --provenance-dir`",
+            },
+            Rule::PublisherMismatch => &RuleInfo {
+                code: "PG201",
+                slug: "publisher-mismatch",
+                default_level: Level::Deny,
+                summary: "the verified publisher differs from the one the policy requires",
+                fix: "confirm the new publisher with the project, then update the `publisher` of its `[[package]]` entry; otherwise do not upgrade",
+            },
+            Rule::PublisherChange => &RuleInfo {
+                code: "PG202",
+                slug: "publisher-change",
+                default_level: Level::Deny,
+                summary: "the verified publisher differs from the previous release's",
+                fix: "confirm the move with the project (release notes, repository), then exempt this version with a reason",
+            },
+            Rule::ProvenanceRegression => &RuleInfo {
+                code: "PG203",
+                slug: "provenance-regression",
+                default_level: Level::Deny,
+                summary: "an earlier release was attested, this one is not",
+                fix: "keep the previous version until the maintainers explain why attestations stopped, or exempt this version with a reason",
+            },
+            Rule::MixedPublishers => &RuleInfo {
+                code: "PG204",
+                slug: "mixed-publishers",
+                default_level: Level::Warn,
+                summary: "files of one release were attested by different publishers",
+                fix: "check with the project that every publisher is theirs; pin a publisher with a `[[package]]` entry",
+            },
+            Rule::ExpiredExemption => &RuleInfo {
+                code: "PG301",
+                slug: "expired-exemption",
+                default_level: Level::Warn,
+                summary: "an exemption is past its `expires` date and no longer applies",
+                fix: "renew the exemption with a new `expires` date and reason, or remove it",
+            },
+            Rule::UnusedExemption => &RuleInfo {
+                code: "PG302",
+                slug: "unused-exemption",
+                default_level: Level::Warn,
+                summary: "an exemption or `[[package]]` name that matched nothing",
+                fix: "remove the entry, or correct its name, versions or rule",
+            },
+        }
+    }
+
+    /// Stable code, e.g. `PG101`.
+    pub fn code(self) -> &'static str {
+        self.info().code
+    }
+
+    /// Stable kebab-case name, e.g. `missing-provenance`.
+    pub fn slug(self) -> &'static str {
+        self.info().slug
+    }
+
+    pub fn default_level(self) -> Level {
+        self.info().default_level
+    }
+
+    pub fn summary(self) -> &'static str {
+        self.info().summary
+    }
+
+    pub fn fix(self) -> &'static str {
+        self.info().fix
+    }
+
+    /// The heading anchor of the rule's section in `docs/rules.md`: `pg101-missing-provenance`
+    /// for the heading `## PG101 missing-provenance`.
+    pub fn anchor(self) -> String {
+        format!("{}-{}", self.code().to_ascii_lowercase(), self.slug())
+    }
+
+    /// The URL of the rule's documentation.
+    pub fn docs_url(self) -> String {
+        format!("{RULES_DOCS_URL}#{}", self.anchor())
+    }
+
+    /// Finds a rule by slug (`missing-provenance`) or code (`PG101`, any case).
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL
+            .into_iter()
+            .find(|r| r.slug() == id || r.code().eq_ignore_ascii_case(id))
+    }
+
+    /// Whether a policy may set this rule below `deny`. `invalid-provenance` may only be
+    /// exempted for named versions, never lowered.
+    pub fn can_be_lowered(self) -> bool {
+        self != Rule::InvalidProvenance
+    }
+
+    /// Rules about the policy file itself (not about a package): set only in `[rules]`,
+    /// never exempted.
+    pub fn is_about_policy(self) -> bool {
+        matches!(self, Rule::ExpiredExemption | Rule::UnusedExemption)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code(), self.slug())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_and_slugs_are_unique_and_ordered() {
+        let codes: BTreeSet<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let slugs: BTreeSet<_> = Rule::ALL.iter().map(|r| r.slug()).collect();
+        assert_eq!(codes.len(), Rule::ALL.len());
+        assert_eq!(slugs.len(), Rule::ALL.len());
+        let mut sorted = Rule::ALL.to_vec();
+        sorted.sort_by_key(|r| r.code());
+        assert_eq!(sorted, Rule::ALL.to_vec(), "variant order is code order");
+        for rule in Rule::ALL {
+            assert!(rule.code().starts_with("PG") && rule.code().len() == 5);
+            assert!(rule
+                .slug()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'));
+        }
+    }
+
+    #[test]
+    fn finds_rules_by_slug_or_code() {
+        assert_eq!(
+            Rule::from_id("missing-provenance"),
+            Some(Rule::MissingProvenance)
+        );
+        assert_eq!(Rule::from_id("PG101"), Some(Rule::MissingProvenance));
+        assert_eq!(Rule::from_id("pg102"), Some(Rule::InvalidProvenance));
+        assert_eq!(Rule::from_id("Missing-Provenance"), None);
+        assert_eq!(Rule::from_id("PG999"), None);
+    }
+
+    #[test]
+    fn defaults_match_the_design_table() {
+        use Level::*;
+        let expected = [
+            ("PG001", Deny),
+            ("PG002", Warn),
+            ("PG003", Warn),
+            ("PG004", Warn),
+            ("PG101", Warn),
+            ("PG102", Deny),
+            ("PG103", Deny),
+            ("PG201", Deny),
+            ("PG202", Deny),
+            ("PG203", Deny),
+            ("PG204", Warn),
+            ("PG301", Warn),
+            ("PG302", Warn),
+        ];
+        for (code, level) in expected {
+            assert_eq!(
+                Rule::from_id(code).unwrap().default_level(),
+                level,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn levels_order_allow_warn_deny() {
+        assert!(Level::Allow < Level::Warn && Level::Warn < Level::Deny);
+        assert_eq!("warn".parse::<Level>(), Ok(Level::Warn));
+        assert!("error".parse::<Level>().is_err());
+    }
+}

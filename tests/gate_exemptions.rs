@@ -1,0 +1,328 @@
+//! Exemptions (active, expired, version-scoped, unused), `[[package]]` matching by
+//! specificity, and the policy findings PG301/PG302.
+
+mod gate_support;
+
+use gate_support::*;
+use pubgate::evaluate::evaluate;
+use pubgate::rules::Level;
+
+fn legacy(version: &str, line: u32) -> pubgate::evidence::PackageEvidence {
+    pkg(
+        "legacy-lib",
+        version,
+        line,
+        vec![artifact(&format!("legacy_lib-{version}.tar.gz"), absent())],
+    )
+}
+
+#[test]
+fn allows_an_exempted_finding_but_keeps_it_marked() {
+    let pol = policy(
+        r#"schema = 1
+[rules]
+missing-provenance = "deny"
+
+[[exemption]]
+package = "Legacy_Lib"
+rule = "missing-provenance"
+reason = "publishes from a laptop; upstream issue #123"
+expires = 2027-03-01
+"#,
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.2.0", 7)])], &pol);
+    assert_eq!(summary(&findings), [("PG101", Level::Deny, true)]);
+    let by = findings[0].exempted_by.as_ref().unwrap();
+    assert_eq!(by.reason, "publishes from a laptop; upstream issue #123");
+    assert_eq!(by.location.path, std::path::Path::new("pubgate.toml"));
+    assert_eq!(by.location.line, 5);
+    assert_eq!(by.expires, Some(date("2027-03-01")));
+
+    let report = pubgate::report::Report::check(
+        vec![lockfile("uv.lock", vec![legacy("1.2.0", 7)])],
+        &pol,
+        today(),
+        true,
+    );
+    assert_eq!(report.outcome(), pubgate::report::Outcome::Pass);
+    assert_eq!(report.summary().exempted, 1);
+}
+
+#[test]
+fn exemptions_name_rules_by_code_too() {
+    let pol = policy(
+        "schema = 1\n[[exemption]]\npackage = \"legacy-lib\"\nrule = \"PG101\"\nreason = \"known\"\n",
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.2.0", 7)])], &pol);
+    assert_eq!(summary(&findings), [("PG101", Level::Warn, true)]);
+}
+
+#[test]
+fn denies_again_once_an_exemption_expires_and_reports_the_expiry() {
+    let text = r#"schema = 1
+[rules]
+missing-provenance = "deny"
+
+[[exemption]]
+package = "legacy-lib"
+rule = "missing-provenance"
+reason = "until the maintainers move to Trusted Publishing"
+expires = 2026-06-01
+"#;
+    let pol = policy(text);
+    let lock = [lockfile("uv.lock", vec![legacy("1.2.0", 7)])];
+    // The day before expiry it applies; on `expires` it no longer does.
+    let before = evaluate(&lock, &pol, date("2026-05-31"));
+    assert_eq!(summary(&before), [("PG101", Level::Deny, true)]);
+    let on = evaluate(&lock, &pol, date("2026-06-01"));
+    assert_eq!(
+        summary(&on),
+        [("PG101", Level::Deny, false), ("PG301", Level::Warn, false)]
+    );
+    let expired = &on[1];
+    assert_eq!(expired.location.line, 5);
+    assert_eq!(
+        expired.message,
+        "exemption for `legacy-lib` (missing-provenance) expired on 2026-06-01 and no longer applies"
+    );
+    assert_eq!(expired.package, None);
+}
+
+#[test]
+fn exemptions_scoped_to_versions_cover_only_those_versions() {
+    let pol = policy(
+        r#"schema = 1
+[[exemption]]
+package = "legacy-lib"
+versions = "<2.0"
+rule = "missing-provenance"
+reason = "2.x publishes with attestations"
+"#,
+    );
+    let findings = eval(
+        &[lockfile(
+            "uv.lock",
+            vec![legacy("1.9.3", 7), legacy("2.0.0", 20)],
+        )],
+        &pol,
+    );
+    assert_eq!(
+        summary(&findings),
+        [("PG101", Level::Warn, true), ("PG101", Level::Warn, false)]
+    );
+    assert_eq!(findings[0].version.as_deref(), Some("1.9.3"));
+}
+
+#[test]
+fn version_scoped_exemptions_never_cover_findings_without_a_version() {
+    let pol = policy(
+        "schema = 1\n[[exemption]]\npackage = \"flask\"\nversions = \">=0\"\nrule = \"unpinned-requirement\"\nreason = \"r\"\n",
+    );
+    let mut lock = lockfile("requirements.txt", vec![]);
+    lock.unpinned = vec![unpinned("flask", ">=2", "requirements.txt", 1)];
+    let findings = eval(&[lock], &pol);
+    assert_eq!(
+        summary(&findings),
+        [("PG001", Level::Deny, false), ("PG302", Level::Warn, false)]
+    );
+}
+
+#[test]
+fn exemptions_match_globs() {
+    let pol = policy(
+        "schema = 1\n[[exemption]]\npackage = \"legacy-*\"\nrule = \"missing-provenance\"\nreason = \"internal\"\n",
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &pol);
+    assert_eq!(summary(&findings), [("PG101", Level::Warn, true)]);
+}
+
+#[test]
+fn invalid_provenance_can_be_exempted_for_a_named_version_only() {
+    let pol = policy(
+        r#"schema = 1
+[[exemption]]
+package = "urllib3"
+versions = "==2.2.2"
+rule = "invalid-provenance"
+reason = "PyPI re-signed this release; confirmed with the maintainers in issue #42"
+expires = 2026-09-01
+"#,
+    );
+    let file = |v: &str| {
+        pkg(
+            "urllib3",
+            v,
+            3,
+            vec![artifact(&format!("urllib3-{v}.tar.gz"), bad_signature())],
+        )
+    };
+    let findings = eval(
+        &[lockfile("uv.lock", vec![file("2.2.2"), file("2.2.3")])],
+        &pol,
+    );
+    assert_eq!(
+        summary(&findings),
+        [("PG102", Level::Deny, true), ("PG102", Level::Deny, false)]
+    );
+}
+
+#[test]
+fn warns_unused_exemption() {
+    let pol = policy(
+        r#"schema = 1
+[[exemption]]
+package = "ghost"
+rule = "missing-provenance"
+reason = "removed long ago"
+"#,
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &pol);
+    assert_eq!(
+        summary(&findings),
+        [("PG101", Level::Warn, false), ("PG302", Level::Warn, false)]
+    );
+    assert_eq!(findings[1].location.line, 2);
+    assert_eq!(
+        findings[1].message,
+        "exemption for `ghost` (missing-provenance) matched no finding"
+    );
+}
+
+#[test]
+fn an_exemption_covering_an_allowed_rule_is_unused() {
+    let pol = policy(
+        r#"schema = 1
+[rules]
+missing-provenance = "allow"
+[[exemption]]
+package = "legacy-lib"
+rule = "missing-provenance"
+reason = "redundant"
+"#,
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &pol);
+    assert_eq!(summary(&findings), [("PG302", Level::Warn, false)]);
+}
+
+#[test]
+fn warns_unused_package_names_and_allows_the_warning_to_be_silenced() {
+    let text = r#"schema = 1
+[[package]]
+names = ["legacy-lib", "django-*", "not-installed"]
+rules = { missing-provenance = "warn" }
+"#;
+    let findings = eval(
+        &[lockfile("uv.lock", vec![legacy("1.0", 1)])],
+        &policy(text),
+    );
+    assert_eq!(
+        summary(&findings),
+        [
+            ("PG101", Level::Warn, false),
+            ("PG302", Level::Warn, false),
+            ("PG302", Level::Warn, false)
+        ]
+    );
+    assert_eq!(
+        findings[1].message,
+        "`[[package]]` name `django-*` matched no locked package"
+    );
+    assert_eq!(findings[1].location.line, 3);
+
+    let silenced = format!("{text}[rules]\nunused-exemption = \"allow\"\n");
+    let findings = eval(
+        &[lockfile("uv.lock", vec![legacy("1.0", 1)])],
+        &policy(&silenced),
+    );
+    assert_eq!(codes(&findings), ["PG101"]);
+}
+
+#[test]
+fn the_most_specific_package_entry_wins_regardless_of_order() {
+    let entries = [
+        "[[package]]\nnames = [\"*\"]\nrules = { missing-provenance = \"allow\" }\n",
+        "[[package]]\nnames = [\"legacy-*\"]\nrules = { missing-provenance = \"warn\" }\n",
+        "[[package]]\nnames = [\"legacy-lib\"]\nrules = { missing-provenance = \"deny\" }\n",
+        "[[package]]\nnames = [\"legacy-l?b\"]\nrules = { missing-provenance = \"allow\" }\n",
+    ];
+    // Every order of the four entries gives the same answer: the exact name decides.
+    let orders = [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]];
+    for order in orders {
+        let text: String =
+            std::iter::once("schema = 1\n[rules]\nunused-exemption = \"allow\"\n".to_string())
+                .chain(order.iter().map(|i| entries[*i].to_string()))
+                .collect();
+        let findings = eval(
+            &[lockfile(
+                "uv.lock",
+                vec![
+                    legacy("1.0", 1),
+                    pkg(
+                        "legacy-other",
+                        "1.0",
+                        2,
+                        vec![artifact("legacy_other-1.0.tar.gz", absent())],
+                    ),
+                    pkg("zzz", "1.0", 3, vec![artifact("zzz-1.0.tar.gz", absent())]),
+                ],
+            )],
+            &policy(&text),
+        );
+        // legacy-lib: exact → deny; legacy-other: `legacy-*` (more literal than `*`) → warn;
+        // zzz: `*` → allow.
+        assert_eq!(
+            findings
+                .iter()
+                .map(|f| (f.package.clone().unwrap(), f.level))
+                .collect::<Vec<_>>(),
+            [
+                ("legacy-lib".to_string(), Level::Deny),
+                ("legacy-other".to_string(), Level::Warn)
+            ],
+            "order {order:?}"
+        );
+    }
+}
+
+#[test]
+fn glob_specificity_prefers_more_literal_then_fewer_stars() {
+    let pol = policy(
+        r#"schema = 1
+[[package]]
+names = ["django-*"]
+rules = { missing-provenance = "warn" }
+[[package]]
+names = ["django-rest-*"]
+rules = { missing-provenance = "deny" }
+[[package]]
+names = ["django-rest-framewor?"]
+rules = { missing-provenance = "allow" }
+"#,
+    );
+    let m = pol.package_entry("django-rest-framework").unwrap();
+    assert_eq!(m.entry_index, 2);
+    let m = pol.package_entry("django-rest-auth").unwrap();
+    assert_eq!(m.entry_index, 1);
+    let m = pol.package_entry("django-cors").unwrap();
+    assert_eq!(m.entry_index, 0);
+    assert!(pol.package_entry("flask").is_none());
+}
+
+#[test]
+fn a_name_outranked_everywhere_is_reported_as_unused() {
+    let pol = policy(
+        r#"schema = 1
+[[package]]
+names = ["legacy-lib"]
+rules = { missing-provenance = "allow" }
+[[package]]
+names = ["legacy-*"]
+rules = { missing-provenance = "deny" }
+"#,
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![legacy("1.0", 1)])], &pol);
+    assert_eq!(summary(&findings), [("PG302", Level::Warn, false)]);
+    assert!(findings[0]
+        .message
+        .contains("only matches packages a more specific entry decides"));
+}
