@@ -68,16 +68,29 @@ const CASES: &[Case] = &[
 ];
 
 fn main() {
-    // `cargo bench` passes `--bench`; a bare number sets the iterations
-    let iterations: usize = std::env::args()
+    // `cargo bench` passes `--bench`; a bare number sets the iterations, other words keep
+    // only the cases whose label contains one of them
+    let args: Vec<String> = std::env::args()
         .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let iterations: usize = args
+        .iter()
         .find_map(|arg| arg.parse().ok())
-        .unwrap_or(100);
+        .unwrap_or(100)
+        .max(1);
+    let filters: Vec<&String> = args
+        .iter()
+        .filter(|arg| arg.parse::<usize>().is_err())
+        .collect();
     println!(
         "{:<22} {:>9} {:>9} {:>10} {:>10} {:>10}",
         "case", "bytes", "packages", "min", "median", "mean"
     );
     for case in CASES {
+        if !filters.is_empty() && !filters.iter().any(|f| case.label.contains(f.as_str())) {
+            continue;
+        }
         let path = Path::new(case.path);
         let text = std::fs::read_to_string(path).expect("fixture is readable");
         let packages = (case.parse)(&text, path, case.format).packages.len();
@@ -87,8 +100,10 @@ fn main() {
         let mut times: Vec<Duration> = (0..iterations)
             .map(|_| {
                 let start = Instant::now();
-                std::hint::black_box((case.parse)(std::hint::black_box(&text), path, case.format));
-                start.elapsed()
+                let lock = (case.parse)(std::hint::black_box(&text), path, case.format);
+                let elapsed = start.elapsed();
+                drop(std::hint::black_box(lock));
+                elapsed
             })
             .collect();
         times.sort();

@@ -1,6 +1,7 @@
 //! Pieces every reader shares: TOML with line numbers, name and version checks, lock-version
 //! parsing, and the final assembly of a [`Lockfile`] (validation and de-duplication).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -167,27 +168,33 @@ fn check_index_version(package: &LockedPackage) -> Result<(), LockError> {
     Ok(())
 }
 
+/// Removes later copies of identical entries (same name, version, source, marker and
+/// artifacts); only entries sharing a name and version are compared in full.
 fn drop_exact_duplicates(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
-    let mut out: Vec<LockedPackage> = Vec::with_capacity(packages.len());
-    let mut seen = std::collections::HashSet::new();
-    for package in packages {
-        let key = (
-            package.name.clone(),
-            package.version.clone(),
-            package.source.clone(),
-            package.marker.clone(),
-            package.artifacts.clone(),
-        );
-        if seen.insert(key) {
-            out.push(package);
-        }
+    let mut by_release: HashMap<(&str, Option<&str>), Vec<usize>> = HashMap::new();
+    let mut duplicate = vec![false; packages.len()];
+    for (at, package) in packages.iter().enumerate() {
+        let earlier = by_release
+            .entry((package.name.as_str(), package.version.as_deref()))
+            .or_default();
+        duplicate[at] = earlier.iter().any(|&other| {
+            let other = &packages[other];
+            other.source == package.source
+                && other.marker == package.marker
+                && other.artifacts == package.artifacts
+        });
+        earlier.push(at);
     }
-    out
+    packages
+        .into_iter()
+        .zip(duplicate)
+        .filter_map(|(package, duplicate)| (!duplicate).then_some(package))
+        .collect()
 }
 
 fn merge_releases(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
     let mut out: Vec<LockedPackage> = Vec::with_capacity(packages.len());
-    let mut index = std::collections::HashMap::new();
+    let mut index = HashMap::new();
     for package in packages {
         let key = (
             package.name.clone(),

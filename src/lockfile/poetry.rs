@@ -102,14 +102,14 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         match package.files.filter(|files| !files.is_empty()) {
             Some(files) => {
                 for file in &files {
-                    artifacts.extend(artifact(file, &name, &location)?);
+                    artifacts.push(artifact(file, &name, &location)?);
                 }
             }
             None => {
                 let alone = versions_per_name.get(&name).copied().unwrap_or(0) <= 1;
                 for file in shared_files.get(&name).into_iter().flatten() {
                     if alone || file_is_version(&file.file, &version) {
-                        artifacts.extend(artifact(file, &name, &location)?);
+                        artifacts.push(artifact(file, &name, &location)?);
                     }
                 }
                 for digest in shared_hashes.get(&name).into_iter().flatten() {
@@ -178,22 +178,18 @@ fn file_is_version(filename: &str, version: &str) -> bool {
     DistFilename::parse(filename).is_ok_and(|parsed| parsed.version() == &version)
 }
 
-fn artifact(
-    file: &FileWire,
-    name: &str,
-    location: &Location,
-) -> Result<Option<Artifact>, LockError> {
+fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact, LockError> {
     let sha256 = text::sha256_of(&file.hash).map_err(|reason| {
         error_at(
             location,
             format!("package `{name}`, `{}`: {}", file.file, first_line(&reason)),
         )
     })?;
-    Ok(Some(Artifact {
+    Ok(Artifact {
         filename: file.file.clone(),
         sha256,
         url: None,
-    }))
+    })
 }
 
 fn marker(value: Option<toml::Value>) -> Option<String> {

@@ -104,7 +104,7 @@ fn utf16(path: &Path, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, 
             "is not valid UTF-16 although it starts with a UTF-16 byte order mark: save it as UTF-8"
                 .into(),
     };
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(invalid());
     }
     let units: Vec<u16> = bytes
@@ -145,12 +145,7 @@ impl LineIndex {
     pub(super) fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1));
         LineIndex { starts }
     }
 
@@ -183,7 +178,13 @@ pub(super) fn sha256_of(hash: &str) -> Result<Option<String>, String> {
 
 /// Checks a bare sha256 hex digest and lowercases it.
 pub(super) fn sha256_hex(digest: &str) -> Result<String, String> {
-    if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // no early exit: the check vectorizes
+    let lowercase_hex = digest.bytes().fold(true, |ok, b| {
+        ok & (b.is_ascii_digit() | (b'a'..=b'f').contains(&b))
+    });
+    if digest.len() == 64 && lowercase_hex {
+        Ok(digest.to_string())
+    } else if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(digest.to_ascii_lowercase())
     } else {
         Err(format!("sha256 `{digest}` is not 64 hexadecimal digits"))
@@ -193,10 +194,10 @@ pub(super) fn sha256_hex(digest: &str) -> Result<String, String> {
 /// The last path segment of a URL or path (query and fragment dropped, `%XX` decoded): the
 /// distribution filename for index and direct-URL artifacts.
 pub(super) fn file_name_of(url: &str) -> String {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let end = memchr::memchr2(b'?', b'#', url.as_bytes()).unwrap_or(url.len());
     let path = url[..end].trim_end_matches('/');
-    let segment = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    percent_decode(segment)
+    let start = memchr::memrchr2(b'/', b'\\', path.as_bytes()).map_or(0, |at| at + 1);
+    percent_decode(&path[start..])
 }
 
 fn percent_decode(text: &str) -> String {

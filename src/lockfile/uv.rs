@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, project_name, Assembly};
 use super::text::{self, LineIndex};
-use super::uv_fast;
+use super::uv_fast::{self, FastArtifact};
 use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
 use crate::url::SecretUrl;
 
@@ -60,14 +60,25 @@ struct SourceWire {
 }
 
 /// One sdist or wheel entry, or a reference to one the fast path already read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub(super) struct ArtifactWire {
-    pub url: Option<String>,
-    pub path: Option<String>,
-    pub filename: Option<String>,
-    pub hash: Option<String>,
+#[derive(Deserialize)]
+struct ArtifactWire {
+    url: Option<String>,
+    path: Option<String>,
+    filename: Option<String>,
+    hash: Option<String>,
     #[serde(rename = "pubgate-fast-path-artifact")]
-    pub fast: Option<usize>,
+    fast: Option<usize>,
+}
+
+impl ArtifactWire {
+    fn view(&self) -> FastArtifact<'_> {
+        FastArtifact {
+            url: self.url.as_deref(),
+            path: self.path.as_deref(),
+            filename: self.filename.as_deref(),
+            hash: self.hash.as_deref(),
+        }
+    }
 }
 
 /// `wheels`: a list, or the range of fast-path artifacts that replaced the list.
@@ -116,12 +127,12 @@ impl<'de> Deserialize<'de> for WheelsWire {
 /// gives the same result as the plain TOML path, faster.
 pub(super) fn parse(text: &str, path: &Path, fast: bool) -> Result<Lockfile, LockError> {
     let prepared = if fast { uv_fast::prepare(text) } else { None };
-    let (document, fast_artifacts) = match &prepared {
-        Some(prepared) => (prepared.text.as_str(), prepared.artifacts.as_slice()),
-        None => (text, &[][..]),
+    let (document, fast_artifacts) = match prepared {
+        Some(prepared) => (std::borrow::Cow::Owned(prepared.text), prepared.artifacts),
+        None => (std::borrow::Cow::Borrowed(text), Vec::new()),
     };
-    let lines = LineIndex::new(document);
-    let wire: LockWire = match from_toml(document, path, &lines, "uv.lock") {
+    let lines = LineIndex::new(&document);
+    let wire: LockWire = match from_toml(&document, path, &lines, "uv.lock") {
         Ok(wire) => wire,
         Err(err) => {
             // Prefer "unsupported version" over a shape error from a layout we do not know.
@@ -143,24 +154,33 @@ pub(super) fn parse(text: &str, path: &Path, fast: bool) -> Result<Lockfile, Loc
         let location = assembly.location(lines.line(package.name.span().start));
         let name = project_name(package.name.get_ref(), &location)?;
         let source = source(package.source, &name, &location, &mut assembly)?;
-        let mut artifacts = Vec::new();
         let base = package.artifact_base.as_deref();
-        let wheels: &[ArtifactWire] = match &package.wheels {
-            WheelsWire::None => &[],
-            WheelsWire::List(list) => list,
-            WheelsWire::Fast(start, end) => fast_artifacts
-                .get(*start..*end)
-                .ok_or_else(|| error_at(&location, "internal error: fast path range"))?,
+        let fast = |at: usize| {
+            fast_artifacts
+                .get(at)
+                .copied()
+                .ok_or_else(|| error_at(&location, "internal error: fast path reference"))
         };
-        for wire in package.sdist.iter().chain(wheels) {
-            let wire = match wire.fast {
-                Some(at) => fast_artifacts
-                    .get(at)
-                    .ok_or_else(|| error_at(&location, "internal error: fast path index"))?,
-                None => wire,
-            };
-            artifacts.push(artifact(wire, base, &name, &location)?);
+        let mut views: Vec<FastArtifact<'_>> = Vec::new();
+        if let Some(sdist) = &package.sdist {
+            views.push(match sdist.fast {
+                Some(at) => fast(at)?,
+                None => sdist.view(),
+            });
         }
+        match &package.wheels {
+            WheelsWire::None => {}
+            WheelsWire::List(list) => views.extend(list.iter().map(ArtifactWire::view)),
+            WheelsWire::Fast(start, end) => {
+                for at in *start..*end {
+                    views.push(fast(at)?);
+                }
+            }
+        }
+        let artifacts = views
+            .into_iter()
+            .map(|view| artifact(view, base, &name, &location))
+            .collect::<Result<Vec<_>, _>>()?;
         assembly.packages.push(LockedPackage {
             name,
             version: package.version,
@@ -269,33 +289,38 @@ fn source(
 }
 
 fn artifact(
-    wire: &ArtifactWire,
+    wire: FastArtifact<'_>,
     base: Option<&str>,
     name: &str,
     location: &Location,
 ) -> Result<Artifact, LockError> {
-    let url = match &wire.url {
+    let url = match wire.url {
         Some(url) => Some(join_artifact_base(base, url).ok_or_else(|| {
             error_at(
                 location,
-                format!("package `{name}` has an artifact URL `{}` that cannot be resolved against its `artifact-base`", crate::url::redact(url)),
+                format!(
+                    "package `{name}` has an artifact URL `{}` that cannot be resolved against its `artifact-base`",
+                    crate::url::redact(url)
+                ),
             )
         })?),
         None => None,
     };
-    let filename = wire
-        .filename
-        .clone()
-        .or_else(|| url.as_deref().map(text::file_name_of))
-        .or_else(|| wire.path.as_deref().map(text::file_name_of))
-        .filter(|filename| !filename.is_empty())
-        .ok_or_else(|| {
-            error_at(
-                location,
-                format!("package `{name}` has an sdist or wheel with no `url`, `path` or `filename`: re-create the lockfile with `uv lock`"),
-            )
-        })?;
-    let sha256 = match &wire.hash {
+    let filename = match wire.filename {
+        Some(filename) => filename.to_string(),
+        None => url
+            .as_deref()
+            .or(wire.path)
+            .map(text::file_name_of)
+            .unwrap_or_default(),
+    };
+    if filename.is_empty() {
+        return Err(error_at(
+            location,
+            format!("package `{name}` has an sdist or wheel with no `url`, `path` or `filename`: re-create the lockfile with `uv lock`"),
+        ));
+    }
+    let sha256 = match wire.hash {
         Some(hash) => text::sha256_of(hash).map_err(|reason| {
             error_at(
                 location,
@@ -311,7 +336,8 @@ fn artifact(
     })
 }
 
-/// A relative artifact URL joined to the package's `artifact-base` (an absolute directory URL).
+/// A relative artifact URL joined to the package's `artifact-base` (an absolute directory
+/// URL); an absolute URL as it is; `None` when it cannot be resolved.
 fn join_artifact_base(base: Option<&str>, url: &str) -> Option<String> {
     if text::has_scheme(url) {
         return Some(url.to_string());
