@@ -348,15 +348,11 @@ mod tests {
     #[test]
     fn reads_canonical_artifact_tables() {
         let wire = inline_table(r#"{ url = "https://h/a-1.tar.gz", hash = "sha256:ab", size = 812032, upload-time = "2025-03-13T11:10:22.779Z" }"#).unwrap();
-        assert_eq!(wire.url.as_deref(), Some("https://h/a-1.tar.gz"));
-        assert_eq!(wire.hash.as_deref(), Some("sha256:ab"));
-        assert_eq!(
-            inline_table(r#"{ path = "a.whl" }"#)
-                .unwrap()
-                .path
-                .as_deref(),
-            Some("a.whl")
-        );
+        assert_eq!(wire.url, Some("https://h/a-1.tar.gz"));
+        assert_eq!(wire.hash, Some("sha256:ab"));
+        assert_eq!(wire.path, None);
+        let wire = inline_table(r#"{ path = "a.whl" }"#).unwrap();
+        assert_eq!(wire.path, Some("a.whl"));
     }
 
     #[test]
