@@ -59,6 +59,22 @@ fn push(out: &mut Vec<LogicalLine>, number: u32, line: &str) {
 /// Python's `str.splitlines()` (without keeping ends): `\n`, `\r\n`, `\r`, and the other
 /// Unicode line boundaries.
 fn split_lines(content: &str) -> Vec<&str> {
+    let bytes = content.as_bytes();
+    // Only `\n` breaks lines unless one of the other boundaries (or the first byte of the
+    // UTF-8 encoding of U+0085, U+2028, U+2029) occurs: then go through every char.
+    let only_newlines = memchr::memchr3(b'\r', 0x0b, 0x0c, bytes).is_none()
+        && memchr::memchr3(0x1c, 0x1d, 0x1e, bytes).is_none()
+        && memchr::memchr2(0xc2, 0xe2, bytes).is_none();
+    if content.is_empty() {
+        return Vec::new();
+    }
+    if only_newlines {
+        let mut lines: Vec<&str> = content.split('\n').collect();
+        if content.ends_with('\n') {
+            lines.pop();
+        }
+        return lines;
+    }
     let mut lines = Vec::new();
     let mut start = 0;
     let mut chars = content.char_indices().peekable();
@@ -102,12 +118,11 @@ fn is_comment_line(line: &str) -> bool {
 /// pip's `COMMENT_RE.sub("", line)` with `(^|\s+)#.*$`: the first `#` at the start of the
 /// line or preceded by whitespace starts a comment, together with the whitespace before it.
 fn strip_comment(line: &str) -> &str {
-    let mut previous_is_space = true;
-    for (at, c) in line.char_indices() {
-        if c == '#' && previous_is_space {
+    for at in memchr::memchr_iter(b'#', line.as_bytes()) {
+        let before = line[..at].chars().next_back();
+        if before.is_none_or(is_python_space) {
             return line[..at].trim_end_matches(is_python_space);
         }
-        previous_is_space = is_python_space(c);
     }
     line
 }
@@ -229,6 +244,31 @@ mod tests {
             lines("a==1 \\ \nb==1\n"),
             vec![(1, "a==1 \\".to_string()), (2, "b==1".to_string())]
         );
+    }
+
+    #[test]
+    fn split_lines_like_python() {
+        assert_eq!(split_lines("a\nb\n"), vec!["a", "b"]);
+        assert_eq!(split_lines("a\n\nb"), vec!["a", "", "b"]);
+        assert_eq!(
+            split_lines("a\r\nb\rc\u{85}d\u{2029}e\u{c}f"),
+            vec!["a", "b", "c", "d", "e", "f"]
+        );
+        assert_eq!(
+            split_lines("caf\u{e9}\n\u{a9}\n"),
+            vec!["caf\u{e9}", "\u{a9}"]
+        );
+        assert_eq!(split_lines(""), Vec::<&str>::new());
+        assert_eq!(split_lines("\n"), vec![""]);
+    }
+
+    #[test]
+    fn comments_start_at_line_start_or_after_whitespace() {
+        assert_eq!(strip_comment("a==1 # c"), "a==1");
+        assert_eq!(strip_comment("a==1\u{3000}# c"), "a==1");
+        assert_eq!(strip_comment("u#egg=x #c"), "u#egg=x");
+        assert_eq!(strip_comment("#c"), "");
+        assert_eq!(strip_comment("\u{e9}#x"), "\u{e9}#x");
     }
 
     #[test]

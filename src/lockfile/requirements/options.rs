@@ -15,6 +15,14 @@ pub(super) fn break_args_options(line: &str) -> (String, String) {
 
 /// Python's `shlex.split(text)` (POSIX mode, no comments).
 pub(super) fn shlex_split(text: &str) -> Result<Vec<String>, String> {
+    if memchr::memchr3(b'\\', b'\'', b'"', text.as_bytes()).is_none() {
+        // no quoting or escapes: whitespace separates the tokens
+        return Ok(text
+            .split([' ', '\t', '\r', '\n'])
+            .filter(|token| !token.is_empty())
+            .map(str::to_string)
+            .collect());
+    }
     let mut tokens = Vec::new();
     let mut token = String::new();
     let mut in_token = false;
@@ -379,6 +387,10 @@ mod tests {
         assert_eq!(
             shlex_split(r#"--hash "sha256:a b" 'c\d' e\ f "g\"h\i" """#).unwrap(),
             vec!["--hash", "sha256:a b", r"c\d", "e f", r#"g"h\i"#, ""]
+        );
+        assert_eq!(
+            shlex_split(" -r  a.txt\t-e\tb ").unwrap(),
+            vec!["-r", "a.txt", "-e", "b"]
         );
         assert!(shlex_split("--hash 'unterminated").is_err());
         assert!(shlex_split("--hash x\\").is_err());
