@@ -16,9 +16,12 @@ use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, 
 use crate::url::SecretUrl;
 use requirement::Classified;
 
-/// How deep `-r`/`-c` includes may nest, and how many files one run may read.
+/// How deep `-r`/`-c` includes may nest, how many files one run may read, and how many
+/// bytes in all: includes can fan out (a file including another twice, nested), so each
+/// bound is needed on its own.
 const MAX_INCLUDE_DEPTH: usize = 32;
 const MAX_INCLUDED_FILES: usize = 1000;
+const MAX_TOTAL_BYTES: usize = 2 * super::MAX_LOCKFILE_BYTES as usize;
 
 /// Where included files come from.
 pub(crate) trait Includes {
@@ -132,6 +135,7 @@ struct Reader<'a> {
     /// Identities of the files being read, outermost first (cycle detection).
     stack: Vec<PathBuf>,
     files_read: usize,
+    bytes_read: usize,
 }
 
 /// Reads a requirements file and everything it includes.
@@ -160,6 +164,7 @@ fn parse_with_env(
         finder: Finder::new(),
         stack: vec![identity],
         files_read: 1,
+        bytes_read: text.len(),
     };
     reader.read_file(text, path, false)?;
     let Reader {
@@ -380,6 +385,16 @@ impl Reader<'_> {
             ));
         }
         let content = self.includes.load(&path, from)?;
+        self.bytes_read += content.len();
+        if self.bytes_read > MAX_TOTAL_BYTES {
+            return Err(error_at(
+                from,
+                format!(
+                    "`{flag} {target}`: the included files add up to more than {} MiB: flatten the includes",
+                    MAX_TOTAL_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
         self.stack.push(identity);
         let result = self.read_file(&content, &path, constraint);
         self.stack.pop();
@@ -591,6 +606,25 @@ mod tests {
         assert!(err.contains("needs the filesystem"), "{err}");
         let err = parse_one("-r https://example.com/r.txt\n").unwrap_err();
         assert!(err.to_string().contains("does not fetch"), "{err}");
+    }
+
+    #[test]
+    fn fan_out_includes_are_bounded() {
+        // each file includes the next one twice: 2^20 reads without a bound
+        let names: Vec<String> = (0..20).map(|i| format!("dir/f{i}.txt")).collect();
+        let mut files: Vec<(String, String)> = (0..20)
+            .map(|i| {
+                let next = format!("f{}.txt", i + 1);
+                (names[i].clone(), format!("-r {next}\n-r {next}\na==1\n"))
+            })
+            .collect();
+        files.push(("dir/f20.txt".to_string(), "b==2\n".to_string()));
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let err = parse_files(&refs).unwrap_err().to_string();
+        assert!(err.contains("more than 1000 included files"), "{err}");
     }
 
     fn parse_str_includes(text: &str) -> String {
