@@ -159,7 +159,7 @@ pub(super) fn parse(text: &str, path: &Path, fast: bool) -> Result<Lockfile, Loc
             fast_artifacts
                 .get(at)
                 .copied()
-                .ok_or_else(|| error_at(&location, "internal error: fast path reference"))
+                .ok_or_else(|| error_at(&location, "uses a `pubgate-fast-path-*` key, a name pubgate reserves: this is not a uv.lock as uv writes it"))
         };
         let mut views: Vec<FastArtifact<'_>> = Vec::new();
         if let Some(sdist) = &package.sdist {
@@ -539,6 +539,12 @@ source = {{ virtual = "." }}
             ]
         );
         assert!(parse_text(&text.replace("ab/a-1", "../a-1")).is_err());
+    }
+
+    #[test]
+    fn reserved_fast_path_keys_are_refused() {
+        let err = parse_text("version = 1\n[[package]]\nname = \"a\"\nversion = \"1\"\nsource = { registry = \"https://pypi.org/simple\" }\nsdist = { pubgate-fast-path-artifact = 0 }\n").unwrap_err();
+        assert!(err.to_string().contains("reserves"), "{err}");
     }
 
     #[test]
