@@ -61,36 +61,9 @@ fn gather_evidence(
     )
 }
 
-/// Lockfiles `pubgate check` looks for when given no paths, in this order.
-///
-/// NOTE(lead): a local fallback; replace with `lockfile::discover(dir)` when it lands.
+/// Every supported lockfile in `dir`, shown relative to it as a user would type them.
 fn discover_lockfiles(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    const NAMES: [&str; 6] = [
-        "uv.lock",
-        "poetry.lock",
-        "pdm.lock",
-        "Pipfile.lock",
-        "pylock.toml",
-        "requirements.txt",
-    ];
-    let mut found: Vec<PathBuf> = NAMES
-        .iter()
-        .map(|n| dir.join(n))
-        .filter(|p| p.is_file())
-        .collect();
-    let mut named_pylocks: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with("pylock.") && n.ends_with(".toml") && n != "pylock.toml"
-            })
-        })
-        .collect();
-    named_pylocks.sort();
-    found.extend(named_pylocks);
-    // Shown relative to the working directory, as a user would type them.
-    Ok(found
+    Ok(lockfile::discover(dir)
         .into_iter()
         .map(|p| p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p))
         .collect())

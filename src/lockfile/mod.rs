@@ -1,7 +1,7 @@
 //! Lockfiles: the domain model every reader produces, format detection, and dispatch.
 //!
 //! Each format has its own reader module with private wire structs; only the types
-//! below cross module boundaries.
+//! below cross module boundaries. `docs/lockfiles.md` describes what each reader supports.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,26 @@ use serde::Serialize;
 
 use crate::url::SecretUrl;
 
+mod common;
+mod detect;
+mod pdm;
+mod pipfile;
+mod poetry;
+mod pylock;
+mod requirements;
+mod text;
+mod uv;
+mod uv_fast;
+
+pub use detect::{detect_format, discover};
+pub use text::is_pypi_index;
+
 /// The default index every tool falls back to.
 pub const PYPI_SIMPLE: &str = "https://pypi.org/simple";
+
+/// Lockfiles (and requirements includes) larger than this are refused before being read:
+/// the largest real lockfiles are a few MB, so this only stops mistakes and hostile input.
+pub const MAX_LOCKFILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The lockfile formats pubgate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -181,11 +199,63 @@ pub enum LockError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// Reads and parses one lockfile. `format` overrides detection.
+/// Reads and parses one lockfile. `format` overrides detection (by file name, then content).
+/// Requirements includes (`-r`, `-c`) are read relative to the including file.
 pub fn read(path: &Path, format: Option<LockFormat>) -> Result<Lockfile, LockError> {
-    let _ = format;
-    Err(LockError::Invalid {
-        path: path.to_path_buf(),
-        message: "lockfile readers are not implemented yet".into(),
-    })
+    let bytes = text::read_limited(path)?;
+    let named = format.or_else(|| detect::by_name(path));
+    let text = text::decode(path, &bytes, named == Some(LockFormat::Requirements))?;
+    let format = resolve_format(path, &text, named)?;
+    parse_with(&text, path, format, &mut requirements::FsIncludes)
+}
+
+/// Parses lockfile text without touching the filesystem; `path` is used for detection and
+/// locations only. Requirements includes (`-r`, `-c`) need the filesystem: they are refused
+/// here with an error naming the include; use [`read`] for files that have them.
+pub fn parse_str(
+    text: &str,
+    path: &Path,
+    format: Option<LockFormat>,
+) -> Result<Lockfile, LockError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let format = resolve_format(path, text, format.or_else(|| detect::by_name(path)))?;
+    parse_with(text, path, format, &mut requirements::NoIncludes)
+}
+
+fn resolve_format(
+    path: &Path,
+    text: &str,
+    format: Option<LockFormat>,
+) -> Result<LockFormat, LockError> {
+    format
+        .or_else(|| detect::by_content(text))
+        .ok_or_else(|| LockError::Invalid {
+            path: path.to_path_buf(),
+            message: "is not a lockfile pubgate recognises (uv.lock, poetry.lock, pylock.toml, \
+                      Pipfile.lock, pdm.lock, requirements*.txt): name the format with `--lock-format`"
+                .into(),
+        })
+}
+
+fn parse_with(
+    text: &str,
+    path: &Path,
+    format: LockFormat,
+    includes: &mut dyn requirements::Includes,
+) -> Result<Lockfile, LockError> {
+    match format {
+        LockFormat::Uv => uv::parse(text, path, true),
+        LockFormat::Poetry => poetry::parse(text, path),
+        LockFormat::Requirements => requirements::parse(text, path, includes),
+        LockFormat::Pylock => pylock::parse(text, path),
+        LockFormat::Pipfile => pipfile::parse(text, path),
+        LockFormat::Pdm => pdm::parse(text, path),
+    }
+}
+
+/// The uv reader with its canonical-layout fast path switched off: for tests and benchmarks
+/// that check the fast path changes nothing.
+#[doc(hidden)]
+pub fn parse_uv_without_fast_path(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    uv::parse(text, path, false)
 }

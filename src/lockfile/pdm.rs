@@ -1,0 +1,302 @@
+//! pdm.lock, lock_version 3.x and 4.x (pdm reads any minor of its major): per-package
+//! `files` (`{file|url, hash}`), or `[metadata.files]` keyed by `"name version"` in older
+//! locks; `git`/`hg`/`svn`/`bzr`, `url` and `path` entries are direct sources. Extras are
+//! locked as extra entries of the same release, merged here. pdm does not record the index:
+//! it is inferred from the file URLs (PyPI when there are none).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
+use super::text::{self, LineIndex};
+use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
+use crate::dist;
+use crate::url::SecretUrl;
+
+#[derive(Deserialize)]
+struct LockWire {
+    #[serde(default)]
+    package: Vec<PackageWire>,
+    metadata: Option<MetadataWire>,
+}
+
+#[derive(Deserialize)]
+struct MetadataWire {
+    lock_version: Option<Spanned<toml::Value>>,
+    /// Before per-package `files`: keyed by `"name version"`.
+    files: Option<BTreeMap<String, Vec<FileWire>>>,
+}
+
+#[derive(Deserialize)]
+struct PackageWire {
+    name: Spanned<String>,
+    version: Option<String>,
+    marker: Option<String>,
+    files: Option<Vec<FileWire>>,
+    git: Option<String>,
+    hg: Option<String>,
+    svn: Option<String>,
+    bzr: Option<String>,
+    revision: Option<String>,
+    url: Option<String>,
+    path: Option<String>,
+    editable: Option<bool>,
+}
+
+#[derive(Deserialize, Clone)]
+struct FileWire {
+    file: Option<String>,
+    url: Option<String>,
+    hash: Option<String>,
+}
+
+pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    let lines = LineIndex::new(text);
+    let wire: LockWire = from_toml(text, path, &lines, "pdm.lock")?;
+    let Some(metadata) = wire.metadata else {
+        return Err(LockError::Invalid {
+            path: path.to_path_buf(),
+            message: "has no `[metadata]` table, so it is not a pdm.lock pubgate can read: re-create it with `pdm lock`".into(),
+        });
+    };
+    check_lock_version(metadata.lock_version.as_ref(), path, &lines)?;
+    let shared_files: BTreeMap<(String, String), Vec<FileWire>> = metadata
+        .files
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, files)| {
+            let (name, version) = key.trim().rsplit_once(' ')?;
+            // keys may carry extras: "name[extra] version"
+            let name = name.split('[').next().unwrap_or(name);
+            Some((
+                (dist::normalize_name(name), version.trim().to_string()),
+                files,
+            ))
+        })
+        .collect();
+
+    let mut assembly = Assembly::new(path, LockFormat::Pdm);
+    assembly.merge_releases = true;
+    for package in wire.package {
+        let location = assembly.location(lines.line(package.name.span().start));
+        let name = project_name(package.name.get_ref(), &location)?;
+        let files = match package.files.clone() {
+            Some(files) => files,
+            None => package
+                .version
+                .as_ref()
+                .and_then(|version| shared_files.get(&(name.clone(), version.clone())))
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let artifacts = files
+            .iter()
+            .map(|file| artifact(file, &name, &location))
+            .collect::<Result<Vec<_>, _>>()?;
+        let source = source(&package, &files);
+        assembly.packages.push(LockedPackage {
+            name,
+            version: package.version,
+            source,
+            artifacts,
+            marker: package.marker.filter(|m| !m.trim().is_empty()),
+            location,
+        });
+    }
+    assembly.finish()
+}
+
+fn check_lock_version(
+    version: Option<&Spanned<toml::Value>>,
+    path: &Path,
+    lines: &LineIndex,
+) -> Result<(), LockError> {
+    let Some(version) = version else {
+        return Err(LockError::Invalid {
+            path: path.to_path_buf(),
+            message: "has no `metadata.lock_version`: re-create it with `pdm lock`".into(),
+        });
+    };
+    let supported = match version.get_ref() {
+        toml::Value::String(text) => matches!(major_minor(text), Some((3 | 4, _))),
+        _ => false,
+    };
+    if supported {
+        return Ok(());
+    }
+    Err(LockError::Syntax {
+        location: Location {
+            path: path.to_path_buf(),
+            line: lines.line(version.span().start),
+        },
+        message: format!(
+            "pdm.lock `lock_version = {}` is not supported (pubgate reads 3.x and 4.x): re-lock with a current `pdm lock`, or upgrade pubgate",
+            version.get_ref()
+        ),
+    })
+}
+
+fn source(package: &PackageWire, files: &[FileWire]) -> Source {
+    let vcs = [
+        ("git", &package.git),
+        ("hg", &package.hg),
+        ("svn", &package.svn),
+        ("bzr", &package.bzr),
+    ]
+    .into_iter()
+    .find_map(|(kind, url)| url.as_ref().map(|url| (kind, url)));
+    if let Some((kind, url)) = vcs {
+        let url = if kind == "git" || url.contains('+') {
+            url.clone()
+        } else {
+            format!("{kind}+{url}")
+        };
+        return Source::Git {
+            url: SecretUrl::new(url),
+            commit: package.revision.clone(),
+        };
+    }
+    if let Some(url) = &package.url {
+        return Source::Url {
+            url: SecretUrl::new(url.clone()),
+        };
+    }
+    if let Some(path) = &package.path {
+        return if package.editable == Some(true) {
+            Source::Editable { path: path.clone() }
+        } else {
+            Source::Path { path: path.clone() }
+        };
+    }
+    Source::Index {
+        url: SecretUrl::new(text::index_from_file_urls(
+            files.iter().filter_map(|file| file.url.as_deref()),
+        )),
+    }
+}
+
+fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact, LockError> {
+    let filename = file
+        .file
+        .clone()
+        .or_else(|| file.url.as_deref().map(text::file_name_of))
+        .filter(|filename| !filename.is_empty())
+        .ok_or_else(|| {
+            error_at(
+                location,
+                format!("package `{name}` has a file with neither `file` nor `url`: re-create the lockfile with `pdm lock`"),
+            )
+        })?;
+    let sha256 = match &file.hash {
+        Some(hash) => text::sha256_of(hash).map_err(|reason| {
+            error_at(
+                location,
+                format!("package `{name}`, `{filename}`: {}", first_line(&reason)),
+            )
+        })?,
+        None => None,
+    };
+    Ok(Artifact {
+        filename,
+        sha256,
+        url: file.url.clone().map(SecretUrl::new),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Lockfile, LockError> {
+        parse(text, Path::new("pdm.lock"))
+    }
+
+    const H: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+    #[test]
+    fn extras_entries_merge_and_old_files_are_keyed_by_name_and_version() {
+        let text = format!(
+            r#"[[package]]
+name = "CacheControl"
+version = "0.12.11"
+
+[[package]]
+name = "cachecontrol"
+version = "0.12.11"
+extras = ["filecache"]
+
+[[package]]
+name = "tool"
+version = "1.0"
+git = "https://github.com/o/tool.git"
+revision = "abc"
+
+[[package]]
+name = "local"
+version = "0.1"
+path = "./local"
+editable = true
+
+[metadata]
+lock_version = "3.1"
+
+[metadata.files]
+"cachecontrol 0.12.11" = [
+    {{url = "https://files.pythonhosted.org/p/CacheControl-0.12.11.tar.gz", hash = "sha256:{H}"}},
+]
+"#
+        );
+        let lock = parse_text(&text).unwrap();
+        let summary: Vec<(&str, &str, usize, u32)> = lock
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.source.kind(),
+                    p.artifacts.len(),
+                    p.location.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("cachecontrol", "index", 1, 2),
+                ("tool", "git", 0, 11),
+                ("local", "editable", 0, 17)
+            ]
+        );
+        assert_eq!(
+            lock.packages[0].artifacts[0].filename,
+            "CacheControl-0.12.11.tar.gz"
+        );
+    }
+
+    #[test]
+    fn foreign_file_urls_are_another_index() {
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://mirror.example/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let lock = parse_text(&text).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("https://mirror.example")
+            }
+        );
+    }
+
+    #[test]
+    fn lock_versions() {
+        let err = parse_text("[metadata]\nlock_version = \"2.0\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`lock_version = \"2.0\"` is not supported"),
+            "{err}"
+        );
+        assert!(parse_text("[metadata]\nlock_version = \"4.9\"\n").is_ok());
+        assert!(parse_text("[[package]]\nname = \"a\"\nversion = \"1\"\n").is_err());
+    }
+}

@@ -1,0 +1,395 @@
+//! Pipfile.lock (pipenv, `pipfile-spec` 6): the `default` and `develop` sections, merged and
+//! de-duplicated by (name, version, source). An entry's `index` names a `_meta.sources`
+//! entry, resolved to its URL; `git`/`hg`/`svn`/`bzr`, `path` and `file` entries are direct
+//! sources. JSON has no spans, so each package's line is found by a light scan of the text.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::common::{error_at, first_line, project_name, Assembly};
+use super::text::{self, LineIndex};
+use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned};
+use crate::url::SecretUrl;
+
+const SUPPORTED_SPEC: u64 = 6;
+const SECTIONS: [&str; 2] = ["default", "develop"];
+
+#[derive(Deserialize)]
+struct LockWire {
+    #[serde(rename = "_meta")]
+    meta: Option<MetaWire>,
+    #[serde(default)]
+    default: BTreeMap<String, EntryWire>,
+    #[serde(default)]
+    develop: BTreeMap<String, EntryWire>,
+}
+
+#[derive(Deserialize)]
+struct MetaWire {
+    #[serde(rename = "pipfile-spec")]
+    spec: Option<serde_json::Value>,
+    #[serde(default)]
+    sources: Vec<SourceWire>,
+}
+
+#[derive(Deserialize)]
+struct SourceWire {
+    name: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EntryWire {
+    version: Option<String>,
+    #[serde(default)]
+    hashes: Vec<String>,
+    markers: Option<String>,
+    index: Option<String>,
+    git: Option<String>,
+    hg: Option<String>,
+    svn: Option<String>,
+    bzr: Option<String>,
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    path: Option<String>,
+    file: Option<String>,
+    editable: Option<bool>,
+}
+
+pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    let wire: LockWire = serde_json::from_str(text).map_err(|err| LockError::Syntax {
+        location: Location {
+            path: path.to_path_buf(),
+            line: u32::try_from(err.line().max(1)).unwrap_or(u32::MAX),
+        },
+        message: format!(
+            "malformed Pipfile.lock: {}: fix the file or re-create it with `pipenv lock`",
+            first_line(&err.to_string())
+        ),
+    })?;
+    let Some(meta) = wire.meta else {
+        return Err(LockError::Invalid {
+            path: path.to_path_buf(),
+            message: "has no `_meta` object, so it is not a Pipfile.lock pubgate can read: re-create it with `pipenv lock`".into(),
+        });
+    };
+    let spec = meta.spec.as_ref().and_then(serde_json::Value::as_u64);
+    if spec != Some(SUPPORTED_SPEC) {
+        let shown = meta
+            .spec
+            .as_ref()
+            .map_or_else(|| "missing".to_string(), ToString::to_string);
+        return Err(LockError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "Pipfile.lock `pipfile-spec` {shown} is not supported (pubgate reads {SUPPORTED_SPEC}): re-create it with a current `pipenv lock`"
+            ),
+        });
+    }
+
+    let lines = LineIndex::new(text);
+    let key_lines = section_key_lines(text, &lines);
+    let mut assembly = Assembly::new(path, LockFormat::Pipfile);
+    assembly.merge_releases = true;
+    let mut sources = Vec::new();
+    for source in &meta.sources {
+        if let Some(url) = &source.url {
+            assembly.add_index(url);
+            sources.push((source.name.clone().unwrap_or_default(), url.clone()));
+        }
+    }
+
+    let mut entries: Vec<(u32, &str, String, EntryWire)> = Vec::new();
+    for (section, map) in SECTIONS.into_iter().zip([wire.default, wire.develop]) {
+        for (name, entry) in map {
+            let line = key_lines
+                .get(&(section, name.clone()))
+                .copied()
+                .unwrap_or(1);
+            entries.push((line, section, name, entry));
+        }
+    }
+    entries.sort_by_key(|(line, ..)| *line);
+
+    for (line, section, raw_name, entry) in entries {
+        let location = assembly.location(line);
+        let name = project_name(&raw_name, &location)?;
+        let version = entry.version.as_deref().map(|v| {
+            v.trim()
+                .trim_start_matches("===")
+                .trim_start_matches("==")
+                .trim()
+                .to_string()
+        });
+        let artifacts_from = |filename: String| -> Result<Vec<Artifact>, LockError> {
+            entry
+                .hashes
+                .iter()
+                .map(|hash| {
+                    let sha256 = text::sha256_of(hash).map_err(|reason| {
+                        error_at(
+                            &location,
+                            format!("`{raw_name}` in `{section}`: {}", first_line(&reason)),
+                        )
+                    })?;
+                    Ok(Artifact {
+                        filename: filename.clone(),
+                        sha256,
+                        url: None,
+                    })
+                })
+                .collect()
+        };
+
+        let vcs = [
+            ("git", &entry.git),
+            ("hg", &entry.hg),
+            ("svn", &entry.svn),
+            ("bzr", &entry.bzr),
+        ]
+        .into_iter()
+        .find_map(|(kind, url)| url.as_ref().map(|url| (kind, url)));
+        let (source, artifacts) = if let Some((kind, url)) = vcs {
+            let url = if kind == "git" || url.contains('+') {
+                url.clone()
+            } else {
+                format!("{kind}+{url}")
+            };
+            let source = Source::Git {
+                url: SecretUrl::new(url),
+                commit: entry.reference.clone(),
+            };
+            (source, Vec::new())
+        } else if let Some(local) = &entry.path {
+            let source = if entry.editable == Some(true) {
+                Source::Editable {
+                    path: local.clone(),
+                }
+            } else {
+                Source::Path {
+                    path: local.clone(),
+                }
+            };
+            (source, Vec::new())
+        } else if let Some(file) = &entry.file {
+            let filename = text::file_name_of(file);
+            let remote = text::has_scheme(file) && !file.starts_with("file:");
+            let artifacts = artifacts_from(filename)?
+                .into_iter()
+                .map(|mut artifact| {
+                    artifact.url = remote.then(|| SecretUrl::new(file.clone()));
+                    artifact
+                })
+                .collect();
+            let source = if remote {
+                Source::Url {
+                    url: SecretUrl::new(file.clone()),
+                }
+            } else {
+                Source::Path { path: file.clone() }
+            };
+            (source, artifacts)
+        } else {
+            let Some(written) = entry.version.as_deref() else {
+                return Err(error_at(
+                    &location,
+                    format!("`{raw_name}` in `{section}` has no version and no git, path or file source: re-create the lockfile with `pipenv lock`"),
+                ));
+            };
+            if !written.trim_start().starts_with("==") || written.contains(['*', ',']) {
+                assembly.unpinned.push(Unpinned {
+                    name,
+                    specifier: written.to_string(),
+                    location,
+                });
+                continue;
+            }
+            let url = match &entry.index {
+                Some(index) => sources
+                    .iter()
+                    .find(|(source_name, _)| source_name == index)
+                    .map(|(_, url)| url.clone())
+                    .ok_or_else(|| {
+                        error_at(
+                            &location,
+                            format!("`{raw_name}` in `{section}` names index `{index}`, which is not in `_meta.sources`: re-create the lockfile with `pipenv lock`"),
+                        )
+                    })?,
+                None => sources
+                    .first()
+                    .map_or_else(|| super::PYPI_SIMPLE.to_string(), |(_, url)| url.clone()),
+            };
+            let source = Source::Index {
+                url: SecretUrl::new(url),
+            };
+            (source, artifacts_from(String::new())?)
+        };
+        assembly.packages.push(LockedPackage {
+            name,
+            version: version.filter(|v| !v.is_empty()),
+            source,
+            artifacts,
+            marker: entry.markers.clone().filter(|m| !m.trim().is_empty()),
+            location,
+        });
+    }
+    assembly.finish()
+}
+
+/// The line of every package key of the top-level `default` and `develop` objects, found by
+/// scanning the (already validated) JSON text for strings followed by `:`.
+fn section_key_lines(text: &str, lines: &LineIndex) -> HashMap<(&'static str, String), u32> {
+    let bytes = text.as_bytes();
+    let mut found = HashMap::new();
+    let mut containers: Vec<u8> = Vec::new();
+    let mut section: Option<&'static str> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = i.min(bytes.len().saturating_sub(1));
+                i += 1;
+                let is_key = containers.last() == Some(&b'{')
+                    && bytes[i.min(bytes.len())..]
+                        .iter()
+                        .find(|b| !b.is_ascii_whitespace())
+                        == Some(&b':');
+                if !is_key {
+                    continue;
+                }
+                let key: String = text
+                    .get(start..=end)
+                    .and_then(|raw| serde_json::from_str(raw).ok())
+                    .unwrap_or_default();
+                match containers.len() {
+                    1 => section = SECTIONS.into_iter().find(|s| *s == key),
+                    2 => {
+                        if let Some(section) = section {
+                            found.insert((section, key), lines.line(start));
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            open @ (b'{' | b'[') => containers.push(open),
+            b'}' | b']' => {
+                containers.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Lockfile, LockError> {
+        parse(text, Path::new("Pipfile.lock"))
+    }
+
+    const H: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+    #[test]
+    fn sections_sources_and_lines() {
+        let text = format!(
+            r#"{{
+    "_meta": {{
+        "pipfile-spec": 6,
+        "sources": [
+            {{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": true}},
+            {{"name": "private", "url": "https://private.example/simple", "verify_ssl": true}}
+        ]
+    }},
+    "default": {{
+        "Requests": {{"hashes": ["sha256:{H}"], "index": "private", "version": "==2.31.0"}},
+        "six": {{"hashes": ["sha256:{H}"], "version": "==1.16.0", "markers": "python_version >= '2.7'"}},
+        "loose": {{"version": "*"}},
+        "tool": {{"editable": true, "git": "https://github.com/o/tool.git", "ref": "abc"}}
+    }},
+    "develop": {{
+        "six": {{"hashes": ["sha256:{H}"], "index": "pypi", "version": "==1.16.0"}},
+        "pipenv": {{"editable": true, "path": "."}},
+        "wheel": {{"file": "../cache/wheel-1.0-py3-none-any.whl", "hashes": ["sha256:{H}"], "version": "==1.0"}}
+    }}
+}}"#
+        );
+        let lock = parse_text(&text).unwrap();
+        let summary: Vec<(String, String, &str, u32)> = lock
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.version.clone().unwrap_or_default(),
+                    p.source.kind(),
+                    p.location.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("requests".into(), "2.31.0".into(), "index", 10),
+                ("six".into(), "1.16.0".into(), "index", 11),
+                ("tool".into(), "".into(), "git", 13),
+                ("pipenv".into(), "".into(), "editable", 17),
+                ("wheel".into(), "1.0".into(), "path", 18),
+            ]
+        );
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("https://private.example/simple")
+            }
+        );
+        assert_eq!(
+            lock.packages[4].artifacts[0].filename,
+            "wheel-1.0-py3-none-any.whl"
+        );
+        assert_eq!(lock.unpinned[0].name, "loose");
+        assert_eq!(lock.indexes.len(), 2);
+    }
+
+    #[test]
+    fn bad_input() {
+        let err = parse_text("{\"_meta\": {\"pipfile-spec\": 5}}").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`pipfile-spec` 5 is not supported"),
+            "{err}"
+        );
+        let err = parse_text("{\"_meta\": {\"pipfile-spec\": 6},\n \"default\": {\"a\": {\"index\": \"nope\", \"version\": \"==1\"}}}").unwrap_err();
+        assert!(
+            err.to_string().starts_with("Pipfile.lock:2:") && err.to_string().contains("`nope`"),
+            "{err}"
+        );
+        let err =
+            parse_text("{\"_meta\": {\"pipfile-spec\": 6},\n\n \"default\": {\"a\": ").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Pipfile.lock:3: malformed Pipfile.lock"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn key_scan_handles_escapes_and_nesting() {
+        let text = "{\"default\": {\"a\\\"b\": {\"x\": [\"{\", \"}\"]},\n\"c\": {}}, \"other\": {\"d\": {}}}";
+        let lines = LineIndex::new(text);
+        let found = section_key_lines(text, &lines);
+        assert_eq!(found.get(&("default", "a\"b".to_string())), Some(&1));
+        assert_eq!(found.get(&("default", "c".to_string())), Some(&2));
+        assert_eq!(found.len(), 2);
+    }
+}

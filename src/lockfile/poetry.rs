@@ -1,0 +1,441 @@
+//! poetry.lock, lock-version 1.x and 2.x (poetry's own read range `>=1,<3`; a missing
+//! `lock-version` is 1.0): per-package `files` (2.x), `[metadata.files]` keyed by name (1.x)
+//! or `[metadata.hashes]` (pre-1.0 layouts); sources `legacy`, `git`, `directory`, `file`,
+//! `url`. A `legacy` source pointing at PyPI's simple index is PyPI.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
+use super::text::{self, LineIndex};
+use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
+use crate::dist::{self, DistFilename};
+use crate::url::SecretUrl;
+
+#[derive(Deserialize)]
+struct LockWire {
+    #[serde(default)]
+    package: Vec<PackageWire>,
+    metadata: Option<MetadataWire>,
+}
+
+#[derive(Deserialize)]
+struct MetadataWire {
+    #[serde(rename = "lock-version")]
+    lock_version: Option<Spanned<toml::Value>>,
+    /// lock-version 1.x: files of every package, keyed by (pretty) name only.
+    files: Option<BTreeMap<String, Vec<FileWire>>>,
+    /// The oldest layout: bare sha256 digests keyed by name.
+    hashes: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+struct PackageWire {
+    name: Spanned<String>,
+    version: Option<String>,
+    /// A string, or a table of markers per dependency group.
+    markers: Option<toml::Value>,
+    marker: Option<toml::Value>,
+    files: Option<Vec<FileWire>>,
+    source: Option<SourceWire>,
+    develop: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct SourceWire {
+    #[serde(rename = "type")]
+    kind: String,
+    url: Option<String>,
+    resolved_reference: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+struct FileWire {
+    file: String,
+    hash: String,
+}
+
+pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    let lines = LineIndex::new(text);
+    let wire: LockWire = from_toml(text, path, &lines, "poetry.lock")?;
+    let Some(metadata) = wire.metadata else {
+        return Err(LockError::Invalid {
+            path: path.to_path_buf(),
+            message: "has no `[metadata]` table, so it is not a complete poetry.lock: re-create it with `poetry lock`".into(),
+        });
+    };
+    check_lock_version(metadata.lock_version.as_ref(), path, &lines)?;
+
+    // How many versions each name has, to split 1.x's per-name file lists between them.
+    let mut versions_per_name: BTreeMap<String, usize> = BTreeMap::new();
+    for package in &wire.package {
+        *versions_per_name
+            .entry(dist::normalize_name(package.name.get_ref()))
+            .or_default() += 1;
+    }
+    let shared_files = normalized_keys(metadata.files.unwrap_or_default());
+    let shared_hashes = normalized_keys(metadata.hashes.unwrap_or_default());
+
+    let mut assembly = Assembly::new(path, LockFormat::Poetry);
+    for package in wire.package {
+        let location = assembly.location(lines.line(package.name.span().start));
+        let name = project_name(package.name.get_ref(), &location)?;
+        let Some(version) = package.version else {
+            return Err(error_at(
+                &location,
+                format!(
+                    "package `{name}` has no `version`: re-create the lockfile with `poetry lock`"
+                ),
+            ));
+        };
+        let source = source(
+            package.source,
+            package.develop,
+            &name,
+            &location,
+            &mut assembly,
+        )?;
+        let mut artifacts = Vec::new();
+        match package.files.filter(|files| !files.is_empty()) {
+            Some(files) => {
+                for file in &files {
+                    artifacts.push(artifact(file, &name, &location)?);
+                }
+            }
+            None => {
+                let alone = versions_per_name.get(&name).copied().unwrap_or(0) <= 1;
+                for file in shared_files.get(&name).into_iter().flatten() {
+                    if alone || file_is_version(&file.file, &version) {
+                        artifacts.push(artifact(file, &name, &location)?);
+                    }
+                }
+                for digest in shared_hashes.get(&name).into_iter().flatten() {
+                    let sha256 = text::sha256_hex(digest).map_err(|reason| {
+                        error_at(&location, format!("package `{name}`: {reason}"))
+                    })?;
+                    artifacts.push(Artifact {
+                        filename: String::new(),
+                        sha256: Some(sha256),
+                        url: None,
+                    });
+                }
+            }
+        }
+        assembly.packages.push(LockedPackage {
+            name,
+            version: Some(version),
+            source,
+            artifacts,
+            marker: marker(package.marker.or(package.markers)),
+            location,
+        });
+    }
+    assembly.finish()
+}
+
+fn check_lock_version(
+    version: Option<&Spanned<toml::Value>>,
+    path: &Path,
+    lines: &LineIndex,
+) -> Result<(), LockError> {
+    let Some(version) = version else {
+        return Ok(()); // poetry reads a lock without one as 1.0
+    };
+    let text = match version.get_ref() {
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match major_minor(&text) {
+        Some((1 | 2, _)) => Ok(()),
+        _ => Err(LockError::Syntax {
+            location: Location {
+                path: path.to_path_buf(),
+                line: lines.line(version.span().start),
+            },
+            message: format!(
+                "poetry.lock `lock-version = {}` is not supported (pubgate reads 1.x and 2.x): upgrade pubgate, or re-lock with a Poetry that writes 2.x",
+                version.get_ref()
+            ),
+        }),
+    }
+}
+
+fn normalized_keys<T>(map: BTreeMap<String, T>) -> BTreeMap<String, T> {
+    map.into_iter()
+        .map(|(name, value)| (dist::normalize_name(&name), value))
+        .collect()
+}
+
+/// Whether a distribution filename is for `version` (1.x locks list every version's files
+/// under one name). A filename that cannot be parsed belongs to no particular version.
+fn file_is_version(filename: &str, version: &str) -> bool {
+    let Ok(version) = version.parse::<pep440_rs::Version>() else {
+        return false;
+    };
+    DistFilename::parse(filename).is_ok_and(|parsed| parsed.version() == &version)
+}
+
+fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact, LockError> {
+    let sha256 = text::sha256_of(&file.hash).map_err(|reason| {
+        error_at(
+            location,
+            format!("package `{name}`, `{}`: {}", file.file, first_line(&reason)),
+        )
+    })?;
+    Ok(Artifact {
+        filename: file.file.clone(),
+        sha256,
+        url: None,
+    })
+}
+
+fn marker(value: Option<toml::Value>) -> Option<String> {
+    match value? {
+        toml::Value::String(marker) => Some(marker).filter(|m| !m.trim().is_empty()),
+        toml::Value::Table(groups) => {
+            let mut markers: Vec<String> = groups
+                .into_iter()
+                .filter_map(|(_, marker)| match marker {
+                    toml::Value::String(marker) => Some(marker),
+                    _ => None,
+                })
+                .collect();
+            markers.sort();
+            markers.dedup();
+            match markers.len() {
+                0 => None,
+                1 => markers.pop(),
+                _ => Some(
+                    markers
+                        .iter()
+                        .map(|m| format!("({m})"))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                ),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn source(
+    wire: Option<SourceWire>,
+    develop: Option<bool>,
+    name: &str,
+    location: &Location,
+    assembly: &mut Assembly,
+) -> Result<Source, LockError> {
+    let Some(wire) = wire else {
+        return Ok(Source::Index {
+            url: SecretUrl::new(super::PYPI_SIMPLE),
+        });
+    };
+    let url = |what: &str| {
+        wire.url.clone().ok_or_else(|| {
+            error_at(
+                location,
+                format!("package `{name}` has a `{what}` source without a `url`: re-create the lockfile with `poetry lock`"),
+            )
+        })
+    };
+    Ok(match wire.kind.as_str() {
+        "legacy" => {
+            let url = url("legacy")?;
+            assembly.add_index(&url);
+            Source::Index {
+                url: SecretUrl::new(url),
+            }
+        }
+        "pypi" => Source::Index {
+            url: SecretUrl::new(super::PYPI_SIMPLE),
+        },
+        "git" => Source::Git {
+            url: SecretUrl::new(url("git")?),
+            commit: wire.resolved_reference.clone(),
+        },
+        "directory" => {
+            let path = url("directory")?;
+            if develop == Some(true) {
+                Source::Editable { path }
+            } else {
+                Source::Path { path }
+            }
+        }
+        "file" => {
+            let location = url("file")?;
+            if text::has_scheme(&location) && !location.starts_with("file:") {
+                Source::Url {
+                    url: SecretUrl::new(location),
+                }
+            } else {
+                Source::Path { path: location }
+            }
+        }
+        "url" => Source::Url {
+            url: SecretUrl::new(url("url")?),
+        },
+        other => {
+            return Err(error_at(
+                location,
+                format!(
+                    "package `{name}` has a source of unknown type `{other}` (pubgate knows legacy, git, directory, file, url): upgrade pubgate"
+                ),
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Lockfile, LockError> {
+        parse(text, Path::new("poetry.lock"))
+    }
+
+    const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+    const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    #[test]
+    fn lock_version_1_shares_files_by_name_across_versions() {
+        let text = format!(
+            r#"[[package]]
+name = "NumPy"
+version = "1.26.4"
+category = "main"
+
+[[package]]
+name = "numpy"
+version = "2.0.0"
+category = "main"
+
+[[package]]
+name = "Jinja2"
+version = "3.1.0"
+
+[metadata]
+lock-version = "1.1"
+content-hash = "x"
+
+[metadata.files]
+numpy = [
+    {{file = "numpy-1.26.4.tar.gz", hash = "sha256:{H1}"}},
+    {{file = "numpy-2.0.0.tar.gz", hash = "sha256:{H2}"}},
+]
+jinja2 = [
+    {{file = "Jinja2-3.1.0.tar.gz", hash = "md5:abc"}},
+    {{file = "Jinja2-3.1.0-py3-none-any.whl", hash = "sha256:{H1}"}},
+]
+"#
+        );
+        let lock = parse_text(&text).unwrap();
+        let files: Vec<(String, Vec<String>)> = lock
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    format!("{}=={}", p.name, p.version.clone().unwrap()),
+                    p.artifacts.iter().map(|a| a.filename.clone()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            files,
+            vec![
+                (
+                    "numpy==1.26.4".to_string(),
+                    vec!["numpy-1.26.4.tar.gz".to_string()]
+                ),
+                (
+                    "numpy==2.0.0".to_string(),
+                    vec!["numpy-2.0.0.tar.gz".to_string()]
+                ),
+                (
+                    "jinja2==3.1.0".to_string(),
+                    vec![
+                        "Jinja2-3.1.0.tar.gz".to_string(),
+                        "Jinja2-3.1.0-py3-none-any.whl".to_string()
+                    ]
+                ),
+            ]
+        );
+        // a non-sha256 hash keeps the file, without a digest
+        assert_eq!(lock.packages[2].artifacts[0].sha256, None);
+        assert_eq!(lock.packages[0].location.line, 2);
+    }
+
+    #[test]
+    fn oldest_layout_without_lock_version_uses_metadata_hashes() {
+        let text = format!("[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\ncontent-hash = \"x\"\n\n[metadata.hashes]\nsix = [\"{H1}\"]\n");
+        let lock = parse_text(&text).unwrap();
+        assert_eq!(lock.packages[0].artifacts[0].filename, "");
+        assert_eq!(lock.packages[0].artifacts[0].sha256.as_deref(), Some(H1));
+    }
+
+    #[test]
+    fn sources_and_markers() {
+        let text = r#"[[package]]
+name = "a"
+version = "1"
+markers = {main = "python_version < '3.11'", dev = "sys_platform == 'linux'"}
+files = []
+[package.source]
+type = "legacy"
+url = "https://private.example/simple"
+reference = "private"
+
+[[package]]
+name = "b"
+version = "2"
+files = []
+develop = true
+[package.source]
+type = "directory"
+url = "../b"
+
+[[package]]
+name = "c"
+version = "3"
+files = []
+[package.source]
+type = "git"
+url = "https://github.com/o/c.git"
+reference = "main"
+resolved_reference = "e3998b0e111dc03e4aa721fd054c48e5c7de6fc5"
+
+[[package]]
+name = "d"
+version = "4"
+[package.source]
+type = "file"
+url = "dist/d-4.tar.gz"
+
+[metadata]
+lock-version = "2.1"
+"#;
+        let lock = parse_text(text).unwrap();
+        let kinds: Vec<&str> = lock.packages.iter().map(|p| p.source.kind()).collect();
+        assert_eq!(kinds, vec!["index", "editable", "git", "path"]);
+        assert_eq!(
+            lock.packages[0].marker.as_deref(),
+            Some("(python_version < '3.11') or (sys_platform == 'linux')")
+        );
+        assert_eq!(lock.indexes[0].expose(), "https://private.example/simple");
+        let err = parse_text(&text.replace("\"directory\"", "\"svn\"")).unwrap_err();
+        assert!(err.to_string().contains("unknown type `svn`"), "{err}");
+    }
+
+    #[test]
+    fn lock_versions() {
+        let err = parse_text("[metadata]\nlock-version = \"3.0\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "poetry.lock:2: poetry.lock `lock-version = \"3.0\"` is not supported (pubgate reads 1.x and 2.x): upgrade pubgate, or re-lock with a Poetry that writes 2.x"
+        );
+        assert!(parse_text("[metadata]\nlock-version = \"2.2\"\n").is_ok());
+        assert!(parse_text("[[package]]\nname = \"a\"\nversion = \"1\"\n").is_err());
+    }
+}

@@ -1,0 +1,698 @@
+//! requirements.txt as pip reads it (pip-compile, `uv pip compile` and `uv export` output
+//! included): logical lines, options, includes (`-r`, `-c`) relative to the including file,
+//! index options, and each requirement classified as a pin, an unpinned requirement or a
+//! direct source. Hashes lock files without naming them: each `--hash=sha256:…` of a pin
+//! becomes an [`Artifact`] with an empty filename.
+
+mod lines;
+mod options;
+mod requirement;
+
+use std::path::{Path, PathBuf};
+
+use super::common::{error_at, Assembly};
+use super::text;
+use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned};
+use crate::url::SecretUrl;
+use requirement::Classified;
+
+/// How deep `-r`/`-c` includes may nest, how many files one run may read, and how many
+/// bytes in all: includes can fan out (a file including another twice, nested), so each
+/// bound is needed on its own.
+const MAX_INCLUDE_DEPTH: usize = 32;
+const MAX_INCLUDED_FILES: usize = 1000;
+const MAX_TOTAL_BYTES: usize = 2 * super::MAX_LOCKFILE_BYTES as usize;
+
+/// Where included files come from.
+pub(crate) trait Includes {
+    /// The decoded text of `path`, included from `from`.
+    fn load(&mut self, path: &Path, from: &Location) -> Result<String, LockError>;
+    /// An identity for cycle detection (the canonical path where there is a filesystem).
+    fn identity(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
+}
+
+/// Includes read from the filesystem, each bounded like a lockfile.
+pub(crate) struct FsIncludes;
+
+impl Includes for FsIncludes {
+    fn load(&mut self, path: &Path, from: &Location) -> Result<String, LockError> {
+        let bytes = text::read_limited(path).map_err(|err| match err {
+            LockError::Io { source, .. } => error_at(
+                from,
+                format!(
+                    "cannot read included file `{}`: {source}: fix the `-r`/`-c` path (it is relative to this file)",
+                    path.display()
+                ),
+            ),
+            other => other,
+        })?;
+        text::decode(path, &bytes, true)
+    }
+
+    fn identity(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// No filesystem ([`super::parse_str`]): an include is an error.
+pub(crate) struct NoIncludes;
+
+impl Includes for NoIncludes {
+    fn load(&mut self, path: &Path, from: &Location) -> Result<String, LockError> {
+        Err(error_at(
+            from,
+            format!(
+                "includes `{}`, which needs the filesystem: read the file with `lockfile::read` instead of `parse_str`",
+                path.display()
+            ),
+        ))
+    }
+}
+
+/// pip's package-finder settings as the file's option lines change them.
+#[derive(Debug)]
+struct Finder {
+    index_urls: Vec<String>,
+    no_index: bool,
+    find_links: Vec<String>,
+    /// Whether any line named an index or find-links location at all.
+    named: bool,
+}
+
+impl Finder {
+    fn new() -> Self {
+        Finder {
+            index_urls: vec![super::PYPI_SIMPLE.to_string()],
+            no_index: false,
+            find_links: Vec::new(),
+            named: false,
+        }
+    }
+
+    /// pip's `handle_option_line`, finder part.
+    fn apply(&mut self, options: &options::LineOptions) {
+        if options.no_index {
+            self.no_index = true;
+            self.index_urls.clear();
+            self.named = true;
+        }
+        if let Some(url) = &options.index_url {
+            self.named = true;
+            if !self.no_index {
+                self.index_urls = vec![url.clone()];
+            }
+        }
+        if !options.extra_index_urls.is_empty() {
+            self.named = true;
+            if !self.no_index {
+                self.index_urls
+                    .extend(options.extra_index_urls.iter().cloned());
+            }
+        }
+        // pip takes only the first `-f` of a line
+        if let Some(link) = options.find_links.first() {
+            self.named = true;
+            self.find_links.push(link.clone());
+        }
+    }
+
+    /// The index each pin is fetched from first.
+    fn primary(&self) -> &str {
+        self.index_urls
+            .first()
+            .or(self.find_links.first())
+            .map_or(super::PYPI_SIMPLE, String::as_str)
+    }
+}
+
+struct Reader<'a> {
+    includes: &'a mut dyn Includes,
+    var: &'a dyn Fn(&str) -> Option<String>,
+    assembly: Assembly,
+    finder: Finder,
+    /// Identities of the files being read, outermost first (cycle detection).
+    stack: Vec<PathBuf>,
+    files_read: usize,
+    bytes_read: usize,
+}
+
+/// Reads a requirements file and everything it includes.
+pub(super) fn parse(
+    text: &str,
+    path: &Path,
+    includes: &mut dyn Includes,
+) -> Result<Lockfile, LockError> {
+    let var = |name: &str| std::env::var(name).ok();
+    parse_with_env(text, path, includes, &var)
+}
+
+fn parse_with_env(
+    text: &str,
+    path: &Path,
+    includes: &mut dyn Includes,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Lockfile, LockError> {
+    let mut assembly = Assembly::new(path, LockFormat::Requirements);
+    assembly.check_versions = false;
+    let identity = includes.identity(path);
+    let mut reader = Reader {
+        includes,
+        var,
+        assembly,
+        finder: Finder::new(),
+        stack: vec![identity],
+        files_read: 1,
+        bytes_read: text.len(),
+    };
+    reader.read_file(text, path, false)?;
+    let Reader {
+        mut assembly,
+        finder,
+        ..
+    } = reader;
+    // Index options apply to the whole run wherever they appear: set the source at the end.
+    let primary = finder.primary().to_string();
+    for package in &mut assembly.packages {
+        if let Source::Index { url } = &mut package.source {
+            *url = SecretUrl::new(primary.clone());
+        }
+    }
+    if finder.named {
+        for url in finder.index_urls.iter().chain(&finder.find_links) {
+            assembly.add_index(url);
+        }
+    }
+    assembly.finish()
+}
+
+impl Reader<'_> {
+    fn read_file(&mut self, content: &str, path: &Path, constraint: bool) -> Result<(), LockError> {
+        for line in lines::logical_lines(content) {
+            let location = Location {
+                path: path.to_path_buf(),
+                line: line.number,
+            };
+            let expanded = lines::expand_env(&line.text, self.var);
+            self.read_line(&expanded, &line.text, &location, constraint)?;
+        }
+        Ok(())
+    }
+
+    fn read_line(
+        &mut self,
+        line: &str,
+        as_written: &str,
+        location: &Location,
+        constraint: bool,
+    ) -> Result<(), LockError> {
+        let expanded = line != as_written;
+        let invalid = |reason: String| {
+            // an expanded `${VAR}` may be a secret: never echo what it expanded to
+            let reason = if expanded {
+                "it is invalid once its `${…}` variables are expanded (details hidden, they may be secret)".to_string()
+            } else {
+                reason
+            };
+            error_at(
+                location,
+                format!("invalid requirements line `{as_written}`: {reason}: fix the line (pip rejects it too)"),
+            )
+        };
+        let (args, options_text) = options::break_args_options(line);
+        let tokens = options::shlex_split(&options_text)
+            .map_err(|reason| invalid(format!("cannot split its options: {reason}")))?;
+        let options = options::parse_options(&tokens).map_err(invalid)?;
+
+        if !args.is_empty() {
+            let classified = requirement::classify(&args).map_err(invalid)?;
+            if !constraint {
+                self.add_requirement(classified, &options, location)
+                    .map_err(invalid)?;
+            }
+            return Ok(());
+        }
+        if let Some(editable) = options.editables.first() {
+            let (name, source) = requirement::classify_editable(editable).map_err(invalid)?;
+            if !constraint {
+                self.assembly.packages.push(LockedPackage {
+                    name,
+                    version: None,
+                    source,
+                    artifacts: Vec::new(),
+                    marker: None,
+                    location: location.clone(),
+                });
+            }
+            return Ok(());
+        }
+        // pip recurses into `-r` (else `-c`) and ignores the line's other options
+        if let Some(include) = options.requirements.first() {
+            return self.include(include, location, false);
+        }
+        if let Some(include) = options.constraints.first() {
+            return self.include(include, location, true);
+        }
+        self.finder.apply(&options);
+        Ok(())
+    }
+
+    fn add_requirement(
+        &mut self,
+        classified: Classified,
+        options: &options::LineOptions,
+        location: &Location,
+    ) -> Result<(), String> {
+        let mut sha256s = Vec::new();
+        for (algorithm, digest) in &options.hashes {
+            if algorithm == "sha256" {
+                sha256s.push(text::sha256_hex(digest)?);
+            }
+        }
+        match classified {
+            Classified::Pin {
+                name,
+                version,
+                marker,
+            } => self.assembly.packages.push(LockedPackage {
+                name,
+                version: Some(version),
+                // replaced by the file's primary index once every line is read
+                source: Source::Index {
+                    url: SecretUrl::new(super::PYPI_SIMPLE),
+                },
+                artifacts: sha256s
+                    .into_iter()
+                    .map(|sha256| Artifact {
+                        filename: String::new(),
+                        sha256: Some(sha256),
+                        url: None,
+                    })
+                    .collect(),
+                marker,
+                location: location.clone(),
+            }),
+            Classified::Unpinned { name, specifier } => self.assembly.unpinned.push(Unpinned {
+                name,
+                specifier,
+                location: location.clone(),
+            }),
+            Classified::Direct {
+                name,
+                version,
+                source,
+                archive,
+                marker,
+            } => {
+                let mut artifacts = Vec::new();
+                if let Some(archive) = archive {
+                    if let Some(fragment) = &archive.fragment_sha256 {
+                        let fragment = text::sha256_hex(fragment)?;
+                        if !sha256s.contains(&fragment) {
+                            sha256s.insert(0, fragment);
+                        }
+                    }
+                    let url = archive.url.map(SecretUrl::new);
+                    if sha256s.is_empty() {
+                        artifacts.push(Artifact {
+                            filename: archive.filename,
+                            sha256: None,
+                            url,
+                        });
+                    } else {
+                        artifacts.extend(sha256s.into_iter().map(|sha256| Artifact {
+                            filename: archive.filename.clone(),
+                            sha256: Some(sha256),
+                            url: url.clone(),
+                        }));
+                    }
+                }
+                self.assembly.packages.push(LockedPackage {
+                    name,
+                    version,
+                    source,
+                    artifacts,
+                    marker,
+                    location: location.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn include(
+        &mut self,
+        target: &str,
+        from: &Location,
+        constraint: bool,
+    ) -> Result<(), LockError> {
+        let flag = if constraint { "-c" } else { "-r" };
+        if requirement::is_url(target) {
+            return Err(error_at(
+                from,
+                format!(
+                    "`{flag} {}` includes a URL, which pubgate does not fetch: download the file and include the local copy",
+                    crate::url::redact(target)
+                ),
+            ));
+        }
+        let path = from
+            .path
+            .parent()
+            .map_or_else(|| PathBuf::from(target), |dir| dir.join(target));
+        if self.stack.len() > MAX_INCLUDE_DEPTH {
+            return Err(error_at(
+                from,
+                format!("`{flag} {target}` nests includes more than {MAX_INCLUDE_DEPTH} deep: flatten them"),
+            ));
+        }
+        self.files_read += 1;
+        if self.files_read > MAX_INCLUDED_FILES {
+            return Err(error_at(
+                from,
+                format!("`{flag} {target}`: more than {MAX_INCLUDED_FILES} included files: flatten the includes"),
+            ));
+        }
+        let identity = self.includes.identity(&path);
+        if self.stack.contains(&identity) {
+            return Err(error_at(
+                from,
+                format!(
+                    "`{flag} {target}` includes `{}` again, which is already being read: remove the include cycle",
+                    path.display()
+                ),
+            ));
+        }
+        let content = self.includes.load(&path, from)?;
+        self.bytes_read += content.len();
+        if self.bytes_read > MAX_TOTAL_BYTES {
+            return Err(error_at(
+                from,
+                format!(
+                    "`{flag} {target}`: the included files add up to more than {} MiB: flatten the includes",
+                    MAX_TOTAL_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        self.stack.push(identity);
+        let result = self.read_file(&content, &path, constraint);
+        self.stack.pop();
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Includes served from memory, for include and cycle tests without a filesystem.
+    struct MemoryIncludes(HashMap<PathBuf, String>);
+
+    impl Includes for MemoryIncludes {
+        fn load(&mut self, path: &Path, from: &Location) -> Result<String, LockError> {
+            self.0
+                .get(&self.identity(path))
+                .cloned()
+                .ok_or_else(|| error_at(from, format!("no file `{}`", path.display())))
+        }
+
+        /// `a/b/../c` → `a/c`, as the filesystem would resolve it.
+        fn identity(&self, path: &Path) -> PathBuf {
+            let mut out = PathBuf::new();
+            for part in path.components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        out.pop();
+                    }
+                    other => out.push(other),
+                }
+            }
+            out
+        }
+    }
+
+    fn parse_files(files: &[(&str, &str)]) -> Result<Lockfile, LockError> {
+        let mut includes = MemoryIncludes(
+            files
+                .iter()
+                .map(|(path, text)| (PathBuf::from(path), text.to_string()))
+                .collect(),
+        );
+        let (path, text) = files[0];
+        let var = |name: &str| (name == "PIP_TOKEN").then(|| "tok".to_string());
+        parse_with_env(text, Path::new(path), &mut includes, &var)
+    }
+
+    fn parse_one(text: &str) -> Result<Lockfile, LockError> {
+        parse_files(&[("dir/requirements.txt", text)])
+    }
+
+    fn pins(lock: &Lockfile) -> Vec<(String, String, u32)> {
+        lock.packages
+            .iter()
+            .filter(|p| p.source.is_index())
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.version.clone().unwrap_or_default(),
+                    p.location.line,
+                )
+            })
+            .collect()
+    }
+
+    const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+    const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    #[test]
+    fn pip_compile_layout_with_hashes_and_via_comments() {
+        let text = format!(
+            "#\n# This file is autogenerated by pip-compile\n#\nclick==8.1.7 \\\n    --hash=sha256:{H1} \\\n    --hash=sha256:{H2}\n    # via\n    #   -r requirements.in\n    #   typer\nrich==13.0 \\\n    --hash=sha256:{H1}\n    # via typer\n\n# The following packages are considered to be unsafe in a requirements file:\n# pip\n"
+        );
+        let lock = parse_one(&text).unwrap();
+        assert_eq!(
+            pins(&lock),
+            vec![
+                ("click".into(), "8.1.7".into(), 4),
+                ("rich".into(), "13.0".into(), 10)
+            ]
+        );
+        let click = &lock.packages[0];
+        assert_eq!(click.artifacts.len(), 2);
+        assert_eq!(click.artifacts[0].filename, "");
+        assert_eq!(click.artifacts[1].sha256.as_deref(), Some(H2));
+        assert!(lock.indexes.is_empty());
+        assert_eq!(
+            click.source,
+            Source::Index {
+                url: SecretUrl::new(crate::lockfile::PYPI_SIMPLE)
+            }
+        );
+    }
+
+    #[test]
+    fn hash_without_equals_and_markers_before_options() {
+        let text = format!(
+            "urllib3==1.26.15 ; python_version >= \"3.8\" and python_version < \"4\" \\\n    --hash sha256:{H1}\nwerkzeug==2.2.3 ; python_version >= \"3.8\" --hash=sha256:{H2}\n"
+        );
+        let lock = parse_one(&text).unwrap();
+        assert_eq!(lock.packages[0].artifacts[0].sha256.as_deref(), Some(H1));
+        assert_eq!(
+            lock.packages[0].marker.as_deref(),
+            Some("python_version >= \"3.8\" and python_version < \"4\"")
+        );
+        assert_eq!(lock.packages[1].artifacts[0].sha256.as_deref(), Some(H2));
+    }
+
+    #[test]
+    fn a_comment_swallows_a_continued_hash() {
+        // pip joins first, then strips the comment, hash included
+        let text = format!("a==1 # pinned \\\n    --hash=sha256:{H1}\n");
+        let lock = parse_one(&text).unwrap();
+        assert!(lock.packages[0].artifacts.is_empty());
+    }
+
+    #[test]
+    fn index_options_apply_to_every_pin_wherever_they_appear() {
+        let text = "a==1\n--index-url https://${PIP_TOKEN}@mirror.example/simple\n--extra-index-url https://extra.example/simple\n";
+        let lock = parse_one(text).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("https://tok@mirror.example/simple")
+            }
+        );
+        let indexes: Vec<&str> = lock.indexes.iter().map(SecretUrl::expose).collect();
+        assert_eq!(
+            indexes,
+            vec![
+                "https://tok@mirror.example/simple",
+                "https://extra.example/simple"
+            ]
+        );
+        // an extra index alone keeps PyPI first
+        let lock = parse_one("a==1\n--extra-index-url https://extra.example/simple\n").unwrap();
+        let indexes: Vec<String> = lock.indexes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            indexes,
+            vec!["https://pypi.org/simple", "https://extra.example/simple"]
+        );
+        // --no-index and find-links
+        let lock = parse_one("--no-index\n-f ./wheels\n-i https://ignored.example/simple\na==1\n")
+            .unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("./wheels")
+            }
+        );
+    }
+
+    #[test]
+    fn includes_resolve_relative_to_the_including_file() {
+        let lock = parse_files(&[
+            (
+                "dir/requirements.txt",
+                "--requirement sub/b.txt\nnumpy==1.24.2\n",
+            ),
+            ("dir/sub/b.txt", "-r ../c.txt\ntomli"),
+            ("dir/c.txt", "six==1.16.0\n"),
+        ])
+        .unwrap();
+        assert_eq!(
+            pins(&lock),
+            vec![
+                ("six".into(), "1.16.0".into(), 1),
+                ("numpy".into(), "1.24.2".into(), 2)
+            ]
+        );
+        assert_eq!(
+            lock.packages[0].location.path,
+            Path::new("dir/sub/../c.txt")
+        );
+        assert_eq!(lock.unpinned[0].name, "tomli");
+        assert_eq!(lock.unpinned[0].location.path, Path::new("dir/sub/b.txt"));
+    }
+
+    #[test]
+    fn constraint_files_add_no_requirements_but_their_index_options_count() {
+        let lock = parse_files(&[
+            ("dir/requirements.txt", "-c constraints.txt\nrequests\n"),
+            (
+                "dir/constraints.txt",
+                "requests==2.31.0\nurllib3==2.0\n-i https://m.example/simple\n",
+            ),
+        ])
+        .unwrap();
+        assert!(lock.packages.is_empty());
+        assert_eq!(lock.unpinned.len(), 1);
+        assert_eq!(lock.indexes[0].expose(), "https://m.example/simple");
+    }
+
+    #[test]
+    fn include_cycles_and_missing_includes_are_errors() {
+        let err = parse_files(&[
+            ("dir/requirements.txt", "-r a.txt\n"),
+            ("dir/a.txt", "-r requirements.txt\n"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("already being read"), "{err}");
+        assert!(err.to_string().starts_with("dir/a.txt:1:"), "{err}");
+        let err = parse_one("-r missing.txt\n").unwrap_err();
+        assert!(err.to_string().contains("no file"), "{err}");
+        let err = parse_str_includes("-r other.txt\n");
+        assert!(err.contains("needs the filesystem"), "{err}");
+        let err = parse_one("-r https://example.com/r.txt\n").unwrap_err();
+        assert!(err.to_string().contains("does not fetch"), "{err}");
+    }
+
+    #[test]
+    fn fan_out_includes_are_bounded() {
+        // each file includes the next one twice: 2^20 reads without a bound
+        let names: Vec<String> = (0..20).map(|i| format!("dir/f{i}.txt")).collect();
+        let mut files: Vec<(String, String)> = (0..20)
+            .map(|i| {
+                let next = format!("f{}.txt", i + 1);
+                (names[i].clone(), format!("-r {next}\n-r {next}\na==1\n"))
+            })
+            .collect();
+        files.push(("dir/f20.txt".to_string(), "b==2\n".to_string()));
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let err = parse_files(&refs).unwrap_err().to_string();
+        assert!(err.contains("more than 1000 included files"), "{err}");
+    }
+
+    fn parse_str_includes(text: &str) -> String {
+        parse(text, Path::new("r.txt"), &mut NoIncludes)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn editables_vcs_urls_and_paths_are_direct_sources() {
+        let text = "-e .\n-e ./libs/corelib[dev]\n-e git+https://h/r.git#egg=r\nidna @ https://h/idna-3.20-py3-none-any.whl\n./wheels/x-1.0-py3-none-any.whl\n";
+        let lock = parse_one(text).unwrap();
+        let kinds: Vec<(&str, &str)> = lock
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.source.kind()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("", "editable"),
+                ("", "editable"),
+                ("r", "git"),
+                ("idna", "url"),
+                ("x", "path")
+            ]
+        );
+        assert_eq!(
+            lock.packages[1].source,
+            Source::Editable {
+                path: "./libs/corelib".into()
+            }
+        );
+        assert_eq!(
+            lock.packages[3].artifacts[0].filename,
+            "idna-3.20-py3-none-any.whl"
+        );
+        assert_eq!(lock.packages[4].version.as_deref(), Some("1.0"));
+    }
+
+    #[test]
+    fn rejected_lines_name_the_file_and_line() {
+        for (text, needle) in [
+            ("a==1\nb=1\n", "invalid requirements line `b=1`"),
+            ("a==1 --hash=md5:x\n", "allowed hash algorithms"),
+            ("a==1 --hash=sha256:abc\n", "not 64 hexadecimal digits"),
+            ("--bogus-option\n", "no such option"),
+            ("a==1 --hash 'x\n", "cannot split its options"),
+            (
+                "-e https://h/x.tar.gz\n",
+                "not a valid editable requirement",
+            ),
+        ] {
+            let err = parse_one(text).unwrap_err().to_string();
+            assert!(err.contains(needle), "{text:?}: {err}");
+            assert!(err.starts_with("dir/requirements.txt:"), "{err}");
+        }
+        // messages show the line as written, never an expanded variable
+        let err = parse_one("a==${PIP_TOKEN}\n").unwrap_err().to_string();
+        assert!(
+            err.contains("${PIP_TOKEN}") && !err.contains("tok"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn hashes_on_an_option_line_are_ignored_like_pip() {
+        let lock = parse_one(&format!("--hash=sha256:{H1}\na==1\n")).unwrap();
+        assert!(lock.packages[0].artifacts.is_empty());
+    }
+}

@@ -1,0 +1,243 @@
+//! `pubgate lock` through the binary: JSON and human snapshots of representative fixtures,
+//! and bad input (exit 2, one `error:` line naming the file, the line and what to do).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn pubgate() -> Command {
+    Command::cargo_bin("pubgate").unwrap()
+}
+
+fn lock_stdout(args: &[&str]) -> String {
+    let output = pubgate().arg("lock").args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn lock_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&lock_stdout(&["--format", "json", path])).unwrap()
+}
+
+#[test]
+fn json_uv_script_lock() {
+    insta::assert_json_snapshot!(lock_json(
+        "fixtures/lockfiles/uv/uv-script-generate-known-stdlib.py.lock"
+    ));
+}
+
+#[test]
+fn json_requirements_with_include_and_unpinned() {
+    insta::assert_json_snapshot!(lock_json("fixtures/lockfiles/requirements/include-a.txt"));
+}
+
+#[test]
+fn json_requirements_vcs_continuation_and_comments() {
+    insta::assert_json_snapshot!(lock_json(
+        "fixtures/lockfiles/requirements/uv-testdata-whitespace.txt"
+    ));
+}
+
+#[test]
+fn json_pylock_local_wheel_and_editable_directory() {
+    insta::assert_json_snapshot!(lock_json(
+        "fixtures/lockfiles/pylock/pip-testdata.pylock.mixed.toml"
+    ));
+}
+
+#[test]
+fn json_uv_editable_project() {
+    insta::assert_json_snapshot!(lock_json("fixtures/lockfiles/uv/built-by-uv.uv.lock"));
+}
+
+#[test]
+fn human_uv_workspace_with_forks() {
+    insta::assert_snapshot!(lock_stdout(&[
+        "fixtures/lockfiles/uv/forks-workspace.uv.lock"
+    ]));
+}
+
+#[test]
+fn human_poetry_with_directory_sources() {
+    insta::assert_snapshot!(lock_stdout(&[
+        "fixtures/lockfiles/poetry/langgraph-cli-examples.poetry.lock"
+    ]));
+}
+
+#[test]
+fn human_pipfile_with_local_file_and_editable() {
+    let out = lock_stdout(&["fixtures/lockfiles/pipfile/pipenv-editable-file.Pipfile.lock"]);
+    // the two non-index entries and the summary; the 103 index rows are checked elsewhere
+    let interesting: Vec<&str> = out
+        .lines()
+        .filter(|line| {
+            line.starts_with("NAME")
+                || line.starts_with("atomicwrites")
+                || line.starts_with("pipenv ")
+                || line.contains("packages (")
+                || line.starts_with("indexes")
+        })
+        .collect();
+    insta::assert_snapshot!(interesting.join("\n"));
+}
+
+#[test]
+fn lock_format_flag_overrides_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deps.lock");
+    std::fs::write(&path, "six==1.16.0\n").unwrap();
+    pubgate()
+        .args(["lock"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--lock-format"));
+    pubgate()
+        .args(["lock", "--lock-format", "requirements", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"name\": \"six\""));
+    // content detection for unusual names
+    std::fs::copy(
+        "fixtures/lockfiles/poetry/poetry-paths.poetry.lock",
+        dir.path().join("project.lock"),
+    )
+    .unwrap();
+    pubgate()
+        .arg("lock")
+        .arg(dir.path().join("project.lock"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(poetry): 12 packages"));
+}
+
+#[test]
+fn credentials_in_index_urls_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(
+        &path,
+        "--index-url https://user:s3cr3t@private.example/simple\nsix==1.16.0\n",
+    )
+    .unwrap();
+    for format in ["human", "json"] {
+        pubgate()
+            .args(["lock", "--format", format])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "https://****@private.example/simple",
+            ))
+            .stdout(predicate::str::contains("s3cr3t").not());
+    }
+}
+
+/// Runs `pubgate lock` on `content` written to `name`; returns stderr after checking exit 2.
+fn rejected(name: &str, content: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    let output = pubgate().arg("lock").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{name}: {output:?}");
+    assert!(output.stdout.is_empty(), "nothing on stdout on error");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let shown = format!("error: {}", dir.path().join(name).display());
+    assert!(stderr.starts_with(&shown), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    stderr.replace(&dir.path().display().to_string(), "DIR")
+}
+
+#[test]
+fn bad_input_exits_2_with_one_located_message() {
+    let uv = std::fs::read("fixtures/lockfiles/uv/cli-tool.uv.lock").unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("uv.lock", b"version = 1\n[[package]\nname = \"x\"\n".to_vec(), "error: DIR/uv.lock:2: malformed uv.lock"),
+        ("uv.lock", b"version = 2\nrevision = 1\n".to_vec(), "error: DIR/uv.lock:1: uv.lock `version = 2` is not supported"),
+        ("uv.lock", uv[..uv.len() / 2].to_vec(), "error: DIR/uv.lock:"),
+        ("poetry.lock", b"[metadata]\nlock-version = \"9.0\"\n".to_vec(), "error: DIR/poetry.lock:2: poetry.lock `lock-version = \"9.0\"` is not supported"),
+        ("pdm.lock", b"[metadata]\nlock_version = \"5.0\"\n".to_vec(), "error: DIR/pdm.lock:2: pdm.lock `lock_version = \"5.0\"` is not supported"),
+        ("pylock.toml", b"lock-version = \"2.0\"\ncreated-by = \"x\"\n".to_vec(), "error: DIR/pylock.toml:1: pylock `lock-version = \"2.0\"` is not supported"),
+        ("Pipfile.lock", b"{\"_meta\": {\"pipfile-spec\": 6}, \"default\": {".to_vec(), "error: DIR/Pipfile.lock:1: malformed Pipfile.lock"),
+        ("Pipfile.lock", vec![0x00, 0xff, 0xfe, 0x13, 0x37, 0x80, 0x81], "error: DIR/Pipfile.lock:1: invalid UTF-8 at byte 1"),
+        ("uv.lock", b"version = 1\n\xc3\x28\n".to_vec(), "error: DIR/uv.lock:2: invalid UTF-8"),
+        ("requirements.txt", b"six==1.16.0\nrequests=2.0\n".to_vec(), "error: DIR/requirements.txt:2: invalid requirements line `requests=2.0`"),
+        ("requirements.txt", b"-r missing.txt\n".to_vec(), "error: DIR/requirements.txt:1: cannot read included file `DIR/missing.txt`"),
+        ("requirements.txt", b"--frobnicate\n".to_vec(), "error: DIR/requirements.txt:1: invalid requirements line `--frobnicate`: no such option"),
+    ];
+    for (name, content, prefix) in cases {
+        let stderr = rejected(name, &content);
+        assert!(stderr.starts_with(prefix), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn oversized_files_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("uv.lock");
+    let file = std::fs::File::create(&path).unwrap();
+    // sparse: the size is what counts, no 33 MiB written
+    file.set_len(33 * 1024 * 1024).unwrap();
+    pubgate()
+        .arg("lock")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("over the 32 MiB limit"));
+}
+
+#[test]
+fn missing_files_and_directories() {
+    pubgate()
+        .args(["lock", "does/not/exist.lock"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: does/not/exist.lock: cannot read",
+        ));
+    pubgate()
+        .args(["lock", "fixtures"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+#[test]
+fn discover_lists_supported_lockfiles_sorted() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "uv.lock",
+        "requirements-dev.txt",
+        "notes.txt",
+        "poetry.lock",
+        "pylock.toml",
+        "pylock.prod.toml",
+        "Cargo.lock",
+        "tool.py.lock",
+    ] {
+        std::fs::write(dir.path().join(name), "").unwrap();
+    }
+    std::fs::create_dir(dir.path().join("sub.txt")).unwrap();
+    let found: Vec<String> = pubgate::lockfile::discover(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            "poetry.lock",
+            "pylock.prod.toml",
+            "pylock.toml",
+            "requirements-dev.txt",
+            "tool.py.lock",
+            "uv.lock"
+        ]
+    );
+    assert!(pubgate::lockfile::discover(Path::new("no/such/dir")).is_empty());
+}
