@@ -1,0 +1,251 @@
+//! Transparency log checks sigstore-verify 0.15 does not make: inclusion proofs required
+//! (not just SETs), the checkpoint signed by the entry's own log, the checkpoint's tree size
+//! equal to the proof's, Rekor v2's duplicated proof fields consistent with the checkpoint,
+//! and the whole of Rekor v2 `dsse` 0.0.2 entries.
+
+use serde_json::Value;
+use sha2::Digest;
+use sigstore_verify::rekor::body::RekorEntryBody;
+use sigstore_verify::types::bundle::InclusionProof;
+use sigstore_verify::types::{Checkpoint, HashAlgorithm, KindVersion, TransparencyLogEntry};
+
+use super::fail;
+use crate::verify::pep740::Attestation;
+use crate::verify::trust_root::{Prepared, RekorLog};
+use crate::verify::{FailureReason, VerifyError};
+
+/// Every entry must carry an inclusion proof with a checkpoint: offline, a promise (SET)
+/// alone does not show the entry was ever added to the log.
+pub(super) fn require_inclusion_proof(entry: &TransparencyLogEntry) -> Result<(), VerifyError> {
+    match &entry.inclusion_proof {
+        Some(proof) if proof.checkpoint.checkpoint().is_some() => Ok(()),
+        Some(_) => Err(fail(
+            FailureReason::Checkpoint,
+            "the inclusion proof has no checkpoint",
+        )),
+        None => Err(fail(
+            FailureReason::TlogInclusion,
+            "the transparency log entry has no inclusion proof (only a promise); offline \
+             verification needs the proof",
+        )),
+    }
+}
+
+fn log_for<'a>(prepared: &'a Prepared, log_id: &[u8]) -> Result<&'a RekorLog, VerifyError> {
+    prepared.log(log_id).ok_or_else(|| {
+        use base64::Engine;
+        fail(
+            FailureReason::TlogInclusion,
+            format!(
+                "the entry is in transparency log `{}`, which the trust root does not list \
+                 (signed on another Sigstore instance?)",
+                base64::engine::general_purpose::STANDARD.encode(log_id)
+            ),
+        )
+    })
+}
+
+/// The checkpoint must carry a valid signature by the entry's own log: its key hint is the
+/// first four bytes of the log ID (for Rekor v1 and v2 alike).
+fn check_checkpoint_signed_by(checkpoint: &Checkpoint, log: &RekorLog) -> Result<(), VerifyError> {
+    let hint = log.log_id.get(..4).unwrap_or_default();
+    let signed = checkpoint.signatures().iter().any(|sig| {
+        sig.key_id.as_bytes().as_slice() == hint
+            && log
+                .key
+                .verify(checkpoint.signed_data(), &sig.signature)
+                .is_ok()
+    });
+    if signed {
+        Ok(())
+    } else {
+        Err(fail(
+            FailureReason::Checkpoint,
+            format!(
+                "the checkpoint is not signed by the entry's log `{}`",
+                log.base_url
+            ),
+        ))
+    }
+}
+
+/// Checks sigstore-verify leaves out for an entry it has already verified.
+pub(super) fn check_sigstore_entry(
+    prepared: &Prepared,
+    entry: &TransparencyLogEntry,
+) -> Result<(), VerifyError> {
+    require_inclusion_proof(entry)?;
+    let log = log_for(prepared, entry.log_id.key_id.as_bytes())?;
+    let Some(proof) = &entry.inclusion_proof else {
+        return Ok(());
+    };
+    let Some(checkpoint) = proof.checkpoint.checkpoint() else {
+        return Ok(());
+    };
+    if entry.kind_version == KindVersion::HashedRekordV002 {
+        check_v2_duplicates(proof, checkpoint, entry.log_index.get())?;
+    } else if proof.tree_size != checkpoint.tree_size() {
+        return Err(fail(
+            FailureReason::Checkpoint,
+            format!(
+                "the checkpoint is for a tree of {} entries, the inclusion proof for {}",
+                checkpoint.tree_size(),
+                proof.tree_size
+            ),
+        ));
+    }
+    check_checkpoint_signed_by(checkpoint, log)
+}
+
+/// Rekor v2 repeats the index, tree size and root hash outside the signed checkpoint:
+/// verification uses the checkpoint's, and a disagreeing copy means the entry was altered.
+fn check_v2_duplicates(
+    proof: &InclusionProof,
+    checkpoint: &Checkpoint,
+    log_index: u64,
+) -> Result<(), VerifyError> {
+    if proof.log_index.get() != log_index
+        || proof.tree_size != checkpoint.tree_size()
+        || proof.root_hash != *checkpoint.root_hash()
+    {
+        return Err(fail(
+            FailureReason::TlogInclusion,
+            "the inclusion proof's index, tree size or root disagrees with the entry and its \
+             signed checkpoint",
+        ));
+    }
+    Ok(())
+}
+
+fn u64_field(entry: &Value, pointer: &str) -> Option<u64> {
+    let v = entry.pointer(pointer)?;
+    v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64())
+}
+
+/// Fully verifies a Rekor v2 `dsse` 0.0.2 entry: log known, body consistent with the
+/// envelope and certificate, Merkle inclusion under the signed checkpoint, checkpoint signed
+/// by that log, and the log valid at every verified signing time (RFC 3161 timestamps).
+pub(super) fn verify_dsse_v2_entry(
+    prepared: &Prepared,
+    attestation: &Attestation,
+    entry: &Value,
+    signed_times: &[i64],
+) -> Result<(), VerifyError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let malformed = |what: &str| fail(FailureReason::Malformed, format!("Rekor v2 entry: {what}"));
+    let log_id = entry
+        .pointer("/logId/keyId")
+        .and_then(Value::as_str)
+        .and_then(|s| b64.decode(s).ok())
+        .ok_or_else(|| malformed("no valid `logId`"))?;
+    let log_index =
+        u64_field(entry, "/logIndex").ok_or_else(|| malformed("no valid `logIndex`"))?;
+    let body = entry
+        .get("canonicalizedBody")
+        .and_then(Value::as_str)
+        .and_then(|s| b64.decode(s).ok())
+        .ok_or_else(|| malformed("no valid `canonicalizedBody`"))?;
+    let proof: InclusionProof = match entry.get("inclusionProof") {
+        Some(p) => serde_json::from_value(p.clone())
+            .map_err(|e| malformed(&format!("bad inclusion proof: {e}")))?,
+        None => {
+            return Err(fail(
+                FailureReason::TlogInclusion,
+                "the Rekor v2 entry has no inclusion proof",
+            ))
+        }
+    };
+    let log = log_for(prepared, &log_id)?;
+
+    // The body must describe this envelope: payload hash, the one signature, the leaf.
+    let parsed = RekorEntryBody::from_json(&body, "dsse", "0.0.2")
+        .map_err(|e| malformed(&format!("bad body: {e}")))?;
+    let RekorEntryBody::DsseV002(dsse) = parsed else {
+        return Err(malformed("the body is not a dsse 0.0.2 entry"));
+    };
+    let data = &dsse.spec.dsse_v002;
+    let payload_hash = sha2::Sha256::digest(&attestation.statement);
+    if data.payload_hash.algorithm != HashAlgorithm::Sha2256
+        || data.payload_hash.digest.as_bytes() != payload_hash.as_slice()
+    {
+        return Err(fail(
+            FailureReason::TlogBodyMismatch,
+            "the log entry's payload hash is not the statement's sha256",
+        ));
+    }
+    let [signature] = data.signatures.as_slice() else {
+        return Err(fail(
+            FailureReason::TlogBodyMismatch,
+            format!(
+                "the log entry has {} signatures, the envelope one",
+                data.signatures.len()
+            ),
+        ));
+    };
+    if signature.content.as_bytes() != attestation.signature.as_slice() {
+        return Err(fail(
+            FailureReason::TlogBodyMismatch,
+            "the log entry's signature is not the envelope's",
+        ));
+    }
+    let logged_cert = signature
+        .verifier
+        .x509_certificate
+        .as_ref()
+        .map(|c| c.raw_bytes.as_bytes());
+    if logged_cert != Some(attestation.certificate.as_slice()) {
+        return Err(fail(
+            FailureReason::TlogBodyMismatch,
+            "the log entry's certificate is not the attestation's",
+        ));
+    }
+
+    // Inclusion under the signed checkpoint (its size and root, never the copies).
+    let checkpoint = proof.checkpoint.checkpoint().ok_or_else(|| {
+        fail(
+            FailureReason::Checkpoint,
+            "the Rekor v2 inclusion proof has no checkpoint",
+        )
+    })?;
+    check_v2_duplicates(&proof, checkpoint, log_index)?;
+    let leaf = sigstore_merkle::hash_leaf(&body);
+    sigstore_merkle::verify_inclusion_proof(
+        &leaf,
+        log_index,
+        checkpoint.tree_size(),
+        &proof.hashes,
+        checkpoint.root_hash(),
+    )
+    .map_err(|e| {
+        fail(
+            FailureReason::TlogInclusion,
+            format!("the inclusion proof does not lead to the checkpoint's root: {e}"),
+        )
+    })?;
+    check_checkpoint_signed_by(checkpoint, log)?;
+
+    if signed_times.is_empty() {
+        return Err(fail(
+            FailureReason::SignedTimestamp,
+            "a Rekor v2 entry needs an RFC 3161 timestamp, and none verified",
+        ));
+    }
+    if let Some(window) = log.valid_for {
+        let from = window.start.as_second();
+        let until = window.end.map(|e| e.as_second());
+        if let Some(&t) = signed_times
+            .iter()
+            .find(|&&t| t < from || until.is_some_and(|u| t > u))
+        {
+            return Err(fail(
+                FailureReason::TimeWindow,
+                format!(
+                    "signed at Unix time {t}, outside the validity of transparency log `{}`",
+                    log.base_url
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
