@@ -44,6 +44,8 @@ pub(crate) struct Prepared {
     pub(crate) verifier: Verifier,
     /// Every Rekor log (v1 and v2), keyed by its log ID.
     pub(crate) logs: Vec<RekorLog>,
+    /// DER of every certificate in the timestamp authorities' chains.
+    pub(crate) tsa_certificates: Vec<Vec<u8>>,
     pub(crate) summary: TrustRootSummary,
 }
 
@@ -170,6 +172,12 @@ impl TrustRoot {
                 });
             }
         }
+        let tsa_certificates = root
+            .timestamp_authorities
+            .iter()
+            .flat_map(|tsa| tsa.cert_chain.certificates.iter())
+            .map(|c| c.raw_bytes.as_bytes().to_vec())
+            .collect();
         let summary = TrustRootSummary {
             certificate_authorities: root
                 .certificate_authorities
@@ -230,6 +238,7 @@ impl TrustRoot {
             prepared: Arc::new(Prepared {
                 verifier,
                 logs,
+                tsa_certificates,
                 summary,
             }),
         })

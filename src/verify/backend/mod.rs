@@ -7,6 +7,7 @@
 //! `docs/verification.md`). No sigstore type leaves this module.
 
 mod errors;
+mod timestamps;
 mod tlog;
 
 use serde_json::Value;
@@ -52,6 +53,18 @@ enum Entry {
 }
 
 fn split_entry(raw: &Value) -> Result<Entry, VerifyError> {
+    // A checkpoint that does not parse is a checkpoint problem, not a shapeless entry.
+    if let Some(envelope) = raw
+        .pointer("/inclusionProof/checkpoint/envelope")
+        .and_then(Value::as_str)
+    {
+        if let Err(e) = sigstore_verify::types::Checkpoint::from_text(envelope) {
+            return Err(fail(
+                FailureReason::Checkpoint,
+                format!("the checkpoint does not parse: {e}"),
+            ));
+        }
+    }
     let kind = raw.pointer("/kindVersion/kind").and_then(Value::as_str);
     let version = raw.pointer("/kindVersion/version").and_then(Value::as_str);
     match (kind, version) {
@@ -138,6 +151,9 @@ pub(crate) fn verify_attestation_signature(
         .collect();
     for entry in &bundle.verification_material.tlog_entries {
         tlog::check_sigstore_entry(prepared, entry)?;
+    }
+    for token in &attestation.timestamps {
+        timestamps::check_embedded_certificates(prepared, token)?;
     }
     for entry in &dsse_v2_entries {
         tlog::verify_dsse_v2_entry(prepared, attestation, entry, &times)?;
@@ -286,6 +302,16 @@ pub fn verify_sigstore_bundle(
     .map_err(|e| map_error(&e))?;
     for entry in &bundle.verification_material.tlog_entries {
         tlog::check_sigstore_entry(root.prepared(), entry)?;
+    }
+    for token in &bundle
+        .verification_material
+        .timestamp_verification_data
+        .rfc3161_timestamps
+    {
+        timestamps::check_embedded_certificates(
+            root.prepared(),
+            token.signed_timestamp.as_bytes(),
+        )?;
     }
     Ok(VerifiedBundle {
         identity: result.identity().map(|san| san.as_str().to_string()),

@@ -45,12 +45,39 @@ fn log_for<'a>(prepared: &'a Prepared, log_id: &[u8]) -> Result<&'a RekorLog, Ve
     })
 }
 
-/// The checkpoint must carry a valid signature by the entry's own log: its key hint is the
-/// first four bytes of the log ID (for Rekor v1 and v2 alike).
-fn check_checkpoint_signed_by(checkpoint: &Checkpoint, log: &RekorLog) -> Result<(), VerifyError> {
+/// The checkpoint must be a well-formed signed note carrying a valid signature by the
+/// entry's own log: key hint = first four bytes of the log ID (Rekor v1 and v2 alike), and
+/// signer name = the log name in the origin line. The note must be byte-for-byte the
+/// canonical rendering of what was parsed, so no unsigned byte of it is malleable.
+fn check_checkpoint(
+    envelope: &str,
+    checkpoint: &Checkpoint,
+    log: &RekorLog,
+) -> Result<(), VerifyError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut canonical = checkpoint.signed_data().to_vec();
+    canonical.push(b'\n');
+    for sig in checkpoint.signatures() {
+        let mut raw = sig.key_id.as_bytes().to_vec();
+        raw.extend_from_slice(sig.signature.as_bytes());
+        canonical
+            .extend_from_slice(format!("\u{2014} {} {}\n", sig.name, b64.encode(raw)).as_bytes());
+    }
+    if canonical != envelope.as_bytes() {
+        return Err(fail(
+            FailureReason::Checkpoint,
+            "the checkpoint is not a well-formed signed note",
+        ));
+    }
+    let log_name = checkpoint
+        .origin()
+        .split_once(" - ")
+        .map_or(checkpoint.origin(), |(name, _)| name);
     let hint = log.log_id.get(..4).unwrap_or_default();
     let signed = checkpoint.signatures().iter().any(|sig| {
         sig.key_id.as_bytes().as_slice() == hint
+            && sig.name == log_name
             && log
                 .key
                 .verify(checkpoint.signed_data(), &sig.signature)
@@ -94,7 +121,7 @@ pub(super) fn check_sigstore_entry(
             ),
         ));
     }
-    check_checkpoint_signed_by(checkpoint, log)
+    check_checkpoint(proof.checkpoint.envelope(), checkpoint, log)
 }
 
 /// Rekor v2 repeats the index, tree size and root hash outside the signed checkpoint:
@@ -208,6 +235,7 @@ pub(super) fn verify_dsse_v2_entry(
             "the Rekor v2 inclusion proof has no checkpoint",
         )
     })?;
+    check_checkpoint(proof.checkpoint.envelope(), checkpoint, log)?;
     check_v2_duplicates(&proof, checkpoint, log_index)?;
     let leaf = sigstore_merkle::hash_leaf(&body);
     sigstore_merkle::verify_inclusion_proof(
@@ -223,7 +251,6 @@ pub(super) fn verify_dsse_v2_entry(
             format!("the inclusion proof does not lead to the checkpoint's root: {e}"),
         )
     })?;
-    check_checkpoint_signed_by(checkpoint, log)?;
 
     if signed_times.is_empty() {
         return Err(fail(
