@@ -231,8 +231,8 @@ impl FailureReason {
             FailureReason::SubjectName => "the attestation is for a different file",
             FailureReason::PredicateType => "the attestation is not a kind PyPI accepts",
             FailureReason::PublisherMismatch => {
-                "the certificate's identity is not the publisher PyPI shows; do not trust \
-                 this provenance"
+                "the certificate's identity is not the expected publisher (for provenance: the \
+                 one PyPI shows); do not trust it"
             }
         }
     }
@@ -421,6 +421,21 @@ pub fn verify_attestation(
 pub enum DocumentKind {
     Provenance,
     Attestation,
+}
+
+/// What a document looks like (by its top-level keys), without verifying it.
+pub fn detect_document(document: &[u8]) -> Option<DocumentKind> {
+    if document.len() > MAX_DOCUMENT_BYTES {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(document).ok()?;
+    if value.get("attestation_bundles").is_some() {
+        Some(DocumentKind::Provenance)
+    } else if value.get("envelope").is_some() || value.get("verification_material").is_some() {
+        Some(DocumentKind::Attestation)
+    } else {
+        None
+    }
 }
 
 /// Verifies a document that is either a provenance object or a single attestation,

@@ -103,6 +103,7 @@ pub(crate) fn verify_attestation_signature(
     // Offline verification needs a proof of inclusion for every entry (a SET alone is a
     // promise, not a proof).
     for entry in &sigstore_entries {
+        tlog::log_for(prepared, entry.log_id.key_id.as_bytes())?;
         tlog::require_inclusion_proof(entry)?;
     }
     let first_log_index = attestation
@@ -277,6 +278,7 @@ pub fn verify_sigstore_bundle(
         }
     }
     for entry in &bundle.verification_material.tlog_entries {
+        tlog::log_for(root.prepared(), entry.log_id.key_id.as_bytes())?;
         tlog::require_inclusion_proof(entry)?;
     }
     let artifact = match artifact {

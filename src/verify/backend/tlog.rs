@@ -31,7 +31,10 @@ pub(super) fn require_inclusion_proof(entry: &TransparencyLogEntry) -> Result<()
     }
 }
 
-fn log_for<'a>(prepared: &'a Prepared, log_id: &[u8]) -> Result<&'a RekorLog, VerifyError> {
+pub(super) fn log_for<'a>(
+    prepared: &'a Prepared,
+    log_id: &[u8],
+) -> Result<&'a RekorLog, VerifyError> {
     prepared.log(log_id).ok_or_else(|| {
         use base64::Engine;
         fail(
