@@ -285,6 +285,47 @@ fn sigstore_python_bundles_verify_as_the_reference_says() {
     }
 }
 
+const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const A_TXT: &str = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
+
+/// The sigstore-conformance `bundle-verify` cases kept in fixtures, invoked as the suite does.
+#[test]
+fn conformance_rekor_v2_dsse_cases() {
+    for (case, expected) in [
+        ("rekor2-dsse-happy-path", 0),
+        ("rekor2-dsse-mismatch-envelope_fail", 1),
+    ] {
+        let bundle = format!("fixtures/sigstore/conformance/{case}/bundle.sigstore.json");
+        let (code, stdout, stderr) = run(&[
+            "verify-bundle",
+            "--staging",
+            "--bundle",
+            &bundle,
+            "--certificate-identity",
+            BEACON,
+            "--certificate-oidc-issuer",
+            "https://token.actions.githubusercontent.com",
+            A_TXT,
+        ]);
+        assert_eq!(code, expected, "{case}: {stdout}{stderr}");
+        if expected == 1 {
+            assert!(stdout.contains("(tlog-body-mismatch)"), "{stdout}");
+        }
+        // Production does not list the staging Rekor v2 log.
+        let (code, _, _) = run(&[
+            "verify-bundle",
+            "--bundle",
+            &bundle,
+            "--certificate-identity",
+            BEACON,
+            "--certificate-oidc-issuer",
+            "https://token.actions.githubusercontent.com",
+            A_TXT,
+        ]);
+        assert_eq!(code, 1, "{case} against production");
+    }
+}
+
 #[test]
 fn verify_bundle_argument_errors_exit_2() {
     let (code, _, stderr) = run(&[

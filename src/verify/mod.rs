@@ -290,6 +290,26 @@ impl<'a> Distribution<'a> {
     }
 }
 
+/// The leaf's identity, after the profile checks webpki leaves out: it checks the
+/// code-signing EKU but ignores key usage on leaf certificates.
+fn check_certificate_profile(der: &[u8]) -> Result<identity::CertificateIdentity, VerifyError> {
+    let cert = identity::CertificateIdentity::from_der(der)
+        .map_err(|e| fail(FailureReason::CertificateProfile, e.0))?;
+    if !cert.key_usage_digital_signature {
+        return Err(fail(
+            FailureReason::CertificateProfile,
+            "the signing certificate's key usage lacks digitalSignature",
+        ));
+    }
+    if !cert.eku_code_signing {
+        return Err(fail(
+            FailureReason::CertificateProfile,
+            "the signing certificate's extended key usage lacks codeSigning",
+        ));
+    }
+    Ok(cert)
+}
+
 /// Every check of DESIGN §8 on one attestation; `claim` is the bundle's publisher, if any.
 fn verify_one(
     attestation: &pep740::Attestation,
@@ -310,21 +330,7 @@ fn verify_one(
             e
         },
     )?;
-    let cert = identity::CertificateIdentity::from_der(&attestation.certificate)
-        .map_err(|e| fail(FailureReason::CertificateProfile, e.0))?;
-    // webpki checks the code-signing EKU but ignores key usage on leaf certificates.
-    if !cert.key_usage_digital_signature {
-        return Err(fail(
-            FailureReason::CertificateProfile,
-            "the signing certificate's key usage lacks digitalSignature",
-        ));
-    }
-    if !cert.eku_code_signing {
-        return Err(fail(
-            FailureReason::CertificateProfile,
-            "the signing certificate's extended key usage lacks codeSigning",
-        ));
-    }
+    let cert = check_certificate_profile(&attestation.certificate)?;
     let predicate_type = statement::check_statement(
         &attestation.statement,
         &dist.parsed,

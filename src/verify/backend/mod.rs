@@ -156,8 +156,13 @@ pub(crate) fn verify_attestation_signature(
     for token in &attestation.timestamps {
         timestamps::check_embedded_certificates(prepared, token)?;
     }
+    let signed = tlog::SignedEnvelope {
+        payload: &attestation.statement,
+        signature: &attestation.signature,
+        signer: tlog::LoggedSigner::Certificate(&attestation.certificate),
+    };
     for entry in &dsse_v2_entries {
-        tlog::verify_dsse_v2_entry(prepared, attestation, entry, &times)?;
+        tlog::verify_dsse_v2_entry(prepared, &signed, entry, &times)?;
     }
     let signed_at = times.iter().copied().min().ok_or_else(|| {
         fail(
@@ -252,9 +257,35 @@ pub fn verify_sigstore_bundle(
     if bundle_json.len() > super::pep740::MAX_DOCUMENT_BYTES {
         return Err(fail(FailureReason::Malformed, "the bundle is too large"));
     }
-    let text = std::str::from_utf8(bundle_json)
-        .map_err(|_| fail(FailureReason::Malformed, "the bundle is not UTF-8"))?;
-    let bundle = Bundle::from_json(text).map_err(|e| {
+    let prepared = root.prepared();
+    let mut value: Value = serde_json::from_slice(bundle_json).map_err(|e| {
+        fail(
+            FailureReason::Malformed,
+            format!("the bundle is not JSON: {e}"),
+        )
+    })?;
+    // Rekor v2 `dsse` entries are verified by pubgate; the rest go to sigstore-verify.
+    let mut dsse_v2_entries = Vec::new();
+    if let Some(entries) = value
+        .pointer_mut("/verificationMaterial/tlogEntries")
+        .and_then(Value::as_array_mut)
+    {
+        if entries.len() > super::pep740::MAX_TLOG_ENTRIES {
+            return Err(fail(
+                FailureReason::Malformed,
+                "too many transparency log entries",
+            ));
+        }
+        let mut kept = Vec::new();
+        for raw in entries.drain(..) {
+            match split_entry(&raw)? {
+                Entry::DsseV2(v) => dsse_v2_entries.push(v),
+                Entry::Sigstore(_) => kept.push(raw),
+            }
+        }
+        *entries = kept;
+    }
+    let bundle: Bundle = serde_json::from_value(value).map_err(|e| {
         fail(
             FailureReason::Malformed,
             format!("not a Sigstore bundle: {e}"),
@@ -278,18 +309,26 @@ pub fn verify_sigstore_bundle(
         }
     }
     for entry in &bundle.verification_material.tlog_entries {
-        tlog::log_for(root.prepared(), entry.log_id.key_id.as_bytes())?;
+        tlog::log_for(prepared, entry.log_id.key_id.as_bytes())?;
         tlog::require_inclusion_proof(entry)?;
     }
-    let artifact = match artifact {
+    let only_dsse_v2 =
+        bundle.verification_material.tlog_entries.is_empty() && !dsse_v2_entries.is_empty();
+    let artifact_input = match artifact {
         BundleArtifact::Bytes(bytes) => sigstore_verify::types::Artifact::from(bytes.as_slice()),
         BundleArtifact::Sha256(digest) => Sha256Hash::new(*digest).into(),
     };
-    let verifier = &root.prepared().verifier;
+    let verifier = &prepared.verifier;
+    let managed_key;
     let result = match signer {
         BundleSigner::Identity { identity, issuer } => {
-            let policy = VerificationPolicy::new(IdentityMatcher::Exact(identity.clone()), issuer);
-            verifier.verify(artifact, &bundle, &policy)
+            managed_key = None;
+            let mut policy =
+                VerificationPolicy::new(IdentityMatcher::Exact(identity.clone()), issuer);
+            if only_dsse_v2 {
+                policy = policy.skip_tlog_unsafe();
+            }
+            verifier.verify(artifact_input, &bundle, &policy)
         }
         BundleSigner::Key(pem) => {
             let key = DerPublicKey::from_pem(pem).map_err(|e| {
@@ -298,22 +337,58 @@ pub fn verify_sigstore_bundle(
                     format!("the public key is not PEM: {e}"),
                 )
             })?;
-            verifier.verify(artifact, &bundle, &PublicKeyVerificationPolicy::new(key))
+            let mut policy = PublicKeyVerificationPolicy::new(key.clone());
+            if only_dsse_v2 {
+                policy = policy.skip_tlog_unsafe();
+            }
+            managed_key = Some(key);
+            verifier.verify(artifact_input, &bundle, &policy)
         }
     }
     .map_err(|e| map_error(&e))?;
+    let times: Vec<i64> = result
+        .verified_timestamps()
+        .iter()
+        .map(|t| t.as_second())
+        .collect();
+    if let Some(cert) = bundle.signing_certificate() {
+        super::check_certificate_profile(cert.as_bytes())?;
+    }
     for entry in &bundle.verification_material.tlog_entries {
-        tlog::check_sigstore_entry(root.prepared(), entry)?;
+        tlog::check_sigstore_entry(prepared, entry)?;
     }
     for token in &bundle
         .verification_material
         .timestamp_verification_data
         .rfc3161_timestamps
     {
-        timestamps::check_embedded_certificates(
-            root.prepared(),
-            token.signed_timestamp.as_bytes(),
-        )?;
+        timestamps::check_embedded_certificates(prepared, token.signed_timestamp.as_bytes())?;
+    }
+    if !dsse_v2_entries.is_empty() {
+        let SignatureContent::DsseEnvelope(envelope) = &bundle.content else {
+            return Err(fail(
+                FailureReason::TlogBodyMismatch,
+                "a Rekor `dsse` entry cannot log a message signature",
+            ));
+        };
+        let signer = match (&managed_key, bundle.signing_certificate()) {
+            (Some(key), _) => tlog::LoggedSigner::Key(key.as_bytes()),
+            (None, Some(cert)) => tlog::LoggedSigner::Certificate(cert.as_bytes()),
+            (None, None) => {
+                return Err(fail(
+                    FailureReason::Malformed,
+                    "the bundle has no signing certificate",
+                ))
+            }
+        };
+        let signed = tlog::SignedEnvelope {
+            payload: envelope.payload.as_bytes(),
+            signature: envelope.signature.sig.as_bytes(),
+            signer,
+        };
+        for entry in &dsse_v2_entries {
+            tlog::verify_dsse_v2_entry(prepared, &signed, entry, &times)?;
+        }
     }
     Ok(VerifiedBundle {
         identity: result.identity().map(|san| san.as_str().to_string()),

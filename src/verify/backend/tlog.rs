@@ -10,7 +10,6 @@ use sigstore_verify::types::bundle::InclusionProof;
 use sigstore_verify::types::{Checkpoint, HashAlgorithm, KindVersion, TransparencyLogEntry};
 
 use super::fail;
-use crate::verify::pep740::Attestation;
 use crate::verify::trust_root::{Prepared, RekorLog};
 use crate::verify::{FailureReason, VerifyError};
 
@@ -147,6 +146,22 @@ fn check_v2_duplicates(
     Ok(())
 }
 
+/// Who signed, as the log entry must record it.
+#[derive(Clone, Copy)]
+pub(super) enum LoggedSigner<'a> {
+    /// DER leaf certificate.
+    Certificate(&'a [u8]),
+    /// DER SubjectPublicKeyInfo of a managed key.
+    Key(&'a [u8]),
+}
+
+/// A DSSE envelope's signed parts.
+pub(super) struct SignedEnvelope<'a> {
+    pub payload: &'a [u8],
+    pub signature: &'a [u8],
+    pub signer: LoggedSigner<'a>,
+}
+
 fn u64_field(entry: &Value, pointer: &str) -> Option<u64> {
     let v = entry.pointer(pointer)?;
     v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64())
@@ -157,7 +172,7 @@ fn u64_field(entry: &Value, pointer: &str) -> Option<u64> {
 /// by that log, and the log valid at every verified signing time (RFC 3161 timestamps).
 pub(super) fn verify_dsse_v2_entry(
     prepared: &Prepared,
-    attestation: &Attestation,
+    signed: &SignedEnvelope<'_>,
     entry: &Value,
     signed_times: &[i64],
 ) -> Result<(), VerifyError> {
@@ -195,7 +210,7 @@ pub(super) fn verify_dsse_v2_entry(
         return Err(malformed("the body is not a dsse 0.0.2 entry"));
     };
     let data = &dsse.spec.dsse_v002;
-    let payload_hash = sha2::Sha256::digest(&attestation.statement);
+    let payload_hash = sha2::Sha256::digest(signed.payload);
     if data.payload_hash.algorithm != HashAlgorithm::Sha2256
         || data.payload_hash.digest.as_bytes() != payload_hash.as_slice()
     {
@@ -213,21 +228,29 @@ pub(super) fn verify_dsse_v2_entry(
             ),
         ));
     };
-    if signature.content.as_bytes() != attestation.signature.as_slice() {
+    if signature.content.as_bytes() != signed.signature {
         return Err(fail(
             FailureReason::TlogBodyMismatch,
             "the log entry's signature is not the envelope's",
         ));
     }
-    let logged_cert = signature
-        .verifier
-        .x509_certificate
-        .as_ref()
-        .map(|c| c.raw_bytes.as_bytes());
-    if logged_cert != Some(attestation.certificate.as_slice()) {
+    let logged = &signature.verifier;
+    let same_signer = match signed.signer {
+        LoggedSigner::Certificate(der) => {
+            logged
+                .x509_certificate
+                .as_ref()
+                .map(|c| c.raw_bytes.as_bytes())
+                == Some(der)
+        }
+        LoggedSigner::Key(spki) => {
+            logged.public_key.as_ref().map(|k| k.raw_bytes.as_bytes()) == Some(spki)
+        }
+    };
+    if !same_signer {
         return Err(fail(
             FailureReason::TlogBodyMismatch,
-            "the log entry's certificate is not the attestation's",
+            "the log entry's certificate or key is not the one that signed",
         ));
     }
 
