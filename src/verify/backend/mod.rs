@@ -112,7 +112,6 @@ pub(crate) fn verify_attestation_signature(
         .and_then(|e| e.get("logIndex"))
         .and_then(|v| v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64()));
 
-    let has_sigstore_entries = !sigstore_entries.is_empty();
     let bundle = Bundle::new(
         MediaType::Bundle0_3,
         VerificationMaterial::new(VerificationMaterialContent::Certificate(
@@ -135,12 +134,11 @@ pub(crate) fn verify_attestation_signature(
             ),
         )),
     );
-    let mut policy = VerificationPolicy::any_identity();
-    if !has_sigstore_entries {
-        // Only Rekor v2 `dsse` entries: pubgate verifies their inclusion below; sigstore
-        // still verifies timestamps, chain, SCT and signature.
-        policy = policy.skip_tlog_unsafe();
-    }
+    // Inclusion proofs and checkpoints are verified by pubgate below (stricter, and once:
+    // sigstore-verify would verify each SET twice). With its tlog step off sigstore-verify
+    // still verifies SETs and RFC 3161 timestamps (the signing times), chain, SCT, time
+    // windows, signature and entry consistency.
+    let policy = VerificationPolicy::any_identity().skip_tlog_unsafe();
     let result = prepared
         .verifier
         .verify(Sha256Hash::new(artifact_sha256), &bundle, &policy)
@@ -151,7 +149,7 @@ pub(crate) fn verify_attestation_signature(
         .map(|t| t.as_second())
         .collect();
     for entry in &bundle.verification_material.tlog_entries {
-        tlog::check_sigstore_entry(prepared, entry)?;
+        tlog::verify_sigstore_entry(prepared, entry)?;
     }
     for token in &attestation.timestamps {
         timestamps::check_embedded_certificates(prepared, token)?;
@@ -323,11 +321,8 @@ pub fn verify_sigstore_bundle(
     let result = match signer {
         BundleSigner::Identity { identity, issuer } => {
             managed_key = None;
-            let mut policy =
-                VerificationPolicy::new(IdentityMatcher::Exact(identity.clone()), issuer);
-            if only_dsse_v2 {
-                policy = policy.skip_tlog_unsafe();
-            }
+            let policy = VerificationPolicy::new(IdentityMatcher::Exact(identity.clone()), issuer)
+                .skip_tlog_unsafe();
             verifier.verify(artifact_input, &bundle, &policy)
         }
         BundleSigner::Key(pem) => {
@@ -337,6 +332,8 @@ pub fn verify_sigstore_bundle(
                     format!("the public key is not PEM: {e}"),
                 )
             })?;
+            // The managed-key path uses SETs only when sigstore-verify's tlog step runs, so
+            // keep it on (skipping it only when pubgate verifies every entry itself).
             let mut policy = PublicKeyVerificationPolicy::new(key.clone());
             if only_dsse_v2 {
                 policy = policy.skip_tlog_unsafe();
@@ -355,7 +352,7 @@ pub fn verify_sigstore_bundle(
         super::check_certificate_profile(cert.as_bytes())?;
     }
     for entry in &bundle.verification_material.tlog_entries {
-        tlog::check_sigstore_entry(prepared, entry)?;
+        tlog::verify_sigstore_entry(prepared, entry)?;
     }
     for token in &bundle
         .verification_material

@@ -98,32 +98,83 @@ fn check_checkpoint(
     }
 }
 
-/// Checks sigstore-verify leaves out for an entry it has already verified.
-pub(super) fn check_sigstore_entry(
+/// Inclusion of an entry sigstore-verify parsed (Rekor v1 kinds, `hashedrekord` 0.0.2).
+/// sigstore-verify runs with its own tlog step off: it verified the SET already, and its
+/// checkpoint check is looser than ours (see `verify_inclusion`).
+pub(super) fn verify_sigstore_entry(
     prepared: &Prepared,
     entry: &TransparencyLogEntry,
 ) -> Result<(), VerifyError> {
     require_inclusion_proof(entry)?;
-    let log = log_for(prepared, entry.log_id.key_id.as_bytes())?;
     let Some(proof) = &entry.inclusion_proof else {
         return Ok(());
     };
-    let Some(checkpoint) = proof.checkpoint.checkpoint() else {
-        return Ok(());
-    };
-    if entry.kind_version == KindVersion::HashedRekordV002 {
-        check_v2_duplicates(proof, checkpoint, entry.log_index.get())?;
-    } else if proof.tree_size != checkpoint.tree_size() {
-        return Err(fail(
+    let v2_index =
+        (entry.kind_version == KindVersion::HashedRekordV002).then(|| entry.log_index.get());
+    verify_inclusion(
+        prepared,
+        entry.log_id.key_id.as_bytes(),
+        v2_index,
+        proof,
+        entry.canonicalized_body.as_bytes(),
+    )
+}
+
+/// Verifies that `body` is in the entry's log: the checkpoint is a canonical signed note
+/// signed by that log, the proof's tree matches the checkpoint (Rekor v1: same size and
+/// root; Rekor v2, `v2_index` given: the copies agree with the entry and checkpoint) and
+/// the RFC 6962 path leads from the body's leaf hash to the checkpoint's root.
+fn verify_inclusion(
+    prepared: &Prepared,
+    log_id: &[u8],
+    v2_index: Option<u64>,
+    proof: &InclusionProof,
+    body: &[u8],
+) -> Result<(), VerifyError> {
+    let log = log_for(prepared, log_id)?;
+    let checkpoint = proof.checkpoint.checkpoint().ok_or_else(|| {
+        fail(
             FailureReason::Checkpoint,
-            format!(
-                "the checkpoint is for a tree of {} entries, the inclusion proof for {}",
-                checkpoint.tree_size(),
-                proof.tree_size
-            ),
-        ));
-    }
-    check_checkpoint(proof.checkpoint.envelope(), checkpoint, log)
+            "the inclusion proof has no checkpoint",
+        )
+    })?;
+    check_checkpoint(proof.checkpoint.envelope(), checkpoint, log)?;
+    let leaf_index = match v2_index {
+        Some(index) => {
+            check_v2_duplicates(proof, checkpoint, index)?;
+            index
+        }
+        None => {
+            if proof.tree_size != checkpoint.tree_size()
+                || proof.root_hash != *checkpoint.root_hash()
+            {
+                return Err(fail(
+                    FailureReason::TlogInclusion,
+                    format!(
+                        "the inclusion proof is for a tree of {} entries, the signed checkpoint \
+                         for {} (or their roots differ)",
+                        proof.tree_size,
+                        checkpoint.tree_size()
+                    ),
+                ));
+            }
+            proof.log_index.get()
+        }
+    };
+    let leaf = sigstore_merkle::hash_leaf(body);
+    sigstore_merkle::verify_inclusion_proof(
+        &leaf,
+        leaf_index,
+        checkpoint.tree_size(),
+        &proof.hashes,
+        checkpoint.root_hash(),
+    )
+    .map_err(|e| {
+        fail(
+            FailureReason::TlogInclusion,
+            format!("the inclusion proof does not lead to the checkpoint's root: {e}"),
+        )
+    })
 }
 
 /// Rekor v2 repeats the index, tree size and root hash outside the signed checkpoint:
@@ -255,28 +306,7 @@ pub(super) fn verify_dsse_v2_entry(
     }
 
     // Inclusion under the signed checkpoint (its size and root, never the copies).
-    let checkpoint = proof.checkpoint.checkpoint().ok_or_else(|| {
-        fail(
-            FailureReason::Checkpoint,
-            "the Rekor v2 inclusion proof has no checkpoint",
-        )
-    })?;
-    check_checkpoint(proof.checkpoint.envelope(), checkpoint, log)?;
-    check_v2_duplicates(&proof, checkpoint, log_index)?;
-    let leaf = sigstore_merkle::hash_leaf(&body);
-    sigstore_merkle::verify_inclusion_proof(
-        &leaf,
-        log_index,
-        checkpoint.tree_size(),
-        &proof.hashes,
-        checkpoint.root_hash(),
-    )
-    .map_err(|e| {
-        fail(
-            FailureReason::TlogInclusion,
-            format!("the inclusion proof does not lead to the checkpoint's root: {e}"),
-        )
-    })?;
+    verify_inclusion(prepared, &log_id, Some(log_index), &proof, &body)?;
 
     if signed_times.is_empty() {
         return Err(fail(
