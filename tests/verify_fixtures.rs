@@ -290,3 +290,57 @@ fn production_attestations_verify_against_the_embedded_root() {
     .unwrap();
     assert_eq!(v.attestations[0].predicate_type, SLSA_PROVENANCE_V1);
 }
+
+#[test]
+fn files_of_a_release_share_a_certificate_and_the_cache_changes_no_result() {
+    // sampleproject 4.0.0's sdist and wheel were signed with one certificate.
+    let sdist = read("warehouse/sampleproject-4.0.0.tar.gz.provenance");
+    let wheel = read("warehouse/sampleproject-4.0.0-py3-none-any.whl.publish.attestation");
+    let (sdist_name, sdist_sha) = (
+        "sampleproject-4.0.0.tar.gz",
+        "0ace7980f82c5815ede4cd7bf9f6693684cec2ae47b9b7ade9add533b8627c6b",
+    );
+    let (wheel_name, wheel_sha) = (
+        "sampleproject-4.0.0-py3-none-any.whl",
+        "c23e447ea90d796d1e645c35c4b2de125040add12a845825546f91c93f391b6b",
+    );
+    let cached = root("production");
+    let uncached = root("production").without_certificate_cache();
+    for root in [&cached, &uncached] {
+        let a = verify_provenance(&sdist, sdist_name, sdist_sha, root).unwrap();
+        let b = verify_attestation(&wheel, wheel_name, wheel_sha, root).unwrap();
+        assert_eq!(a.publisher.san, b.publisher.san);
+        // Second time round (a cache hit for `cached`) the failures are the same too.
+        let e = verify_attestation(&wheel, wheel_name, sdist_sha, root).unwrap_err();
+        assert_eq!(e.reason, FailureReason::SubjectDigest);
+        let e = verify_attestation(&wheel, sdist_name, wheel_sha, root).unwrap_err();
+        assert_eq!(e.reason, FailureReason::SubjectName);
+    }
+    // Every fixture gives the same result with and without the cache, twice over.
+    for index in ["index.json", "extra/index.json"] {
+        let index: Value = serde_json::from_slice(&read(index)).unwrap();
+        for entry in index["entries"].as_array().unwrap() {
+            let kind = entry
+                .get("type")
+                .or(entry.get("shape"))
+                .and_then(Value::as_str)
+                .unwrap();
+            if kind != "provenance" && kind != "attestation" {
+                continue;
+            }
+            let bytes = read(entry["file"].as_str().unwrap());
+            let (name, sha) = (
+                entry["subject_name"].as_str().unwrap(),
+                entry["subject_sha256"].as_str().unwrap(),
+            );
+            let root_name = entry["instance"].as_str().unwrap();
+            let with = root(root_name);
+            let without = root(root_name).without_certificate_cache();
+            let first = verify_document(&bytes, name, sha, &with);
+            let again = verify_document(&bytes, name, sha, &with);
+            let plain = verify_document(&bytes, name, sha, &without);
+            assert_eq!(first, again, "{}", entry["file"]);
+            assert_eq!(first, plain, "{}", entry["file"]);
+        }
+    }
+}

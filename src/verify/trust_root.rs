@@ -12,6 +12,8 @@ use sigstore_verify::trust_root::TrustedRoot;
 use sigstore_verify::types::TimeRange;
 use sigstore_verify::Verifier;
 
+use super::backend::chain_cache::ChainCache;
+
 /// The only trusted-root media type this version understands.
 pub const TRUSTED_ROOT_MEDIA_TYPE: &str =
     "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
@@ -27,6 +29,8 @@ pub struct TrustRoot {
     /// Where it came from: `embedded production root` or a path.
     origin: String,
     prepared: Arc<Prepared>,
+    /// Whether verified leaf certificates are remembered (see `backend::chain_cache`).
+    cache_certificates: bool,
 }
 
 impl std::fmt::Debug for TrustRoot {
@@ -46,6 +50,8 @@ pub(crate) struct Prepared {
     pub(crate) logs: Vec<RekorLog>,
     /// DER of every certificate in the timestamp authorities' chains.
     pub(crate) tsa_certificates: Vec<Vec<u8>>,
+    /// Leaf certificates whose chain and SCT verified under this root.
+    pub(crate) chain_cache: ChainCache,
     pub(crate) summary: TrustRootSummary,
 }
 
@@ -172,6 +178,18 @@ impl TrustRoot {
                 });
             }
         }
+        let chain_cache = ChainCache::new(
+            root.certificate_authorities
+                .iter()
+                .map(|ca| match ca.valid_for {
+                    Some(w) => (
+                        Some(w.start.as_nanosecond()),
+                        w.end.map(|e| e.as_nanosecond()),
+                    ),
+                    None => (None, None),
+                })
+                .collect(),
+        );
         let tsa_certificates = root
             .timestamp_authorities
             .iter()
@@ -239,8 +257,10 @@ impl TrustRoot {
                 verifier,
                 logs,
                 tsa_certificates,
+                chain_cache,
                 summary,
             }),
+            cache_certificates: true,
         })
     }
 
@@ -261,6 +281,18 @@ impl TrustRoot {
 
     pub(crate) fn prepared(&self) -> &Prepared {
         &self.prepared
+    }
+
+    /// The same root without the leaf-certificate cache: every attestation's chain and SCT
+    /// are verified from scratch. For benchmarks and tests of the uncached path.
+    pub fn without_certificate_cache(mut self) -> TrustRoot {
+        self.cache_certificates = false;
+        self
+    }
+
+    pub(crate) fn certificate_cache(&self) -> Option<&ChainCache> {
+        self.cache_certificates
+            .then_some(&self.prepared.chain_cache)
     }
 }
 

@@ -6,11 +6,13 @@
 //! consistency, then adds what sigstore-verify leaves out (see `tlog` and
 //! `docs/verification.md`). No sigstore type leaves this module.
 
+pub(crate) mod chain_cache;
 mod errors;
 mod timestamps;
 mod tlog;
 
 use serde_json::Value;
+use sha2::Digest;
 use sigstore_verify::types::{
     Bundle, CertificateContent, DerCertificate, DerPublicKey, DsseEnvelope, DsseSignature, KeyId,
     MediaType, PayloadBytes, Rfc3161Timestamp, Sha256Hash, SignatureBytes, SignatureContent,
@@ -139,10 +141,39 @@ pub(crate) fn verify_attestation_signature(
     // still verifies SETs and RFC 3161 timestamps (the signing times), chain, SCT, time
     // windows, signature and entry consistency.
     let policy = VerificationPolicy::any_identity().skip_tlog_unsafe();
-    let result = prepared
-        .verifier
-        .verify(Sha256Hash::new(artifact_sha256), &bundle, &policy)
-        .map_err(|e| diagnose(&e, attestation, &bundle))?;
+    let leaf_digest: [u8; 32] = sha2::Sha256::digest(&attestation.certificate).into();
+    let cache = root.certificate_cache();
+    let cached = cache.and_then(|c| c.get(&leaf_digest));
+    let artifact = Sha256Hash::new(artifact_sha256);
+    let mut outcome = match cached {
+        // This leaf's chain and SCT verified before: skip them, then re-check the only
+        // time-dependent parts (see chain_cache); anything else runs in full.
+        Some(_) => {
+            prepared
+                .verifier
+                .verify(artifact, &bundle, &policy.clone().skip_certificate_chain())
+        }
+        None => prepared.verifier.verify(artifact, &bundle, &policy),
+    };
+    if let (Some(leaf), Some(cache), Ok(result)) = (cached, cache, &outcome) {
+        let times: Vec<i128> = result
+            .verified_timestamps()
+            .iter()
+            .map(|t| t.as_nanosecond())
+            .collect();
+        if !cache.covers(&leaf, &times) {
+            outcome = prepared.verifier.verify(artifact, &bundle, &policy);
+        }
+    }
+    let result = outcome.map_err(|e| diagnose(&e, attestation, &bundle))?;
+    if let (None, Some(cache)) = (cached, cache) {
+        let times: Vec<i128> = result
+            .verified_timestamps()
+            .iter()
+            .map(|t| t.as_nanosecond())
+            .collect();
+        cache.insert(leaf_digest, &attestation.certificate, &times);
+    }
     let times: Vec<i64> = result
         .verified_timestamps()
         .iter()
