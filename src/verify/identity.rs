@@ -4,7 +4,7 @@
 //! Fulcio OIDs `1.3.6.1.4.1.57264.1.1`–`.6` hold raw UTF-8 bytes (deprecated); `.8`–`.22`
 //! hold a DER `UTF8String` (<https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md>).
 
-use x509_cert::der::asn1::Utf8StringRef;
+use x509_cert::der::asn1::{ObjectIdentifier, Utf8StringRef};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName};
@@ -13,9 +13,14 @@ use x509_cert::Certificate;
 use super::{PublisherKind, VerifiedPublisher};
 
 /// The Fulcio OID arc; extension `n` is `1.3.6.1.4.1.57264.1.n`.
-const FULCIO_ARC: &str = "1.3.6.1.4.1.57264.1";
+const FULCIO_ARC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1");
+/// Fulcio's OtherName SAN type (`.7`).
+const FULCIO_OTHER_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.7");
 /// `id-kp-codeSigning`.
-const CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 
 pub(crate) const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 pub(crate) const GITLAB_ISSUER: &str = "https://gitlab.com";
@@ -94,9 +99,9 @@ impl CertificateIdentity {
             return Ok(id);
         };
         for ext in extensions {
-            let oid = ext.extn_id.to_string();
+            let oid = ext.extn_id;
             let value = ext.extn_value.as_bytes();
-            if oid == "2.5.29.17" {
+            if oid == SUBJECT_ALT_NAME {
                 let san = SubjectAltName::from_der(value).map_err(|e| {
                     IdentityError(format!("malformed subject alternative name: {e}"))
                 })?;
@@ -105,23 +110,23 @@ impl CertificateIdentity {
                 }
                 continue;
             }
-            if oid == "2.5.29.15" {
+            if oid == KEY_USAGE {
                 let ku = KeyUsage::from_der(value)
                     .map_err(|e| IdentityError(format!("malformed key usage: {e}")))?;
                 id.key_usage_digital_signature = ku.0.contains(KeyUsages::DigitalSignature);
                 continue;
             }
-            if oid == "2.5.29.37" {
+            if oid == EXTENDED_KEY_USAGE {
                 let eku = ExtendedKeyUsage::from_der(value)
                     .map_err(|e| IdentityError(format!("malformed extended key usage: {e}")))?;
-                id.eku_code_signing = eku.0.iter().any(|o| o.to_string() == CODE_SIGNING);
+                id.eku_code_signing = eku.0.contains(&CODE_SIGNING);
                 continue;
             }
-            let Some(n) = oid
-                .strip_prefix(FULCIO_ARC)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
+            // `1.3.6.1.4.1.57264.1.n`: the arc plus exactly one more arc.
+            if oid.parent() != Some(FULCIO_ARC) {
+                continue;
+            }
+            let Some(n) = oid.arcs().last() else {
                 continue;
             };
             let raw = || {
@@ -289,7 +294,7 @@ fn decode_general_name(name: &GeneralName) -> Result<Option<San>, IdentityError>
     Ok(match name {
         GeneralName::Rfc822Name(email) => Some(San::Email(email.to_string())),
         GeneralName::UniformResourceIdentifier(uri) => Some(San::Uri(uri.to_string())),
-        GeneralName::OtherName(other) if other.type_id.to_string() == "1.3.6.1.4.1.57264.1.7" => {
+        GeneralName::OtherName(other) if other.type_id == FULCIO_OTHER_NAME => {
             let der = other
                 .value
                 .to_der()

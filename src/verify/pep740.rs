@@ -189,7 +189,7 @@ fn parse_provenance_value(value: &Value) -> Result<Provenance, VerifyError> {
         let publisher = bundle
             .get("publisher")
             .ok_or_else(|| malformed(format!("attestation bundle {i} has no `publisher`")))?;
-        let publisher: WirePublisher = serde_json::from_value(publisher.clone())
+        let publisher: WirePublisher = WirePublisher::deserialize(publisher)
             .map_err(|e| malformed(format!("attestation bundle {i}: bad `publisher`: {e}")))?;
         let attestations = bundle
             .get("attestations")
@@ -236,7 +236,7 @@ fn parse_attestation_value(value: &Value) -> Result<Attestation, VerifyError> {
         return Err(malformed("an attestation is not a JSON object"));
     }
     check_version(value, "attestation", true)?;
-    let wire: WireAttestation = serde_json::from_value(value.clone())
+    let wire: WireAttestation = WireAttestation::deserialize(value)
         .map_err(|e| malformed(format!("bad attestation: {e}")))?;
     let material = wire.verification_material;
     if material.transparency_entries.is_empty() {

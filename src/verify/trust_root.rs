@@ -332,6 +332,12 @@ mod tests {
     }
 
     #[test]
+    fn is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<TrustRoot>();
+    }
+
+    #[test]
     fn refuses_unknown_media_type_and_garbage() {
         let text = include_str!("roots/trusted_root.production.json").replace(
             "trustedroot+json;version=0.1",

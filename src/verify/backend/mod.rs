@@ -11,6 +11,7 @@ mod errors;
 mod timestamps;
 mod tlog;
 
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::Digest;
 use sigstore_verify::types::{
@@ -50,7 +51,7 @@ fn fail(reason: FailureReason, detail: impl Into<String>) -> VerifyError {
 /// A Rekor entry split by who verifies it: sigstore-verify, or pubgate (`dsse` 0.0.2,
 /// which sigstore-verify 0.15 cannot represent in a bundle).
 enum Entry {
-    Sigstore(TransparencyLogEntry),
+    Sigstore(Box<TransparencyLogEntry>),
     DsseV2(Value),
 }
 
@@ -71,8 +72,8 @@ fn split_entry(raw: &Value) -> Result<Entry, VerifyError> {
     let version = raw.pointer("/kindVersion/version").and_then(Value::as_str);
     match (kind, version) {
         (Some("dsse"), Some("0.0.2")) => Ok(Entry::DsseV2(raw.clone())),
-        (Some(kind), Some(version)) => serde_json::from_value(raw.clone())
-            .map(Entry::Sigstore)
+        (Some(kind), Some(version)) => TransparencyLogEntry::deserialize(raw)
+            .map(|entry| Entry::Sigstore(Box::new(entry)))
             .map_err(|e| {
                 fail(
                     FailureReason::Malformed,
@@ -98,7 +99,7 @@ pub(crate) fn verify_attestation_signature(
     let mut dsse_v2_entries = Vec::new();
     for raw in &attestation.tlog_entries {
         match split_entry(raw)? {
-            Entry::Sigstore(entry) => sigstore_entries.push(entry),
+            Entry::Sigstore(entry) => sigstore_entries.push(*entry),
             Entry::DsseV2(value) => dsse_v2_entries.push(value),
         }
     }

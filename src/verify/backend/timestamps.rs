@@ -84,11 +84,7 @@ pub(super) fn check_embedded_certificates(
         let der = cert
             .to_der()
             .map_err(|_| bad("an RFC 3161 timestamp embeds a malformed certificate"))?;
-        if !prepared
-            .tsa_certificates
-            .iter()
-            .any(|trusted| *trusted == der)
-        {
+        if !prepared.tsa_certificates.contains(&der) {
             return Err(bad(
                 "an RFC 3161 timestamp embeds a certificate that is not the trust root's TSA \
                  certificate",

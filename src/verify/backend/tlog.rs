@@ -3,6 +3,7 @@
 //! equal to the proof's, Rekor v2's duplicated proof fields consistent with the checkpoint,
 //! and the whole of Rekor v2 `dsse` 0.0.2 entries.
 
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::Digest;
 use sigstore_verify::rekor::body::RekorEntryBody;
@@ -243,7 +244,7 @@ pub(super) fn verify_dsse_v2_entry(
         .and_then(|s| b64.decode(s).ok())
         .ok_or_else(|| malformed("no valid `canonicalizedBody`"))?;
     let proof: InclusionProof = match entry.get("inclusionProof") {
-        Some(p) => serde_json::from_value(p.clone())
+        Some(p) => InclusionProof::deserialize(p)
             .map_err(|e| malformed(&format!("bad inclusion proof: {e}")))?,
         None => {
             return Err(fail(
