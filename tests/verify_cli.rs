@@ -127,7 +127,7 @@ fn a_format_mixup_is_malformed_not_an_attack() {
         "c9709ce6fd5b67b59b4a28758cf14d3f411803c4b89b6068b1f1a8e4ee94c8ef",
     ]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(stdout, @"invalid: `fixtures/pep740/pypi-attestations/pypi_attestation_models-0.0.4a2.tar.gz.sigstore` is not valid provenance for `pypi_attestation_models-0.0.4a2.tar.gz` (malformed): neither a PEP 740 provenance object (`attestation_bundles`) nor an attestation (`envelope`, `verification_material`); the provenance is not well-formed PEP 740 data, so it vouches for nothing");
+    insta::assert_snapshot!(stdout, @"invalid: `fixtures/pep740/pypi-attestations/pypi_attestation_models-0.0.4a2.tar.gz.sigstore` is not valid provenance for `pypi_attestation_models-0.0.4a2.tar.gz` (malformed): neither a PEP 740 provenance object (`attestation_bundles`) nor an attestation (`envelope`, `verification_material`); the input is not well-formed provenance data, so it vouches for nothing");
 }
 
 #[test]
@@ -324,6 +324,63 @@ fn conformance_rekor_v2_dsse_cases() {
         ]);
         assert_eq!(code, 1, "{case} against production");
     }
+}
+
+/// Managed-key conformance cases (custom trust roots): `intoto` 0.0.2 and Rekor v2
+/// `hashedrekord` logging a DSSE envelope.
+#[test]
+fn conformance_managed_key_cases() {
+    let dir = "fixtures/sigstore/conformance";
+    let run_case = |case: &str, key_flag: bool| {
+        let bundle = format!("{dir}/{case}/bundle.sigstore.json");
+        let key = format!("{dir}/{case}/key.pub");
+        let root = format!("{dir}/{case}/trusted_root.json");
+        let mut args = vec!["verify-bundle", "--bundle", &bundle];
+        if key_flag {
+            args.extend(["--key", &key]);
+        } else {
+            // A managed-key bundle checked against a certificate identity.
+            args.extend([
+                "--certificate-identity",
+                BEACON,
+                "--certificate-oidc-issuer",
+                "https://token.actions.githubusercontent.com",
+            ]);
+        }
+        args.extend(["--trusted-root", &root, A_TXT]);
+        run(&args)
+    };
+    let (code, stdout, _) = run_case("intoto-canonical-log-entry", true);
+    assert_eq!(code, 0, "{stdout}");
+    // `managed-key-and-client-identity_fail`: the same bundle with an identity policy.
+    let (code, _, _) = run_case("intoto-canonical-log-entry", false);
+    assert_eq!(code, 1);
+    let (code, stdout, _) = run_case("dsse-statement-unknown-type_fail", true);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("in-toto `https://in-toto.io/Statement/v1`"),
+        "{stdout}"
+    );
+    // Another key than the one that signed.
+    let other_key = tempfile::NamedTempFile::new().unwrap();
+    std::fs::copy(
+        format!("{dir}/dsse-statement-unknown-type_fail/key.pub"),
+        other_key.path(),
+    )
+    .unwrap();
+    let bundle = format!("{dir}/intoto-canonical-log-entry/bundle.sigstore.json");
+    let root = format!("{dir}/intoto-canonical-log-entry/trusted_root.json");
+    let (code, _, _) = run(&[
+        "verify-bundle",
+        "--bundle",
+        &bundle,
+        "--key",
+        other_key.path().to_str().unwrap(),
+        "--trusted-root",
+        &root,
+        A_TXT,
+    ]);
+    assert_eq!(code, 1);
 }
 
 #[test]

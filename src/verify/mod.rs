@@ -191,7 +191,7 @@ impl FailureReason {
     pub fn explanation(self) -> &'static str {
         match self {
             FailureReason::Malformed => {
-                "the provenance is not well-formed PEP 740 data, so it vouches for nothing"
+                "the input is not well-formed provenance data, so it vouches for nothing"
             }
             FailureReason::UnsupportedVersion => {
                 "the provenance uses a format version this pubgate does not know; upgrade pubgate"
