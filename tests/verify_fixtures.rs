@@ -344,3 +344,70 @@ fn files_of_a_release_share_a_certificate_and_the_cache_changes_no_result() {
         }
     }
 }
+
+#[test]
+fn a_claim_the_certificate_does_not_back_is_publisher_mismatch() {
+    let attestation = read("pypi-attestations/pypi_attestations-0.0.19.tar.gz.publish.attestation");
+    let (name, sha) = (
+        "pypi_attestations-0.0.19.tar.gz",
+        "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3",
+    );
+    let root = root("production");
+    let good = json!({"kind": "GitHub", "repository": "trailofbits/pypi-attestations", "workflow": "release.yml"});
+    verify_provenance(&wrap(&attestation, &good), name, sha, &root).unwrap();
+    for claim in [
+        json!({"kind": "GitHub", "repository": "trailofbits/other", "workflow": "release.yml"}),
+        json!({"kind": "GitHub", "repository": "trailofbits/pypi-attestations", "workflow": "other.yml"}),
+        json!({"kind": "GitLab", "repository": "trailofbits/pypi-attestations", "workflow_filepath": "release.yml"}),
+        json!({"kind": "Google", "email": "someone@example.com"}),
+        json!({"kind": "CircleCI", "project_id": "p", "pipeline_definition_id": "d"}),
+        json!({"kind": "ActiveState"}),
+    ] {
+        let e = verify_provenance(&wrap(&attestation, &claim), name, sha, &root).unwrap_err();
+        assert_eq!(e.reason, FailureReason::PublisherMismatch, "{claim}: {e}");
+    }
+    let incomplete = json!({"kind": "GitHub", "repository": "trailofbits/pypi-attestations"});
+    let e = verify_provenance(&wrap(&attestation, &incomplete), name, sha, &root).unwrap_err();
+    assert_eq!(e.reason, FailureReason::Malformed, "{e}");
+    // The environment is carried from the claim, never checked.
+    let with_env = json!({"kind": "GitHub", "repository": "trailofbits/pypi-attestations", "workflow": "release.yml", "environment": "release"});
+    let v = verify_provenance(&wrap(&attestation, &with_env), name, sha, &root).unwrap();
+    assert_eq!(v.publisher.environment.as_deref(), Some("release"));
+    assert_eq!(v.claimed.unwrap().environment.as_deref(), Some("release"));
+}
+
+#[test]
+fn every_attestation_of_every_bundle_must_verify() {
+    let (name, sha) = (
+        "pypi_attestations-0.0.19.tar.gz",
+        "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3",
+    );
+    let publish: Value = serde_json::from_slice(&read(
+        "pypi-attestations/pypi_attestations-0.0.19.tar.gz.publish.attestation",
+    ))
+    .unwrap();
+    let slsa: Value = serde_json::from_slice(&read(
+        "pypi-attestations/pypi_attestations-0.0.19.tar.gz.slsa.attestation",
+    ))
+    .unwrap();
+    let publisher = json!({"kind": "GitHub", "repository": "trailofbits/pypi-attestations", "workflow": "release.yml"});
+    let both = json!({"version": 1, "attestation_bundles": [{"publisher": publisher, "attestations": [publish, slsa]}]});
+    let v = verify_provenance(both.to_string().as_bytes(), name, sha, &root("production")).unwrap();
+    let types: Vec<&str> = v
+        .attestations
+        .iter()
+        .map(|a| a.predicate_type.as_str())
+        .collect();
+    assert_eq!(types, [PUBLISH_V1, SLSA_PROVENANCE_V1]);
+    // One bad attestation (here: another release's) sinks the whole provenance.
+    let other: Value = serde_json::from_slice(&read(
+        "extra/trailofbits+pypi-attestations/pypi_attestations-0.0.16.tar.gz.attestation",
+    ))
+    .unwrap();
+    let mixed = json!({"version": 1, "attestation_bundles": [
+        {"publisher": publisher, "attestations": [publish]},
+        {"publisher": publisher, "attestations": [other]}]});
+    let e = verify_provenance(mixed.to_string().as_bytes(), name, sha, &root("production"))
+        .unwrap_err();
+    assert_eq!(e.reason, FailureReason::SubjectDigest, "{e}");
+}

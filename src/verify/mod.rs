@@ -1,9 +1,15 @@
 //! Offline verification of PEP 740 provenance against a Sigstore trust root.
 //!
 //! The public surface is small and backend-neutral: a [`TrustRoot`], the
-//! [`verify_provenance`] / [`verify_attestation`] entry points, and the evidence they
-//! return ([`VerifiedProvenance`], [`VerifiedPublisher`]) or the precise reason they
-//! refused ([`VerifyError`]).
+//! [`verify_provenance`] / [`verify_attestation`] / [`verify_document`] entry points (and
+//! [`verify_sigstore_bundle`] for standard bundles), and the evidence they return
+//! ([`VerifiedProvenance`], [`VerifiedPublisher`]) or the precise reason they refused
+//! ([`VerifyError`]). What each check is and who makes it: `docs/verification.md`.
+//!
+//! Submodules, one job each: `trust_root` (load and prepare `trusted_root.json`), `pep740`
+//! (wire formats and bounds), `backend` (sigstore-verify adapter and the log, timestamp and
+//! certificate-cache checks around it), `statement` (the in-toto statement), `identity`
+//! (Fulcio extensions and SAN), `policy` (claimed publisher vs certificate).
 
 mod backend;
 mod identity;
@@ -59,7 +65,7 @@ impl fmt::Display for PublisherKind {
 /// A publisher identity read from a *verified* Fulcio certificate.
 ///
 /// `environment` is never in the certificate: it is PyPI's claim, copied here for
-/// display and policy, and `environment_verified` is always false.
+/// display and policy; `pubgate verify --format json` marks it `environment_verified: false`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct VerifiedPublisher {
     pub kind: PublisherKind,

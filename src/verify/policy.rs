@@ -35,7 +35,7 @@ fn required<'a>(
     })
 }
 
-fn expect(what: &str, actual: Option<&str>, expected: &str) -> Result<(), ClaimError> {
+fn must_equal(what: &str, actual: Option<&str>, expected: &str) -> Result<(), ClaimError> {
     match actual {
         Some(a) if a == expected => Ok(()),
         Some(a) => Err(ClaimError::Mismatch(format!(
@@ -55,8 +55,8 @@ pub(crate) fn check_claim(
     if kind_is(claim, "GitHub") {
         let repository = required(claim, &claim.repository, "repository")?;
         let workflow = required(claim, &claim.workflow, "workflow")?;
-        expect("issuer (OID .8)", cert.issuer_v2.as_deref(), GITHUB_ISSUER)?;
-        expect(
+        must_equal("issuer (OID .8)", cert.issuer_v2.as_deref(), GITHUB_ISSUER)?;
+        must_equal(
             "source repository (OID .12)",
             cert.source_repository_uri.as_deref(),
             &format!("https://github.com/{repository}"),
@@ -67,8 +67,8 @@ pub(crate) fn check_claim(
     if kind_is(claim, "GitLab") {
         let repository = required(claim, &claim.repository, "repository")?;
         let path = required(claim, &claim.workflow_filepath, "workflow_filepath")?;
-        expect("issuer (OID .8)", cert.issuer_v2.as_deref(), GITLAB_ISSUER)?;
-        expect(
+        must_equal("issuer (OID .8)", cert.issuer_v2.as_deref(), GITLAB_ISSUER)?;
+        must_equal(
             "source repository (OID .12)",
             cert.source_repository_uri.as_deref(),
             &format!("https://gitlab.com/{repository}"),
@@ -79,7 +79,7 @@ pub(crate) fn check_claim(
     if kind_is(claim, "Google") {
         let email = required(claim, &claim.email, "email")?;
         // sigstore-python's `policy.Identity`: the v1 issuer (OID .1) and any SAN value.
-        expect("issuer (OID .1)", cert.issuer_v1.as_deref(), GOOGLE_ISSUER)?;
+        must_equal("issuer (OID .1)", cert.issuer_v1.as_deref(), GOOGLE_ISSUER)?;
         if !cert.sans.iter().any(|san| san.value() == email) {
             return Err(ClaimError::Mismatch(format!(
                 "the certificate's identity is `{}`, the claim needs `{email}`",
@@ -95,12 +95,12 @@ pub(crate) fn check_claim(
             &claim.pipeline_definition_id,
             "pipeline_definition_id",
         )?;
-        expect(
+        must_equal(
             "issuer (OID .8)",
             cert.issuer_v2.as_deref(),
             CIRCLECI_ISSUER,
         )?;
-        expect(
+        must_equal(
             "build signer (OID .9)",
             cert.build_signer_uri.as_deref(),
             &format!(
@@ -108,14 +108,14 @@ pub(crate) fn check_claim(
             ),
         )?;
         if let Some(origin) = claim.vcs_origin.as_deref().filter(|v| !v.is_empty()) {
-            expect(
+            must_equal(
                 "source repository (OID .12)",
                 cert.source_repository_uri.as_deref(),
                 origin,
             )?;
         }
         if let Some(vcs_ref) = claim.vcs_ref.as_deref().filter(|v| !v.is_empty()) {
-            expect(
+            must_equal(
                 "source ref (OID .14)",
                 cert.source_repository_ref.as_deref(),
                 vcs_ref,
