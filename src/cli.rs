@@ -176,6 +176,10 @@ pub struct VerifyBundleArgs {
     /// Sigstore trusted_root.json (default: the embedded public-good root)
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+    /// Default to the embedded Sigstore staging root instead of production
+    /// (`--trusted-root` still wins)
+    #[arg(long)]
+    pub staging: bool,
     /// The artifact file, or `sha256:HEX`
     pub artifact: String,
 }

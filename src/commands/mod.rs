@@ -9,7 +9,7 @@ mod check;
 mod fetch;
 mod inspect;
 mod lock;
-mod verify;
+pub(crate) mod verify;
 mod verify_bundle;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {

@@ -1,13 +1,37 @@
 //! Offline verification of PEP 740 provenance against a Sigstore trust root.
 //!
 //! The public surface is small and backend-neutral: a [`TrustRoot`], the
-//! [`verify_provenance`] / [`verify_attestation`] entry points, and the evidence they
-//! return ([`VerifiedProvenance`], [`VerifiedPublisher`]) or the precise reason they
-//! refused ([`VerifyError`]).
+//! [`verify_provenance`] / [`verify_attestation`] / [`verify_document`] entry points (and
+//! [`verify_sigstore_bundle`] for standard bundles), and the evidence they return
+//! ([`VerifiedProvenance`], [`VerifiedPublisher`]) or the precise reason they refused
+//! ([`VerifyError`]). What each check is and who makes it: `docs/verification.md`.
+//!
+//! Submodules, one job each: `trust_root` (load and prepare `trusted_root.json`), `pep740`
+//! (wire formats and bounds), `backend` (sigstore-verify adapter and the log, timestamp and
+//! certificate-cache checks around it), `statement` (the in-toto statement), `identity`
+//! (Fulcio extensions and SAN), `policy` (claimed publisher vs certificate).
+
+mod backend;
+mod identity;
+mod pep740;
+mod policy;
+mod statement;
+mod trust_root;
 
 use std::fmt;
 
 use serde::Serialize;
+
+use crate::dist::DistFilename;
+
+pub use backend::{verify_sigstore_bundle, BundleArtifact, BundleSigner, VerifiedBundle};
+pub use pep740::{
+    MAX_ATTESTATIONS_PER_BUNDLE, MAX_BUNDLES, MAX_DOCUMENT_BYTES, MAX_TIMESTAMPS, MAX_TLOG_ENTRIES,
+};
+pub use statement::{PUBLISH_V1, SLSA_PROVENANCE_V1};
+pub use trust_root::{
+    TrustRoot, TrustRootError, TrustRootSummary, TrustedEntity, TRUSTED_ROOT_MEDIA_TYPE,
+};
 
 /// The CI system a Trusted Publisher runs on, as named by PyPI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -41,7 +65,7 @@ impl fmt::Display for PublisherKind {
 /// A publisher identity read from a *verified* Fulcio certificate.
 ///
 /// `environment` is never in the certificate: it is PyPI's claim, copied here for
-/// display and policy, and `environment_verified` is always false.
+/// display and policy; `pubgate verify --format json` marks it `environment_verified: false`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct VerifiedPublisher {
     pub kind: PublisherKind,
@@ -168,6 +192,58 @@ impl FailureReason {
     }
 }
 
+impl FailureReason {
+    /// What the failure means for someone deciding whether to install the file.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            FailureReason::Malformed => {
+                "the input is not well-formed provenance data, so it vouches for nothing"
+            }
+            FailureReason::UnsupportedVersion => {
+                "the provenance uses a format version this pubgate does not know; upgrade pubgate"
+            }
+            FailureReason::CertificateChain => {
+                "the signing certificate was not issued by the Sigstore instance of the trust \
+                 root: a forgery, or the wrong `--trusted-root`"
+            }
+            FailureReason::CertificateProfile => {
+                "the certificate is not a Sigstore code-signing certificate"
+            }
+            FailureReason::Sct => {
+                "the certificate lacks valid proof of certificate transparency logging, as \
+                 every Fulcio certificate has"
+            }
+            FailureReason::TlogInclusion => {
+                "the signature is not proven to be in a transparency log the trust root lists"
+            }
+            FailureReason::Checkpoint => {
+                "the transparency log checkpoint is not signed by the entry's trusted log"
+            }
+            FailureReason::SignedTimestamp => {
+                "the signing time is not vouched for by a trusted log or timestamp authority"
+            }
+            FailureReason::TimeWindow => {
+                "the signature was not made while its short-lived certificate was valid"
+            }
+            FailureReason::TlogBodyMismatch => {
+                "the transparency log entry records a different signature, certificate or \
+                 statement: the parts were put together from different signings"
+            }
+            FailureReason::Signature => {
+                "the signature does not cover this statement with this certificate: the \
+                 attestation was altered"
+            }
+            FailureReason::SubjectDigest => "the attestation is for a file with different contents",
+            FailureReason::SubjectName => "the attestation is for a different file",
+            FailureReason::PredicateType => "the attestation is not a kind PyPI accepts",
+            FailureReason::PublisherMismatch => {
+                "the certificate's identity is not the expected publisher (for provenance: the \
+                 one PyPI shows); do not trust it"
+            }
+        }
+    }
+}
+
 impl fmt::Display for FailureReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -182,87 +258,213 @@ pub struct VerifyError {
     pub detail: String,
 }
 
-/// A Sigstore trusted root (`trusted_root.json`), loaded once per run.
-#[derive(Debug, Clone)]
-pub struct TrustRoot {
-    /// Lowercase hex sha256 of the JSON bytes: part of every verified-result cache key.
-    digest: String,
-    /// Where it came from: `embedded production root` or a path.
-    origin: String,
+fn fail(reason: FailureReason, detail: impl Into<String>) -> VerifyError {
+    VerifyError {
+        reason,
+        detail: detail.into(),
+    }
 }
 
-/// A trust root that could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[error("{origin}: {message}")]
-pub struct TrustRootError {
-    pub origin: String,
-    pub message: String,
+/// The distribution a provenance must be for, checked and normalized once.
+struct Distribution<'a> {
+    filename: &'a str,
+    parsed: DistFilename,
+    sha256_hex: String,
+    sha256: [u8; 32],
 }
 
-impl TrustRoot {
-    /// The embedded Sigstore public-good production root.
-    pub fn production() -> Result<TrustRoot, TrustRootError> {
-        Self::from_json(
-            include_bytes!("roots/trusted_root.production.json"),
-            "embedded production root",
-        )
-    }
-
-    /// Loads a `trusted_root.json` file.
-    pub fn from_file(path: &std::path::Path) -> Result<TrustRoot, TrustRootError> {
-        let bytes = std::fs::read(path).map_err(|e| TrustRootError {
-            origin: path.display().to_string(),
-            message: format!("cannot read: {e}"),
-        })?;
-        Self::from_json(&bytes, &path.display().to_string())
-    }
-
-    /// Parses a `trusted_root.json` document.
-    pub fn from_json(bytes: &[u8], origin: &str) -> Result<TrustRoot, TrustRootError> {
-        use sha2::Digest;
-        Ok(TrustRoot {
-            digest: hex::encode(sha2::Sha256::digest(bytes)),
-            origin: origin.to_string(),
+impl<'a> Distribution<'a> {
+    fn new(filename: &'a str, sha256: &str) -> Result<Self, VerifyError> {
+        let parsed = DistFilename::parse(filename)
+            .map_err(|e| fail(FailureReason::SubjectName, e.to_string()))?;
+        let sha256_hex = sha256.to_ascii_lowercase();
+        let bytes = hex::decode(&sha256_hex)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| {
+                fail(
+                    FailureReason::SubjectDigest,
+                    format!("`{sha256}` is not a sha256 digest (64 hex digits)"),
+                )
+            })?;
+        Ok(Distribution {
+            filename,
+            parsed,
+            sha256_hex,
+            sha256: bytes,
         })
     }
+}
 
-    /// Lowercase hex sha256 of the root's JSON.
-    pub fn digest(&self) -> &str {
-        &self.digest
+/// The leaf's identity, after the profile checks webpki leaves out: it checks the
+/// code-signing EKU but ignores key usage on leaf certificates.
+fn check_certificate_profile(der: &[u8]) -> Result<identity::CertificateIdentity, VerifyError> {
+    let cert = identity::CertificateIdentity::from_der(der)
+        .map_err(|e| fail(FailureReason::CertificateProfile, e.0))?;
+    if !cert.key_usage_digital_signature {
+        return Err(fail(
+            FailureReason::CertificateProfile,
+            "the signing certificate's key usage lacks digitalSignature",
+        ));
     }
+    if !cert.eku_code_signing {
+        return Err(fail(
+            FailureReason::CertificateProfile,
+            "the signing certificate's extended key usage lacks codeSigning",
+        ));
+    }
+    Ok(cert)
+}
 
-    /// Where the root came from, for reports.
-    pub fn origin(&self) -> &str {
-        &self.origin
+/// Every check of DESIGN §8 on one attestation; `claim` is the bundle's publisher, if any.
+fn verify_one(
+    attestation: &pep740::Attestation,
+    dist: &Distribution<'_>,
+    root: &TrustRoot,
+    claim: Option<&ClaimedPublisher>,
+) -> Result<VerifiedAttestation, VerifyError> {
+    let evidence = backend::verify_attestation_signature(root, attestation, dist.sha256).map_err(
+        |mut e| {
+            if e.reason == FailureReason::SubjectDigest {
+                if let Some(signed) = statement::subject_sha256(&attestation.statement) {
+                    e.detail = format!(
+                        "the attestation is for sha256 `{signed}`, not `{}`",
+                        dist.sha256_hex
+                    );
+                }
+            }
+            e
+        },
+    )?;
+    let cert = check_certificate_profile(&attestation.certificate)?;
+    let predicate_type = statement::check_statement(
+        &attestation.statement,
+        &dist.parsed,
+        dist.filename,
+        &dist.sha256_hex,
+    )?;
+    if let Some(claim) = claim {
+        policy::check_claim(claim, &cert).map_err(|e| match e {
+            policy::ClaimError::Incomplete(m) => fail(FailureReason::Malformed, m),
+            policy::ClaimError::Mismatch(m) => fail(
+                FailureReason::PublisherMismatch,
+                format!("PyPI names a `{}` publisher, but {m}", claim.kind),
+            ),
+        })?;
     }
+    Ok(VerifiedAttestation {
+        predicate_type,
+        publisher: cert.to_publisher(claim.and_then(|c| c.environment.clone())),
+        signed_at: evidence.signed_at,
+        log_index: evidence.log_index,
+    })
+}
+
+fn verify_parsed_provenance(
+    provenance: &pep740::Provenance,
+    dist: &Distribution<'_>,
+    root: &TrustRoot,
+) -> Result<VerifiedProvenance, VerifyError> {
+    let mut attestations = Vec::new();
+    for (claim, bundle) in &provenance.bundles {
+        for attestation in bundle {
+            attestations.push(verify_one(attestation, dist, root, Some(claim))?);
+        }
+    }
+    let publisher = attestations
+        .first()
+        .map(|a| a.publisher.clone())
+        .ok_or_else(|| {
+            fail(
+                FailureReason::Malformed,
+                "the provenance has no attestation",
+            )
+        })?;
+    Ok(VerifiedProvenance {
+        publisher,
+        claimed: provenance.bundles.first().map(|(claim, _)| claim.clone()),
+        attestations,
+    })
+}
+
+fn verify_parsed_attestation(
+    attestation: &pep740::Attestation,
+    dist: &Distribution<'_>,
+    root: &TrustRoot,
+) -> Result<VerifiedProvenance, VerifyError> {
+    let verified = verify_one(attestation, dist, root, None)?;
+    Ok(VerifiedProvenance {
+        publisher: verified.publisher.clone(),
+        claimed: None,
+        attestations: vec![verified],
+    })
 }
 
 /// Verifies a PEP 740 provenance object (`{"version":1,"attestation_bundles":[…]}`) for the
-/// distribution `filename` with lowercase-hex `sha256`: every attestation of every bundle
-/// must verify, and each certificate must agree with the publisher PyPI claims.
+/// distribution `filename` with hex `sha256`: every attestation of every bundle must
+/// verify, and each certificate must agree with the publisher PyPI claims for its bundle.
 pub fn verify_provenance(
     provenance: &[u8],
     filename: &str,
     sha256: &str,
     root: &TrustRoot,
 ) -> Result<VerifiedProvenance, VerifyError> {
-    let _ = (provenance, filename, sha256, root);
-    Err(VerifyError {
-        reason: FailureReason::Malformed,
-        detail: "verification is not implemented yet".into(),
-    })
+    let dist = Distribution::new(filename, sha256)?;
+    let provenance = pep740::parse_provenance(provenance)?;
+    verify_parsed_provenance(&provenance, &dist, root)
 }
 
-/// Verifies a single PEP 740 attestation object for `filename` / `sha256`.
+/// Verifies a single PEP 740 attestation object for `filename` / `sha256`. With no claim
+/// to check, the identity is whatever the verified certificate says.
 pub fn verify_attestation(
     attestation: &[u8],
     filename: &str,
     sha256: &str,
     root: &TrustRoot,
 ) -> Result<VerifiedProvenance, VerifyError> {
-    let _ = (attestation, filename, sha256, root);
-    Err(VerifyError {
-        reason: FailureReason::Malformed,
-        detail: "verification is not implemented yet".into(),
-    })
+    let dist = Distribution::new(filename, sha256)?;
+    let attestation = pep740::parse_attestation(attestation)?;
+    verify_parsed_attestation(&attestation, &dist, root)
+}
+
+/// What [`verify_document`] found the input to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentKind {
+    Provenance,
+    Attestation,
+}
+
+/// What a document looks like (by its top-level keys), without verifying it.
+pub fn detect_document(document: &[u8]) -> Option<DocumentKind> {
+    if document.len() > MAX_DOCUMENT_BYTES {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(document).ok()?;
+    if value.get("attestation_bundles").is_some() {
+        Some(DocumentKind::Provenance)
+    } else if value.get("envelope").is_some() || value.get("verification_material").is_some() {
+        Some(DocumentKind::Attestation)
+    } else {
+        None
+    }
+}
+
+/// Verifies a document that is either a provenance object or a single attestation,
+/// detected by its keys.
+pub fn verify_document(
+    document: &[u8],
+    filename: &str,
+    sha256: &str,
+    root: &TrustRoot,
+) -> Result<(DocumentKind, VerifiedProvenance), VerifyError> {
+    let dist = Distribution::new(filename, sha256)?;
+    match pep740::parse_document(document)? {
+        pep740::Document::Provenance(p) => {
+            verify_parsed_provenance(&p, &dist, root).map(|v| (DocumentKind::Provenance, v))
+        }
+        pep740::Document::Attestation(a) => {
+            verify_parsed_attestation(&a, &dist, root).map(|v| (DocumentKind::Attestation, v))
+        }
+    }
 }
