@@ -30,6 +30,13 @@ fn reason_for(error: &Error) -> FailureReason {
             CertificateError::Malformed(_) => R::Malformed,
             // webpki reports a missing code-signing EKU as a chain error.
             CertificateError::ChainInvalid(m) if m.contains("RequiredEku") => R::CertificateProfile,
+            // webpki checks the leaf's validity at the signing time while building the chain:
+            // a signing time outside the certificate's window is a time-window failure.
+            CertificateError::ChainInvalid(m)
+                if m.contains("CertExpired") || m.contains("CertNotValidYet") =>
+            {
+                R::TimeWindow
+            }
             CertificateError::ChainInvalid(_) | CertificateError::NoValidAuthority { .. } => {
                 R::CertificateChain
             }
@@ -92,6 +99,11 @@ fn detail_for(error: &Error) -> String {
         Error::Certificate(CertificateError::ChainInvalid(m)) if m.contains("RequiredEku") => {
             "the signing certificate is not for code signing (no codeSigning EKU)".into()
         }
+        Error::Certificate(CertificateError::ChainInvalid(m))
+            if m.contains("CertExpired") || m.contains("CertNotValidYet") =>
+        {
+            "the signing time is outside the signing certificate's validity window".into()
+        }
         Error::TransparencyLog(TransparencyLogError::InclusionPromise(m))
             if m.contains("No log key valid") =>
         {
@@ -121,6 +133,12 @@ mod tests {
         let t = "2024-01-01T00:00:00Z".parse().unwrap();
         let cases: Vec<(Error, FailureReason)> = vec![
             (Error::SignatureInvalid("x".into()), R::Signature),
+            (
+                Error::Certificate(CertificateError::ChainInvalid(
+                    "certificate chain validation failed: CertExpired { .. }".into(),
+                )),
+                R::TimeWindow,
+            ),
             (
                 Error::ArtifactMismatch("artifact hash does not match any subject".into()),
                 R::SubjectDigest,
