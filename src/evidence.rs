@@ -56,6 +56,9 @@ pub enum InvalidReason {
     IndexHashMismatch,
     /// The locked sha256 matches no file of the release on the index.
     NotOnIndex,
+    /// The index has no such release: the project is unknown to it, or it lists no file
+    /// of the locked version (deleted, never uploaded, or the lockfile names the wrong index).
+    ReleaseNotOnIndex,
 }
 
 impl Serialize for InvalidReason {
@@ -70,6 +73,7 @@ impl InvalidReason {
             InvalidReason::Verification(r) => r.as_str(),
             InvalidReason::IndexHashMismatch => "index-hash-mismatch",
             InvalidReason::NotOnIndex => "not-on-index",
+            InvalidReason::ReleaseNotOnIndex => "release-not-on-index",
         }
     }
 }

@@ -7,6 +7,9 @@
 
 pub mod dist;
 pub mod evidence;
+pub mod index;
 pub mod lockfile;
+#[doc(hidden)]
+pub mod testing;
 pub mod url;
 pub mod verify;
