@@ -53,6 +53,8 @@ pub struct FetchStats {
     pub verification_cache_hits: usize,
     /// Verifications computed.
     pub verifications: usize,
+    /// Answers written into the vendor directory being recorded.
+    pub recorded: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +128,7 @@ pub struct Fetcher {
     vendor_hits: AtomicUsize,
     verification_cache_hits: AtomicUsize,
     verifications_done: AtomicUsize,
+    recorded: AtomicUsize,
 }
 
 impl Fetcher {
@@ -161,6 +164,7 @@ impl Fetcher {
             vendor_hits: AtomicUsize::new(0),
             verification_cache_hits: AtomicUsize::new(0),
             verifications_done: AtomicUsize::new(0),
+            recorded: AtomicUsize::new(0),
         })
     }
 
@@ -179,6 +183,7 @@ impl Fetcher {
             vendor_hits: self.vendor_hits.load(Ordering::Relaxed),
             verification_cache_hits: self.verification_cache_hits.load(Ordering::Relaxed),
             verifications: self.verifications_done.load(Ordering::Relaxed),
+            recorded: self.recorded.load(Ordering::Relaxed),
         }
     }
 
@@ -287,14 +292,7 @@ impl Fetcher {
         sha256: &str,
     ) -> Result<VerifiedProvenance, VerifyError> {
         let digest = hex::encode(Sha256::digest(provenance.as_slice()));
-        let key = cache::key(&[
-            "verification",
-            env!("CARGO_PKG_VERSION"),
-            &digest,
-            self.trust_root.digest(),
-            filename,
-            sha256,
-        ]);
+        let key = self.verification_key(&digest, filename, sha256);
         self.verifications
             .run(key.clone(), || async move {
                 if let Some(hit) = self.cached_verification(&key, &digest, filename, sha256) {
@@ -342,6 +340,19 @@ impl Fetcher {
                 result
             })
             .await
+    }
+
+    /// The cache key of a verification: what was verified, against which root, by which
+    /// pubgate (a newer verifier never trusts an older one's results).
+    fn verification_key(&self, provenance_digest: &str, filename: &str, sha256: &str) -> String {
+        cache::key(&[
+            "verification",
+            env!("CARGO_PKG_VERSION"),
+            provenance_digest,
+            self.trust_root.digest(),
+            filename,
+            sha256,
+        ])
     }
 
     fn cached_verification(
@@ -460,6 +471,9 @@ impl Fetcher {
                 EntryKind::Page => record.write_page(clean, &stored),
                 _ => record.write_provenance(clean, &stored),
             };
+            if result.is_ok() {
+                self.recorded.fetch_add(1, Ordering::Relaxed);
+            }
             if let Err(e) = result {
                 if let Ok(mut errors) = self.record_errors.lock() {
                     errors.push(format!(
@@ -511,5 +525,97 @@ fn refused(url: &Url, status: u16, body: &[u8]) -> String {
         format!("`{url}`: HTTP {status}")
     } else {
         format!("`{url}`: HTTP {status}: {message}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{PublisherKind, VerifiedPublisher};
+
+    fn verified() -> VerifiedProvenance {
+        let publisher = VerifiedPublisher {
+            kind: PublisherKind::GitHub,
+            repository: Some("o/r".into()),
+            workflow: Some("release.yml".into()),
+            workflow_filepath: None,
+            email: None,
+            git_ref: Some("refs/tags/v1".into()),
+            commit: None,
+            issuer: None,
+            san: None,
+            project_id: None,
+            pipeline_definition_id: None,
+            environment: None,
+        };
+        VerifiedProvenance {
+            publisher,
+            claimed: None,
+            attestations: Vec::new(),
+        }
+    }
+
+    fn options(cache: &std::path::Path, root: &[u8]) -> IndexOptions {
+        let mut options = IndexOptions::new(TrustRoot::from_json(root, "test root").unwrap());
+        options.cache_dir = Some(cache.to_path_buf());
+        options.offline = true;
+        options
+    }
+
+    /// Plants a verification result the way a previous run would have stored it.
+    fn plant(fetcher: &Fetcher, bytes: &[u8], filename: &str, sha256: &str, result: &VerifiedProvenance) -> std::path::PathBuf {
+        let digest = hex::encode(Sha256::digest(bytes));
+        let key = fetcher.verification_key(&digest, filename, sha256);
+        let cached = CachedVerification {
+            provenance_sha256: digest,
+            trust_root: fetcher.trust_root.digest().to_string(),
+            filename: filename.into(),
+            sha256: sha256.into(),
+            result: result.clone(),
+        };
+        let cache = fetcher.cache.as_ref().unwrap();
+        cache.write(
+            EntryKind::Verification,
+            &key,
+            filename,
+            &Entry {
+                status: 200,
+                content_type: "application/json".into(),
+                body: serde_json::to_vec(&cached).unwrap(),
+                stored_at: cache::now(),
+            },
+        );
+        cache.path(EntryKind::Verification, &key)
+    }
+
+    #[tokio::test]
+    async fn cached_verifications_are_bound_to_bytes_root_and_file_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = b"{\"version\":1,\"attestation_bundles\":[]}".to_vec();
+        let sha = "ab".repeat(32);
+        let fetcher = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        let path = plant(&fetcher, &bytes, "a-1.0.tar.gz", &sha, &verified());
+
+        // A planted success is used without verifying (these bytes would never verify).
+        let fresh = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        assert_eq!(fresh.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha).await, Ok(verified()));
+        assert_eq!(fresh.stats().verification_cache_hits, 1);
+        assert_eq!(fresh.stats().verifications, 0);
+
+        // Other bytes, another file, another digest or another trust root: verified afresh.
+        let other_bytes = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        assert!(other_bytes.verify(Arc::new(b"{}".to_vec()), "a-1.0.tar.gz", &sha).await.is_err());
+        assert!(other_bytes.verify(Arc::new(bytes.clone()), "a-2.0.tar.gz", &sha).await.is_err());
+        assert!(other_bytes.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &"cd".repeat(32)).await.is_err());
+        let other_root = Fetcher::new(&options(dir.path(), b"{\"root\":2}")).unwrap();
+        assert!(other_root.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha).await.is_err());
+
+        // An edited entry fails its digest check, is deleted and verification runs again.
+        let text = std::fs::read_to_string(&path).unwrap().replace("o/r", "x/y");
+        std::fs::write(&path, text).unwrap();
+        let after_edit = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        assert!(after_edit.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha).await.is_err());
+        assert_eq!(after_edit.stats().verifications, 1);
+        assert!(!path.exists());
     }
 }

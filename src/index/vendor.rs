@@ -116,7 +116,7 @@ impl VendorDir {
         let name = match (stored.status, super::simple::page_format(&stored.content_type)) {
             (200, Some(super::simple::PageFormat::Json)) => "index.json",
             (200, Some(super::simple::PageFormat::Html)) => "index.html",
-            (404, _) => "not-found",
+            (404 | 410, _) => "not-found",
             _ => return Ok(()),
         };
         self.write_readme()?;
