@@ -182,7 +182,9 @@ async fn resolve_release(
                 provenance: missing_release(),
             }];
         }
-        for file in &release {
+        let mut release = release.clone();
+        release.sort_by(|a, b| a.filename.cmp(&b.filename));
+        for file in release {
             slots.push(Err(Target {
                 filename: file.filename.clone(),
                 sha256: file.sha256.clone(),
