@@ -19,7 +19,10 @@ use pubgate::testing::fake_pypi::{
 };
 
 #[derive(Parser)]
-#[command(name = "fake_pypi", about = "A fake PyPI on loopback for pubgate tests and demos")]
+#[command(
+    name = "fake_pypi",
+    about = "A fake PyPI on loopback for pubgate tests and demos"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -28,9 +31,11 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Serve DIR (laid out like PyPI) on 127.0.0.1
-    #[command(after_help = "Fault specs: status:CODE[:RETRY_AFTER_SECONDS] | hang | truncate | garbage |\n\
+    #[command(
+        after_help = "Fault specs: status:CODE[:RETRY_AFTER_SECONDS] | hang | truncate | garbage |\n\
                             content-type:TYPE | trickle:BYTES:MILLIS | latency:MILLIS | drop\n\
-                            Example: --fault '/integrity/**=status:503' --fault '/simple/requests/=status:429:2'")]
+                            Example: --fault '/integrity/**=status:503' --fault '/simple/requests/=status:429:2'"
+    )]
     Serve {
         dir: PathBuf,
         #[arg(long, default_value_t = 0)]

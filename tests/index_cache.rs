@@ -21,10 +21,25 @@ fn setup() -> (tempfile::TempDir, FakePypi, Lockfile) {
     let lock = lockfile(
         "uv.lock",
         vec![
-            package("sampleproject", "4.0.0", &url, &[(SAMPLE_SDIST, Some(SAMPLE_SHA))]),
+            package(
+                "sampleproject",
+                "4.0.0",
+                &url,
+                &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
+            ),
             package("abi3info", "2024.10.8", &url, &[]),
-            package("plain", "1.0", &url, &[("plain-1.0.tar.gz", Some(&sha("aa")))]),
-            package("pypi-attestations", "0.0.30", &url, &[(PA_WHEEL_30, Some(PA_WHEEL_30_SHA))]),
+            package(
+                "plain",
+                "1.0",
+                &url,
+                &[("plain-1.0.tar.gz", Some(&sha("aa")))],
+            ),
+            package(
+                "pypi-attestations",
+                "0.0.30",
+                &url,
+                &[(PA_WHEEL_30, Some(PA_WHEEL_30_SHA))],
+            ),
         ],
     );
     (dir, server, lock)
@@ -81,7 +96,12 @@ fn expired_pages_are_asked_again_but_provenance_is_kept() {
     let warm = gather(std::slice::from_ref(&lock), &options);
     assert_eq!(warm, cold);
     assert_eq!(server.count_matching("/simple/**"), 4);
-    assert_eq!(server.count_matching("/integrity/**"), 0, "{:?}", server.requests());
+    assert_eq!(
+        server.count_matching("/integrity/**"),
+        0,
+        "{:?}",
+        server.requests()
+    );
 }
 
 #[test]
@@ -112,7 +132,11 @@ fn corrupt_or_tampered_entries_are_discarded_and_fetched_again() {
     server.clear_log();
     let again = gather(std::slice::from_ref(&lock), &options);
     assert_eq!(again, cold);
-    assert_eq!(server.request_count(), fetched_entries, "each damaged answer was fetched once more");
+    assert_eq!(
+        server.request_count(),
+        fetched_entries,
+        "each damaged answer was fetched once more"
+    );
     // And the cache healed.
     server.clear_log();
     assert_eq!(gather(std::slice::from_ref(&lock), &options), cold);
@@ -154,7 +178,11 @@ fn offline_runs_use_the_cache_and_never_the_network() {
     assert_eq!(server.request_count(), 0);
     for package in &cold[0].packages {
         for artifact in &package.artifacts {
-            assert!(cause(&artifact.provenance).contains("offline"), "{:?}", artifact.provenance);
+            assert!(
+                cause(&artifact.provenance).contains("offline"),
+                "{:?}",
+                artifact.provenance
+            );
         }
     }
     // Fill the cache online, then go offline with pages long expired.
@@ -216,7 +244,10 @@ fn not_found_projects_are_cached_briefly() {
     let first = gather_one(missing.clone(), &options);
     assert!(matches!(
         first.artifacts[0].provenance,
-        ProvenanceStatus::Invalid { reason: InvalidReason::ReleaseNotOnIndex, .. }
+        ProvenanceStatus::Invalid {
+            reason: InvalidReason::ReleaseNotOnIndex,
+            ..
+        }
     ));
     server.clear_log();
     assert_eq!(gather_one(missing.clone(), &options), first);
@@ -234,7 +265,10 @@ fn a_warm_run_verifies_nothing_again() {
     let options = cached_options(&server, cache.path());
     let cold = gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
     assert!(cold.stats.verifications >= 4, "{:?}", cold.stats);
-    assert!(cold.evidence[0].packages[0].artifacts[0].provenance.verified().is_some());
+    assert!(cold.evidence[0].packages[0].artifacts[0]
+        .provenance
+        .verified()
+        .is_some());
     let warm = gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
     assert_eq!(warm.stats.verifications, 0, "{:?}", warm.stats);
     assert_eq!(warm.stats.verification_cache_hits, cold.stats.verifications);

@@ -19,12 +19,18 @@ fn pubgate(server: &FakePypi, cache: &std::path::Path, args: &[&str]) -> Command
 fn demo_index() -> FakeIndex {
     let mut index = fixture_index();
     index.add("plain", FakeFile::new("plain-1.0.tar.gz", &sha("aa")));
-    index.add("plain", FakeFile::new("plain-1.0-py3-none-any.whl", &sha("bb")));
+    index.add(
+        "plain",
+        FakeFile::new("plain-1.0-py3-none-any.whl", &sha("bb")),
+    );
     index.add("plain", FakeFile::new("plain-0.9.tar.gz", &sha("cc")));
     index.add(
         "tampered",
-        FakeFile::new(SAMPLE_SDIST.replace("sampleproject", "tampered").as_str(), SAMPLE_SHA)
-            .with_provenance(tamper(&fixture_provenance(SAMPLE_SDIST, SAMPLE_SHA))),
+        FakeFile::new(
+            SAMPLE_SDIST.replace("sampleproject", "tampered").as_str(),
+            SAMPLE_SHA,
+        )
+        .with_provenance(tamper(&fixture_provenance(SAMPLE_SDIST, SAMPLE_SHA))),
     );
     index
 }
@@ -62,7 +68,10 @@ fn inspect_shows_each_file_and_the_previous_release() {
     server.clear_log();
     let (code, again, _) = run(pubgate(&server, cache.path(), &["inspect", "plain==1.0"]));
     assert_eq!(code, Some(0));
-    assert_eq!(again.replace(&server.index_url(), "http://fake-pypi/simple"), stdout);
+    assert_eq!(
+        again.replace(&server.index_url(), "http://fake-pypi/simple"),
+        stdout
+    );
     assert_eq!(server.request_count(), 0);
     assert!(cache.path().join("pubgate/v1").is_dir());
 }
@@ -71,7 +80,11 @@ fn inspect_shows_each_file_and_the_previous_release() {
 fn inspect_json_is_machine_readable() {
     let (_dir, server) = serve(&demo_index());
     let cache = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = run(pubgate(&server, cache.path(), &["inspect", "Plain==1.0.0", "--format", "json", "--no-cache"]));
+    let (code, stdout, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &["inspect", "Plain==1.0.0", "--format", "json", "--no-cache"],
+    ));
     assert_eq!(code, Some(0), "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["schema"], 1);
@@ -84,42 +97,72 @@ fn inspect_json_is_machine_readable() {
     assert_eq!(json["files"][1]["publisher"], serde_json::Value::Null);
     assert_eq!(json["previous"]["status"], "previous");
     assert_eq!(json["previous"]["version"], "0.9");
-    assert!(!cache.path().join("pubgate").exists(), "--no-cache writes nothing");
+    assert!(
+        !cache.path().join("pubgate").exists(),
+        "--no-cache writes nothing"
+    );
 }
 
 #[test]
 fn inspect_exit_codes_tell_invalid_from_unjudgeable() {
     let (_dir, server) = serve(&demo_index());
     let cache = tempfile::tempdir().unwrap();
-    let (code, stdout, _) = run(pubgate(&server, cache.path(), &["inspect", "tampered==4.0.0", "--no-cache"]));
+    let (code, stdout, _) = run(pubgate(
+        &server,
+        cache.path(),
+        &["inspect", "tampered==4.0.0", "--no-cache"],
+    ));
     assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("INVALID ("), "{stdout}");
 
-    let (code, stdout, stderr) = run(pubgate(&server, cache.path(), &["inspect", "plain==7.0", "--no-cache"]));
+    let (code, stdout, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &["inspect", "plain==7.0", "--no-cache"],
+    ));
     assert_eq!(code, Some(2));
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains("lists no file of `plain` 7.0") && stderr.contains("check the name and version"), "{stderr}");
+    assert!(
+        stderr.contains("lists no file of `plain` 7.0")
+            && stderr.contains("check the name and version"),
+        "{stderr}"
+    );
 
-    let (code, _, stderr) = run(pubgate(&server, cache.path(), &["inspect", "plain", "--no-cache"]));
+    let (code, _, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &["inspect", "plain", "--no-cache"],
+    ));
     assert_eq!(code, Some(2));
     assert!(stderr.contains("is not NAME==VERSION"), "{stderr}");
 
-    let (code, _, stderr) = run(pubgate(&server, cache.path(), &[
-        "inspect",
-        "plain==1.0",
-        "--offline",
-        "--provenance-dir",
-        "/nonexistent/pubgate-vendor",
-    ]));
+    let (code, _, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &[
+            "inspect",
+            "plain==1.0",
+            "--offline",
+            "--provenance-dir",
+            "/nonexistent/pubgate-vendor",
+        ],
+    ));
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("--provenance-dir `/nonexistent/pubgate-vendor` is not a directory"), "{stderr}");
+    assert!(
+        stderr.contains("--provenance-dir `/nonexistent/pubgate-vendor` is not a directory"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn inspect_offline_without_a_cache_asks_nothing() {
     let (_dir, server) = serve(&demo_index());
     let cache = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = run(pubgate(&server, cache.path(), &["inspect", "plain==1.0", "--offline"]));
+    let (code, _, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &["inspect", "plain==1.0", "--offline"],
+    ));
     assert_eq!(code, Some(2));
     assert!(stderr.contains("offline and not in the cache"), "{stderr}");
     assert_eq!(server.request_count(), 0);
@@ -130,10 +173,17 @@ fn inspect_offline_without_a_cache_asks_nothing() {
 fn inspect_names_the_verified_publisher() {
     let (_dir, server) = serve(&demo_index());
     let cache = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = run(pubgate(&server, cache.path(), &["inspect", "sampleproject==4.0.0", "--no-cache"]));
+    let (code, stdout, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &["inspect", "sampleproject==4.0.0", "--no-cache"],
+    ));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("provenance   verified"), "{stdout}");
-    assert!(stdout.contains("publisher    GitHub pypa/sampleproject release.yml"), "{stdout}");
+    assert!(
+        stdout.contains("publisher    GitHub pypa/sampleproject release.yml"),
+        "{stdout}"
+    );
     assert!(stdout.contains("ref          refs/tags/"), "{stdout}");
     assert!(stdout.contains("commit       "), "{stdout}");
 }
@@ -151,7 +201,17 @@ fn fetch_vendors_a_requirements_file_for_offline_use() {
     )
     .unwrap();
     let vendor = work.path().join("vendor");
-    let (code, stdout, stderr) = run(pubgate(&server, cache.path(), &["fetch", requirements.to_str().unwrap(), "--into", vendor.to_str().unwrap(), "--no-cache"]));
+    let (code, stdout, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &[
+            "fetch",
+            requirements.to_str().unwrap(),
+            "--into",
+            vendor.to_str().unwrap(),
+            "--no-cache",
+        ],
+    ));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.is_empty());
     assert!(stderr.contains("vendored"), "{stderr}");
@@ -168,12 +228,16 @@ fn fetch_refuses_unreadable_lockfiles() {
     let (_dir, server) = serve(&demo_index());
     let cache = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = run(pubgate(&server, cache.path(), &[
-        "fetch",
-        work.path().join("missing.lock").to_str().unwrap(),
-        "--into",
-        work.path().join("vendor").to_str().unwrap(),
-    ]));
+    let (code, _, stderr) = run(pubgate(
+        &server,
+        cache.path(),
+        &[
+            "fetch",
+            work.path().join("missing.lock").to_str().unwrap(),
+            "--into",
+            work.path().join("vendor").to_str().unwrap(),
+        ],
+    ));
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert_eq!(server.request_count(), 0);

@@ -14,7 +14,9 @@ use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakeIndex, FakePypi, 
 const SECRET: &str = "s3cr3t-T0KEN";
 
 fn secret_index_url(server: &FakePypi) -> String {
-    server.index_url().replace("http://", &format!("http://alice:{SECRET}@"))
+    server
+        .index_url()
+        .replace("http://", &format!("http://alice:{SECRET}@"))
 }
 
 fn all_files(dir: &Path) -> Vec<PathBuf> {
@@ -34,10 +36,18 @@ fn all_files(dir: &Path) -> Vec<PathBuf> {
 
 fn assert_secret_free(dir: &Path) {
     for path in all_files(dir) {
-        assert!(!path.to_string_lossy().contains(SECRET), "{}", path.display());
+        assert!(
+            !path.to_string_lossy().contains(SECRET),
+            "{}",
+            path.display()
+        );
         if path.is_file() {
             let bytes = std::fs::read(&path).unwrap();
-            assert!(!String::from_utf8_lossy(&bytes).contains(SECRET), "{}", path.display());
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(SECRET),
+                "{}",
+                path.display()
+            );
         }
     }
 }
@@ -47,12 +57,26 @@ fn credentials_are_sent_to_the_index_and_never_shown() {
     let mut index = fixture_index();
     index.add("plain", FakeFile::new("plain-1.0.tar.gz", &sha("aa")));
     let (_dir, server) = serve(&index);
-    server.add_fault(FaultRule::new("/simple/flaky/", Fault::Status { status: 503, retry_after: None }).unwrap());
+    server.add_fault(
+        FaultRule::new(
+            "/simple/flaky/",
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+            },
+        )
+        .unwrap(),
+    );
     let url = secret_index_url(&server);
     let lock = lockfile(
         "uv.lock",
         vec![
-            package("sampleproject", "4.0.0", &url, &[(SAMPLE_SDIST, Some(SAMPLE_SHA))]),
+            package(
+                "sampleproject",
+                "4.0.0",
+                &url,
+                &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
+            ),
             package("plain", "1.0", &url, &[]),
             package("flaky", "1.0", &url, &[]),
             package("missing", "1.0", &url, &[]),
@@ -69,15 +93,26 @@ fn credentials_are_sent_to_the_index_and_never_shown() {
         base64::engine::general_purpose::STANDARD.encode(format!("alice:{SECRET}"))
     );
     let requests = server.requests();
-    assert!(requests.iter().any(|r| r.path.starts_with("/integrity/")), "provenance was fetched");
+    assert!(
+        requests.iter().any(|r| r.path.starts_with("/integrity/")),
+        "provenance was fetched"
+    );
     for request in &requests {
-        assert_eq!(request.authorization.as_deref(), Some(expected.as_str()), "{}", request.path);
+        assert_eq!(
+            request.authorization.as_deref(),
+            Some(expected.as_str()),
+            "{}",
+            request.path
+        );
     }
 
     let debug = format!("{:?}", report.evidence);
     let json = serde_json::to_string(&report.evidence).unwrap();
     assert!(!debug.contains(SECRET) && !json.contains(SECRET));
-    assert!(json.contains("****@127.0.0.1"), "the index is shown redacted");
+    assert!(
+        json.contains("****@127.0.0.1"),
+        "the index is shown redacted"
+    );
     assert!(debug.contains("HTTP 503"), "the failure is reported");
     assert_secret_free(cache.path());
     assert_secret_free(vendor.path());
@@ -108,18 +143,35 @@ fn credentials_do_not_follow_links_to_another_origin() {
         )
         .unwrap(),
     );
-    let pkg = package("sampleproject", "4.0.0", &secret_index_url(&server), &[(SAMPLE_SDIST, Some(SAMPLE_SHA))]);
+    let pkg = package(
+        "sampleproject",
+        "4.0.0",
+        &secret_index_url(&server),
+        &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
+    );
     gather_one(pkg, &options(&server));
     assert!(server.requests()[0].authorization.is_some());
     let other = elsewhere.requests();
     assert_eq!(other.len(), 1);
-    assert_eq!(other[0].authorization, None, "no credentials for another origin");
+    assert_eq!(
+        other[0].authorization, None,
+        "no credentials for another origin"
+    );
 }
 
 #[test]
 fn the_inspect_command_never_prints_credentials() {
     let (_dir, server) = serve(&fixture_index());
-    server.add_fault(FaultRule::new("/integrity/**", Fault::Status { status: 500, retry_after: None }).unwrap());
+    server.add_fault(
+        FaultRule::new(
+            "/integrity/**",
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .unwrap(),
+    );
     for release in ["sampleproject==4.0.0", "missing==1.0"] {
         let output = Command::cargo_bin("pubgate")
             .unwrap()
@@ -132,15 +184,27 @@ fn the_inspect_command_never_prints_credentials() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
         assert!(stderr.contains("127.0.0.1"), "{stderr}");
-        assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET), "{stdout}{stderr}");
+        assert!(
+            !stdout.contains(SECRET) && !stderr.contains(SECRET),
+            "{stdout}{stderr}"
+        );
     }
     // A malformed URL is refused without echoing its secret.
     let output = Command::cargo_bin("pubgate")
         .unwrap()
-        .args(["inspect", "a==1", "--no-cache", "--index-url", &format!("http://alice:{SECRET}@bad host/simple")])
+        .args([
+            "inspect",
+            "a==1",
+            "--no-cache",
+            "--index-url",
+            &format!("http://alice:{SECRET}@bad host/simple"),
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("index-url") && !stderr.contains(SECRET), "{stderr}");
+    assert!(
+        stderr.contains("index-url") && !stderr.contains(SECRET),
+        "{stderr}"
+    );
 }

@@ -21,11 +21,21 @@ fn setup() -> (tempfile::TempDir, FakePypi) {
 }
 
 fn plain(server: &FakePypi) -> LockedPackage {
-    package("plain", "1.0", &server.index_url(), &[("plain-1.0.tar.gz", Some(&sha("aa")))])
+    package(
+        "plain",
+        "1.0",
+        &server.index_url(),
+        &[("plain-1.0.tar.gz", Some(&sha("aa")))],
+    )
 }
 
 fn sample(server: &FakePypi) -> LockedPackage {
-    package("sampleproject", "4.0.0", &server.index_url(), &[(SAMPLE_SDIST, Some(SAMPLE_SHA))])
+    package(
+        "sampleproject",
+        "4.0.0",
+        &server.index_url(),
+        &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
+    )
 }
 
 fn fault(server: &FakePypi, pattern: &str, fault: Fault) {
@@ -37,23 +47,47 @@ fn unavailable(package: LockedPackage, options: &IndexOptions) -> (String, Durat
     let start = Instant::now();
     let evidence = gather_one(package, options);
     let elapsed = start.elapsed();
-    (cause(&evidence.artifacts[0].provenance).to_string(), elapsed)
+    (
+        cause(&evidence.artifacts[0].provenance).to_string(),
+        elapsed,
+    )
 }
 
 #[test]
 fn server_errors_are_retried_then_reported_unavailable() {
     let (_dir, server) = setup();
-    fault(&server, PAGE, Fault::Status { status: 503, retry_after: None });
+    fault(
+        &server,
+        PAGE,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+    );
     let (cause, _) = unavailable(plain(&server), &options(&server));
     assert!(cause.contains("HTTP 503 after 3 attempt(s)"), "{cause}");
     assert!(cause.contains("/simple/plain/"), "{cause}");
-    assert_eq!(server.count_matching(PAGE), 3, "one attempt and two retries");
+    assert_eq!(
+        server.count_matching(PAGE),
+        3,
+        "one attempt and two retries"
+    );
 }
 
 #[test]
 fn transient_errors_recover_after_a_retry() {
     let (_dir, server) = setup();
-    server.add_fault(FaultRule::new(PAGE, Fault::Status { status: 500, retry_after: None }).unwrap().times(2));
+    server.add_fault(
+        FaultRule::new(
+            PAGE,
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .unwrap()
+        .times(2),
+    );
     let evidence = gather_one(plain(&server), &options(&server));
     assert_eq!(evidence.artifacts[0].provenance, ProvenanceStatus::Absent);
     assert_eq!(server.count_matching(PAGE), 3);
@@ -62,12 +96,26 @@ fn transient_errors_recover_after_a_retry() {
 #[test]
 fn retry_after_is_honoured() {
     let (_dir, server) = setup();
-    server.add_fault(FaultRule::new(PAGE, Fault::Status { status: 429, retry_after: Some(1) }).unwrap().times(1));
+    server.add_fault(
+        FaultRule::new(
+            PAGE,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+        )
+        .unwrap()
+        .times(1),
+    );
     let mut opts = options(&server);
     opts.http.backoff_max = Duration::from_secs(5);
     let start = Instant::now();
     let evidence = gather_one(plain(&server), &opts);
-    assert!(start.elapsed() >= Duration::from_millis(950), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(evidence.artifacts[0].provenance, ProvenanceStatus::Absent);
     assert_eq!(server.count_matching(PAGE), 2);
 }
@@ -75,7 +123,14 @@ fn retry_after_is_honoured() {
 #[test]
 fn a_long_retry_after_is_capped() {
     let (_dir, server) = setup();
-    fault(&server, PAGE, Fault::Status { status: 429, retry_after: Some(3600) });
+    fault(
+        &server,
+        PAGE,
+        Fault::Status {
+            status: 429,
+            retry_after: Some(3600),
+        },
+    );
     let (cause, elapsed) = unavailable(plain(&server), &options(&server));
     assert!(cause.contains("HTTP 429"), "{cause}");
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
@@ -105,7 +160,11 @@ fn the_overall_deadline_bounds_every_request() {
     let lock = lockfile("uv.lock", vec![plain(&server), sample(&server)]);
     let start = Instant::now();
     let evidence = gather(&[lock], &opts);
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
     for package in &evidence[0].packages {
         assert!(cause(&package.artifacts[0].provenance).contains("deadline"));
     }
@@ -114,7 +173,14 @@ fn the_overall_deadline_bounds_every_request() {
 #[test]
 fn a_slow_trickle_times_out() {
     let (_dir, server) = setup();
-    fault(&server, PAGE, Fault::Trickle { chunk: 8, interval: Duration::from_millis(100) });
+    fault(
+        &server,
+        PAGE,
+        Fault::Trickle {
+            chunk: 8,
+            interval: Duration::from_millis(100),
+        },
+    );
     let mut opts = options(&server);
     opts.http.request_timeout = Duration::from_millis(400);
     opts.http.retries = 1;
@@ -152,9 +218,15 @@ fn a_wrong_content_type_is_unavailable() {
     fault(&server, PAGE, Fault::ContentType("text/plain".into()));
     fault(&server, PROVENANCE, Fault::ContentType("text/html".into()));
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("unexpected content type `text/plain`"), "{cause}");
+    assert!(
+        cause.contains("unexpected content type `text/plain`"),
+        "{cause}"
+    );
     let (cause, _) = unavailable(sample(&server), &options(&server));
-    assert!(cause.contains("unexpected content type `text/html`"), "{cause}");
+    assert!(
+        cause.contains("unexpected content type `text/html`"),
+        "{cause}"
+    );
 }
 
 #[test]
@@ -180,12 +252,25 @@ fn disabled_attestations_and_refused_credentials_are_unavailable() {
         )
         .unwrap(),
     );
-    fault(&server, PAGE, Fault::Status { status: 401, retry_after: None });
+    fault(
+        &server,
+        PAGE,
+        Fault::Status {
+            status: 401,
+            retry_after: None,
+        },
+    );
     let (cause, _) = unavailable(sample(&server), &options(&server));
-    assert!(cause.contains("403") && cause.contains("Attestations temporarily disabled"), "{cause}");
+    assert!(
+        cause.contains("403") && cause.contains("Attestations temporarily disabled"),
+        "{cause}"
+    );
     assert_eq!(server.count_matching(PROVENANCE), 1, "a 403 is not retried");
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("HTTP 401") && cause.contains("credentials"), "{cause}");
+    assert!(
+        cause.contains("HTTP 401") && cause.contains("credentials"),
+        "{cause}"
+    );
 }
 
 #[test]
@@ -216,7 +301,10 @@ fn an_index_error_body_cannot_inject_control_characters() {
         .unwrap(),
     );
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("HTTP 418") && cause.contains("evil"), "{cause}");
+    assert!(
+        cause.contains("HTTP 418") && cause.contains("evil"),
+        "{cause}"
+    );
     assert!(!cause.chars().any(char::is_control), "{cause:?}");
 }
 
@@ -225,28 +313,60 @@ fn requests_in_flight_never_exceed_the_concurrency_limit() {
     let mut index = pubgate::testing::fake_pypi::FakeIndex::new();
     let names: Vec<String> = (0..40).map(|i| format!("p{i}")).collect();
     for name in &names {
-        index.add(name, FakeFile::new(&format!("{name}-1.0.tar.gz"), &sha("cd")));
+        index.add(
+            name,
+            FakeFile::new(&format!("{name}-1.0.tar.gz"), &sha("cd")),
+        );
     }
     let (_dir, server) = serve(&index);
     server.set_latency(Duration::from_millis(40));
     let mut opts = options(&server);
     opts.http.concurrency = 4;
-    let lock = lockfile("uv.lock", names.iter().map(|n| package(n, "1.0", &server.index_url(), &[])).collect());
+    let lock = lockfile(
+        "uv.lock",
+        names
+            .iter()
+            .map(|n| package(n, "1.0", &server.index_url(), &[]))
+            .collect(),
+    );
     let evidence = gather(&[lock], &opts);
-    assert!(evidence[0].packages.iter().all(|p| p.artifacts[0].provenance == ProvenanceStatus::Absent));
+    assert!(evidence[0]
+        .packages
+        .iter()
+        .all(|p| p.artifacts[0].provenance == ProvenanceStatus::Absent));
     assert!(server.max_in_flight() <= 4, "{}", server.max_in_flight());
-    assert!(server.max_in_flight() >= 2, "requests do run concurrently: {}", server.max_in_flight());
+    assert!(
+        server.max_in_flight() >= 2,
+        "requests do run concurrently: {}",
+        server.max_in_flight()
+    );
 }
 
 #[test]
 fn a_failed_history_fetch_leaves_the_locked_evidence_intact() {
     let (_dir, server) = setup();
-    fault(&server, "/integrity/abi3info/2024.10.3/**", Fault::Status { status: 502, retry_after: None });
-    let pkg = package("abi3info", "2024.10.8", &server.index_url(), &[(ABI3_WHEEL_NEW, Some(ABI3_WHEEL_NEW_SHA))]);
+    fault(
+        &server,
+        "/integrity/abi3info/2024.10.3/**",
+        Fault::Status {
+            status: 502,
+            retry_after: None,
+        },
+    );
+    let pkg = package(
+        "abi3info",
+        "2024.10.8",
+        &server.index_url(),
+        &[(ABI3_WHEEL_NEW, Some(ABI3_WHEEL_NEW_SHA))],
+    );
     let evidence = gather_one(pkg, &options(&server));
     assert!(matches!(
         evidence.artifacts[0].provenance,
-        ProvenanceStatus::Verified(_) | ProvenanceStatus::Invalid { reason: InvalidReason::Verification(_), .. }
+        ProvenanceStatus::Verified(_)
+            | ProvenanceStatus::Invalid {
+                reason: InvalidReason::Verification(_),
+                ..
+            }
     ));
     let pubgate::evidence::History::Previous(previous) = &evidence.history else {
         panic!("{:?}", evidence.history)

@@ -19,10 +19,25 @@ fn setup() -> (tempfile::TempDir, FakePypi, Lockfile) {
     let lock = lockfile(
         "uv.lock",
         vec![
-            package("sampleproject", "4.0.0", &url, &[(SAMPLE_SDIST, Some(SAMPLE_SHA))]),
+            package(
+                "sampleproject",
+                "4.0.0",
+                &url,
+                &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
+            ),
             package("abi3info", "2024.10.8", &url, &[]),
-            package("plain", "1.0", &url, &[("plain-1.0.tar.gz", Some(&sha("aa")))]),
-            package("pypi-attestations", "0.0.30", &url, &[(PA_WHEEL_30, Some(PA_WHEEL_30_SHA))]),
+            package(
+                "plain",
+                "1.0",
+                &url,
+                &[("plain-1.0.tar.gz", Some(&sha("aa")))],
+            ),
+            package(
+                "pypi-attestations",
+                "0.0.30",
+                &url,
+                &[(PA_WHEEL_30, Some(PA_WHEEL_30_SHA))],
+            ),
             package("gone", "1.0", &url, &[]),
         ],
     );
@@ -39,15 +54,21 @@ fn an_offline_run_from_a_fetched_directory_gives_the_same_evidence() {
     let vendor = tempfile::tempdir().unwrap();
     let mut online = options(&server);
     online.record_into = Some(vendor.path().to_path_buf());
-    let fetched = gather_report_blocking(std::slice::from_ref(&lock), &online, &NoProgress).unwrap();
-    assert!(fetched.record_errors.is_empty(), "{:?}", fetched.record_errors);
+    let fetched =
+        gather_report_blocking(std::slice::from_ref(&lock), &online, &NoProgress).unwrap();
+    assert!(
+        fetched.record_errors.is_empty(),
+        "{:?}",
+        fetched.record_errors
+    );
     assert_eq!(fetched.stats.recorded, server.request_count());
     server.clear_log();
 
     let mut offline = options(&server);
     offline.offline = true;
     offline.provenance_dir = Some(vendor.path().to_path_buf());
-    let replayed = gather_report_blocking(std::slice::from_ref(&lock), &offline, &NoProgress).unwrap();
+    let replayed =
+        gather_report_blocking(std::slice::from_ref(&lock), &offline, &NoProgress).unwrap();
     assert_eq!(server.request_count(), 0);
     assert_eq!(replayed.evidence, fetched.evidence);
     assert_eq!(replayed.stats.vendor_hits, fetched.stats.recorded);
@@ -80,10 +101,16 @@ fn the_directory_is_laid_out_by_host_and_path() {
     assert!(vendor.path().join("README.txt").is_file());
     // Provenance is stored byte for byte.
     assert_eq!(
-        std::fs::read(host.join("integrity/sampleproject/4.0.0/sampleproject-4.0.0.tar.gz.provenance")).unwrap(),
+        std::fs::read(
+            host.join("integrity/sampleproject/4.0.0/sampleproject-4.0.0.tar.gz.provenance")
+        )
+        .unwrap(),
         fixture_provenance(SAMPLE_SDIST, SAMPLE_SHA)
     );
-    assert!(!host.join("integrity/plain").exists(), "absent provenance needs no file");
+    assert!(
+        !host.join("integrity/plain").exists(),
+        "absent provenance needs no file"
+    );
 }
 
 #[test]
@@ -106,8 +133,15 @@ fn a_missing_vendored_answer_is_unavailable_and_names_the_directory() {
     offline.provenance_dir = Some(vendor.path().to_path_buf());
     let evidence = gather(std::slice::from_ref(&lock), &offline);
     let cause = cause(&evidence[0].packages[0].artifacts[0].provenance);
-    assert!(cause.contains("not in the provenance directory") && cause.contains("pubgate fetch"), "{cause}");
-    assert_eq!(server.request_count(), fetching_requests, "only the fetching run asked the index");
+    assert!(
+        cause.contains("not in the provenance directory") && cause.contains("pubgate fetch"),
+        "{cause}"
+    );
+    assert_eq!(
+        server.request_count(),
+        fetching_requests,
+        "only the fetching run asked the index"
+    );
 }
 
 #[test]
@@ -133,13 +167,19 @@ fn integrity_answers_asked_directly_are_vendored_too() {
     index.add("plain", FakeFile::new("plain-1.0.tar.gz", &sha("aa")));
     index.add("plain", FakeFile::new("plain-0.9.tar.gz", &sha("ab")));
     let (_dir, server) = serve(&index);
-    let lock = lockfile("uv.lock", vec![package("plain", "1.0", &server.index_url(), &[])]);
+    let lock = lockfile(
+        "uv.lock",
+        vec![package("plain", "1.0", &server.index_url(), &[])],
+    );
     let vendor = tempfile::tempdir().unwrap();
     let mut online = options(&server);
     online.authoritative_integrity = vec![SecretUrl::new(server.index_url())];
     online.record_into = Some(vendor.path().to_path_buf());
     let fetched = gather(std::slice::from_ref(&lock), &online);
-    assert_eq!(fetched[0].packages[0].artifacts[0].provenance, ProvenanceStatus::Absent);
+    assert_eq!(
+        fetched[0].packages[0].artifacts[0].provenance,
+        ProvenanceStatus::Absent
+    );
     let marker = vendor
         .path()
         .join(host_dir(&server))
@@ -164,5 +204,9 @@ fn recording_into_an_unwritable_place_is_reported() {
     online.record_into = Some(file.path().join("sub"));
     let report = gather_report_blocking(std::slice::from_ref(&lock), &online, &NoProgress).unwrap();
     assert!(!report.record_errors.is_empty());
-    assert!(report.record_errors[0].contains("cannot write"), "{:?}", report.record_errors);
+    assert!(
+        report.record_errors[0].contains("cannot write"),
+        "{:?}",
+        report.record_errors
+    );
 }

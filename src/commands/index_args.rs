@@ -21,9 +21,9 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     let index = SecretUrl::new(args.index_url.trim());
     match pubgate::index::client::split_credentials(index.expose()) {
         Ok((url, _)) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
-        Ok(_) => bail!(
-            "--index-url `{index}` must be an http(s) URL, e.g. `https://pypi.org/simple`"
-        ),
+        Ok(_) => {
+            bail!("--index-url `{index}` must be an http(s) URL, e.g. `https://pypi.org/simple`")
+        }
         Err(message) => bail!("--index-url: {message}"),
     }
     options.index_url = index;
@@ -52,8 +52,10 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
 
 /// File names `pubgate` recognizes as lockfiles, for commands run without paths.
 fn is_lockfile_name(name: &str) -> bool {
-    matches!(name, "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock" | "pylock.toml")
-        || (name.starts_with("pylock.") && name.ends_with(".toml"))
+    matches!(
+        name,
+        "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock" | "pylock.toml"
+    ) || (name.starts_with("pylock.") && name.ends_with(".toml"))
         || (name.starts_with("requirements") && name.ends_with(".txt"))
 }
 

@@ -95,7 +95,9 @@ fn status_line(status: &ProvenanceStatus) -> String {
     match status {
         ProvenanceStatus::Verified(_) => "verified".into(),
         ProvenanceStatus::Absent => "none (the index has no provenance for this file)".into(),
-        ProvenanceStatus::Invalid { reason, detail } => format!("INVALID ({}): {detail}", reason.as_str()),
+        ProvenanceStatus::Invalid { reason, detail } => {
+            format!("INVALID ({}): {detail}", reason.as_str())
+        }
         ProvenanceStatus::Unavailable { cause } => format!("unavailable: {cause}"),
         ProvenanceStatus::NotApplicable => "not applicable".into(),
     }
@@ -124,7 +126,11 @@ fn human_artifact(out: &mut String, artifact: &ArtifactEvidence) {
         &artifact.filename
     };
     let _ = writeln!(out, "  {name}");
-    let _ = writeln!(out, "    provenance   {}", status_line(&artifact.provenance));
+    let _ = writeln!(
+        out,
+        "    provenance   {}",
+        status_line(&artifact.provenance)
+    );
     let Some(verified) = artifact.provenance.verified() else {
         return;
     };
@@ -144,7 +150,9 @@ fn human_artifact(out: &mut String, artifact: &ArtifactEvidence) {
         }
     }
     let environment = match p.environment.as_deref() {
-        Some(env) if !env.is_empty() => format!("{env} (claimed by the index; not in the certificate)"),
+        Some(env) if !env.is_empty() => {
+            format!("{env} (claimed by the index; not in the certificate)")
+        }
         _ => "none claimed".into(),
     };
     let _ = writeln!(out, "    environment  {environment}");
@@ -202,7 +210,9 @@ fn human(evidence: &PackageEvidence) -> String {
 
 fn artifact_json(artifact: &ArtifactEvidence) -> serde_json::Value {
     let (detail, reason) = match &artifact.provenance {
-        ProvenanceStatus::Invalid { reason, detail } => (Some(detail.clone()), Some(reason.as_str())),
+        ProvenanceStatus::Invalid { reason, detail } => {
+            (Some(detail.clone()), Some(reason.as_str()))
+        }
         ProvenanceStatus::Unavailable { cause } => (Some(cause.clone()), None),
         _ => (None, None),
     };

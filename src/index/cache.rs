@@ -132,7 +132,11 @@ impl Cache {
     /// Where the entry for (`kind`, `key`) lives.
     pub fn path(&self, kind: EntryKind, key: &str) -> PathBuf {
         let shard = key.get(..2).unwrap_or("00");
-        self.root.join(LAYOUT).join(kind.dir()).join(shard).join(key)
+        self.root
+            .join(LAYOUT)
+            .join(kind.dir())
+            .join(shard)
+            .join(key)
     }
 
     /// Reads an entry. A missing entry is `None`; a damaged one is deleted and `None`.
@@ -155,7 +159,13 @@ impl Cache {
         let _ = self.try_write(kind, key, label, entry);
     }
 
-    fn try_write(&self, kind: EntryKind, key: &str, label: &str, entry: &Entry) -> std::io::Result<()> {
+    fn try_write(
+        &self,
+        kind: EntryKind,
+        key: &str,
+        label: &str,
+        entry: &Entry,
+    ) -> std::io::Result<()> {
         let path = self.path(kind, key);
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir)?;
@@ -249,7 +259,12 @@ mod tests {
         let cache = Cache::open(dir.path()).unwrap();
         let k = key(&["page", "https://example/simple/a/"]);
         assert_eq!(cache.read(EntryKind::Page, &k), None);
-        cache.write(EntryKind::Page, &k, "https://example/simple/a/", &entry(b"{\"files\":[]}"));
+        cache.write(
+            EntryKind::Page,
+            &k,
+            "https://example/simple/a/",
+            &entry(b"{\"files\":[]}"),
+        );
         let got = cache.read(EntryKind::Page, &k).unwrap();
         assert_eq!(got.body, b"{\"files\":[]}");
         assert_eq!(got.status, 200);
@@ -263,7 +278,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path()).unwrap();
         let k = key(&["x"]);
-        cache.write(EntryKind::Provenance, &k, "label", &entry(b"{\"version\":1}"));
+        cache.write(
+            EntryKind::Provenance,
+            &k,
+            "label",
+            &entry(b"{\"version\":1}"),
+        );
         let path = cache.path(EntryKind::Provenance, &k);
         let mut bytes = fs::read(&path).unwrap();
         let last = bytes.len() - 2;
@@ -273,7 +293,12 @@ mod tests {
         assert!(!path.exists(), "a corrupt entry is deleted");
 
         // Truncated.
-        cache.write(EntryKind::Provenance, &k, "label", &entry(b"{\"version\":1}"));
+        cache.write(
+            EntryKind::Provenance,
+            &k,
+            "label",
+            &entry(b"{\"version\":1}"),
+        );
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
         assert_eq!(cache.read(EntryKind::Provenance, &k), None);
@@ -308,7 +333,12 @@ mod tests {
                 std::thread::spawn(move || {
                     let cache = Cache::open(&root).unwrap();
                     for _ in 0..50 {
-                        cache.write(EntryKind::Page, &k, "l", &entry(format!("body {i}").as_bytes()));
+                        cache.write(
+                            EntryKind::Page,
+                            &k,
+                            "l",
+                            &entry(format!("body {i}").as_bytes()),
+                        );
                     }
                 })
             })
@@ -321,7 +351,13 @@ mod tests {
         assert!(got.body.starts_with(b"body "));
         let leftovers: Vec<_> = fs::read_dir(cache.path(EntryKind::Page, &k).parent().unwrap())
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp."))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(".tmp.")
+            })
             .collect();
         assert!(leftovers.is_empty());
     }

@@ -114,7 +114,7 @@ struct Credentials {
 
 /// The shared client of one run.
 pub struct HttpClient {
-    client: reqwest::Client,
+    client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     options: HttpOptions,
     permits: Semaphore,
     deadline: Instant,
@@ -131,14 +131,13 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
+/// A user name and optional password taken from a URL's userinfo.
+pub type UserInfo = (String, Option<String>);
+
 /// Splits a URL into the URL without userinfo and the credentials it carried.
-pub fn split_credentials(url: &str) -> Result<(Url, Option<(String, Option<String>)>), String> {
-    let mut parsed = Url::parse(url).map_err(|e| {
-        format!(
-            "`{}` is not a valid URL: {e}",
-            crate::url::redact(url)
-        )
-    })?;
+pub fn split_credentials(url: &str) -> Result<(Url, Option<UserInfo>), String> {
+    let mut parsed = Url::parse(url)
+        .map_err(|e| format!("`{}` is not a valid URL: {e}", crate::url::redact(url)))?;
     let user = percent_decode(parsed.username());
     let password = parsed.password().map(percent_decode);
     if user.is_empty() && password.is_none() {
@@ -186,30 +185,12 @@ pub fn origin_key(url: &Url) -> String {
 }
 
 impl HttpClient {
-    /// Builds the client. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+    /// Sets up the client. The underlying connection pool (TLS roots, proxies from
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`) is built on the first request, so a run served
+    /// entirely from the cache never pays for it.
     pub fn new(options: HttpOptions) -> Result<HttpClient, String> {
-        let max_redirects = options.max_redirects;
-        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                attempt.error(format!("more than {max_redirects} redirects"))
-            } else if attempt.url().scheme() == "http"
-                && attempt.previous().iter().any(|u| u.scheme() == "https")
-            {
-                attempt.error("refusing a redirect from https to http")
-            } else {
-                attempt.follow()
-            }
-        });
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .redirect(redirect)
-            .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
-            .read_timeout(options.request_timeout)
-            .pool_max_idle_per_host(options.concurrency.max(1))
-            .build()
-            .map_err(|e| format!("cannot start the HTTP client: {}", e.without_url()))?;
         Ok(HttpClient {
-            client,
+            client: std::sync::OnceLock::new(),
             permits: Semaphore::new(options.concurrency.max(1)),
             deadline: Instant::now() + options.overall_timeout,
             options,
@@ -217,6 +198,13 @@ impl HttpClient {
             jitter_seed: Default::default(),
             jitter_counter: AtomicU64::new(0),
         })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, String> {
+        self.client
+            .get_or_init(|| build_client(&self.options))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Makes the credentials an index URL carries apply to every request to its origin
@@ -238,7 +226,12 @@ impl HttpClient {
     /// GETs `url` with `accept`, reading at most `limit` bytes of body. Any status is
     /// returned except those worth retrying (408, 429, 5xx) once retries are exhausted,
     /// and 401/403, which are errors.
-    pub async fn get(&self, url: &str, accept: &str, limit: usize) -> Result<HttpResponse, FetchError> {
+    pub async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: usize,
+    ) -> Result<HttpResponse, FetchError> {
         let (url, inline_credentials) = split_credentials(url).map_err(|message| FetchError {
             url: crate::url::redact(url),
             kind: FetchErrorKind::Invalid(message),
@@ -340,7 +333,11 @@ impl HttpClient {
         limit: usize,
         credentials: Option<&Credentials>,
     ) -> Attempt {
-        let mut request = self.client.get(url.clone()).header(ACCEPT, accept);
+        let client = match self.client() {
+            Ok(client) => client,
+            Err(message) => return Attempt::Fatal(FetchErrorKind::Invalid(message)),
+        };
+        let mut request = client.get(url.clone()).header(ACCEPT, accept);
         if let Some(c) = credentials {
             request = request.basic_auth(&c.user, c.password.as_ref());
         }
@@ -397,6 +394,29 @@ impl HttpClient {
             final_url,
         })
     }
+}
+
+fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
+    let max_redirects = options.max_redirects;
+    let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            attempt.error(format!("more than {max_redirects} redirects"))
+        } else if attempt.url().scheme() == "http"
+            && attempt.previous().iter().any(|u| u.scheme() == "https")
+        {
+            attempt.error("refusing a redirect from https to http")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .redirect(redirect)
+        .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
+        .read_timeout(options.request_timeout)
+        .pool_max_idle_per_host(options.concurrency.max(1))
+        .build()
+        .map_err(|e| format!("cannot start the HTTP client: {}", e.without_url()))
 }
 
 enum Attempt {
@@ -476,7 +496,8 @@ mod tests {
 
     #[test]
     fn splits_credentials_off_urls() {
-        let (url, creds) = split_credentials("https://us%40er:to%3Aken@host.example/simple/").unwrap();
+        let (url, creds) =
+            split_credentials("https://us%40er:to%3Aken@host.example/simple/").unwrap();
         assert_eq!(url.as_str(), "https://host.example/simple/");
         assert_eq!(creds, Some(("us@er".into(), Some("to:ken".into()))));
         let (url, creds) = split_credentials("http://127.0.0.1:8080/simple").unwrap();

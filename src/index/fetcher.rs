@@ -24,7 +24,8 @@ use crate::url::SecretUrl;
 use crate::verify::{self, TrustRoot, VerifiedProvenance, VerifyError};
 
 /// What pubgate accepts for provenance: the integrity media type, then plain JSON.
-pub const PROVENANCE_ACCEPT: &str = "application/vnd.pypi.integrity.v1+json, application/json;q=0.9";
+pub const PROVENANCE_ACCEPT: &str =
+    "application/vnd.pypi.integrity.v1+json, application/json;q=0.9";
 
 /// A project page: the parsed page, or the index's "no such project".
 #[derive(Debug, Clone)]
@@ -123,6 +124,8 @@ pub struct Fetcher {
     provenance: SingleFlight<Result<ProvenanceAnswer, String>>,
     verifications: SingleFlight<Result<VerifiedProvenance, VerifyError>>,
     record_errors: Mutex<Vec<String>>,
+    /// Bounds verifications running at once to the CPUs (each is CPU-bound).
+    verify_permits: tokio::sync::Semaphore,
     network: AtomicUsize,
     cache_hits: AtomicUsize,
     vendor_hits: AtomicUsize,
@@ -159,6 +162,9 @@ impl Fetcher {
             provenance: SingleFlight::new(),
             verifications: SingleFlight::new(),
             record_errors: Mutex::new(Vec::new()),
+            verify_permits: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             network: AtomicUsize::new(0),
             cache_hits: AtomicUsize::new(0),
             vendor_hits: AtomicUsize::new(0),
@@ -200,14 +206,23 @@ impl Fetcher {
         let request = page_url(index.expose(), project);
         let (clean, _) = split_credentials(&request)?;
         self.pages
-            .run(clean.to_string(), || self.load_page(request.clone(), clean.clone()))
+            .run(clean.to_string(), || {
+                self.load_page(request.clone(), clean.clone())
+            })
             .await
     }
 
     async fn load_page(&self, request: String, clean: Url) -> Result<PageAnswer, String> {
         let key = cache::key(&["page", clean.as_str()]);
         let raw = self
-            .load(EntryKind::Page, &request, &clean, &key, simple::PAGE_ACCEPT, self.page_limit)
+            .load(
+                EntryKind::Page,
+                &request,
+                &clean,
+                &key,
+                simple::PAGE_ACCEPT,
+                self.page_limit,
+            )
             .await
             .map_err(|e| e.to_string())?;
         let answer = match raw.status {
@@ -302,6 +317,7 @@ impl Fetcher {
                 let root = self.trust_root.clone();
                 let (name, sha) = (filename.to_string(), sha256.to_string());
                 let bytes = provenance.clone();
+                let _permit = self.verify_permits.acquire().await;
                 let result = tokio::task::spawn_blocking(move || {
                     verify::verify_provenance(&bytes, &name, &sha, &root)
                 })
@@ -420,10 +436,11 @@ impl Fetcher {
         };
         let response = http.get(request, accept, limit).await?;
         self.network.fetch_add(1, Ordering::Relaxed);
-        let (final_url, _) = split_credentials(response.final_url.as_str()).map_err(|e| FetchError {
-            url: clean.to_string(),
-            kind: FetchErrorKind::Invalid(e),
-        })?;
+        let (final_url, _) =
+            split_credentials(response.final_url.as_str()).map_err(|e| FetchError {
+                url: clean.to_string(),
+                kind: FetchErrorKind::Invalid(e),
+            })?;
         Ok(Raw {
             status: response.status,
             content_type: response.content_type,
@@ -446,7 +463,10 @@ impl Fetcher {
     fn commit(&self, kind: EntryKind, clean: &Url, key: &str, raw: &Raw) {
         if raw.origin == Origin::Network {
             if let Some(cache) = &self.cache {
-                if kind != EntryKind::Provenance || raw.status == 200 || !self.negative_ttl.is_zero() {
+                if kind != EntryKind::Provenance
+                    || raw.status == 200
+                    || !self.negative_ttl.is_zero()
+                {
                     cache.write(
                         kind,
                         key,
@@ -505,7 +525,11 @@ fn is_json_media_type(content_type: &str) -> bool {
 fn json_message(body: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
         // Hostile text must not steer the terminal: no control characters, bounded length.
         .map(|m| m.chars().filter(|c| !c.is_control()).take(200).collect())
         .unwrap_or_default()
@@ -563,7 +587,13 @@ mod tests {
     }
 
     /// Plants a verification result the way a previous run would have stored it.
-    fn plant(fetcher: &Fetcher, bytes: &[u8], filename: &str, sha256: &str, result: &VerifiedProvenance) -> std::path::PathBuf {
+    fn plant(
+        fetcher: &Fetcher,
+        bytes: &[u8],
+        filename: &str,
+        sha256: &str,
+        result: &VerifiedProvenance,
+    ) -> std::path::PathBuf {
         let digest = hex::encode(Sha256::digest(bytes));
         let key = fetcher.verification_key(&digest, filename, sha256);
         let cached = CachedVerification {
@@ -598,23 +628,45 @@ mod tests {
 
         // A planted success is used without verifying (these bytes would never verify).
         let fresh = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
-        assert_eq!(fresh.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha).await, Ok(verified()));
+        assert_eq!(
+            fresh
+                .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
+                .await,
+            Ok(verified())
+        );
         assert_eq!(fresh.stats().verification_cache_hits, 1);
         assert_eq!(fresh.stats().verifications, 0);
 
         // Other bytes, another file, another digest or another trust root: verified afresh.
         let other_bytes = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
-        assert!(other_bytes.verify(Arc::new(b"{}".to_vec()), "a-1.0.tar.gz", &sha).await.is_err());
-        assert!(other_bytes.verify(Arc::new(bytes.clone()), "a-2.0.tar.gz", &sha).await.is_err());
-        assert!(other_bytes.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &"cd".repeat(32)).await.is_err());
+        assert!(other_bytes
+            .verify(Arc::new(b"{}".to_vec()), "a-1.0.tar.gz", &sha)
+            .await
+            .is_err());
+        assert!(other_bytes
+            .verify(Arc::new(bytes.clone()), "a-2.0.tar.gz", &sha)
+            .await
+            .is_err());
+        assert!(other_bytes
+            .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &"cd".repeat(32))
+            .await
+            .is_err());
         let other_root = Fetcher::new(&options(dir.path(), b"{\"root\":2}")).unwrap();
-        assert!(other_root.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha).await.is_err());
+        assert!(other_root
+            .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
+            .await
+            .is_err());
 
         // An edited entry fails its digest check, is deleted and verification runs again.
-        let text = std::fs::read_to_string(&path).unwrap().replace("o/r", "x/y");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("o/r", "x/y");
         std::fs::write(&path, text).unwrap();
         let after_edit = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
-        assert!(after_edit.verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha).await.is_err());
+        assert!(after_edit
+            .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
+            .await
+            .is_err());
         assert_eq!(after_edit.stats().verifications, 1);
         assert!(!path.exists());
     }

@@ -18,9 +18,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-
-use crate::evidence::{ArtifactEvidence, History, LockfileEvidence, PackageEvidence, ProvenanceStatus};
+use crate::evidence::{
+    ArtifactEvidence, History, LockfileEvidence, PackageEvidence, ProvenanceStatus,
+};
 use crate::lockfile::{Location, LockedPackage, Lockfile, Source, PYPI_SIMPLE};
 use crate::url::SecretUrl;
 use crate::verify::TrustRoot;
@@ -172,17 +172,46 @@ pub async fn gather_report(
         fetcher.register_index(&context.url);
     }
 
-    let fetcher_ref = &fetcher;
-    let results: Vec<PackageEvidence> = futures::stream::iter(jobs.iter().zip(&contexts))
-        .map(|((_, package), context)| async move {
-            progress.started(package);
-            let evidence = package_evidence(fetcher_ref, context.as_ref(), package).await;
-            progress.finished(package, &evidence);
-            evidence
+    // Each package is a task of its own, so CPU work (parsing, cache reads) spreads over
+    // the runtime's threads; progress events come back here, to the calling task.
+    let fetcher = Arc::new(fetcher);
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        options.package_concurrency.max(1),
+    ));
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Vec::with_capacity(jobs.len());
+    for (position, ((_, package), context)) in jobs.iter().zip(contexts).enumerate() {
+        let (fetcher, permits, events) = (fetcher.clone(), permits.clone(), events.clone());
+        let package = (*package).clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let _ = events.send(Event::Started(position));
+            let evidence = package_evidence(&fetcher, context.as_ref(), &package).await;
+            let _ = events.send(Event::Finished(position, Box::new(evidence)));
+        }));
+    }
+    drop(events);
+    let mut results: Vec<Option<PackageEvidence>> = vec![None; jobs.len()];
+    while let Some(event) = received.recv().await {
+        match event {
+            Event::Started(position) => progress.started(jobs[position].1),
+            Event::Finished(position, evidence) => {
+                progress.finished(jobs[position].1, &evidence);
+                results[position] = Some(*evidence);
+            }
+        }
+    }
+    for task in tasks {
+        task.await.map_err(|e| {
+            GatherError::Setup(format!("internal error while gathering evidence: {e}"))
+        })?;
+    }
+    let results = results
+        .into_iter()
+        .map(|r| {
+            r.ok_or_else(|| GatherError::Setup("internal error: a package got no evidence".into()))
         })
-        .buffered(options.package_concurrency.max(1))
-        .collect()
-        .await;
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mut evidence: Vec<LockfileEvidence> = lockfiles
         .iter()
@@ -201,6 +230,11 @@ pub async fn gather_report(
         stats: fetcher.stats(),
         record_errors: fetcher.record_errors(),
     })
+}
+
+enum Event {
+    Started(usize),
+    Finished(usize, Box<PackageEvidence>),
 }
 
 /// Evidence for one package: index sources are resolved, others are not applicable.
@@ -320,12 +354,27 @@ mod tests {
     #[test]
     fn only_pypi_and_listed_indexes_are_authoritative() {
         let options = IndexOptions::new(TrustRoot::production().unwrap());
-        assert!(is_authoritative(&SecretUrl::new("https://pypi.org/simple"), &options));
-        assert!(is_authoritative(&SecretUrl::new("https://u:p@test.pypi.org/simple/"), &options));
-        assert!(!is_authoritative(&SecretUrl::new("http://pypi.org/simple"), &options));
-        assert!(!is_authoritative(&SecretUrl::new("https://mirror.example/simple"), &options));
+        assert!(is_authoritative(
+            &SecretUrl::new("https://pypi.org/simple"),
+            &options
+        ));
+        assert!(is_authoritative(
+            &SecretUrl::new("https://u:p@test.pypi.org/simple/"),
+            &options
+        ));
+        assert!(!is_authoritative(
+            &SecretUrl::new("http://pypi.org/simple"),
+            &options
+        ));
+        assert!(!is_authoritative(
+            &SecretUrl::new("https://mirror.example/simple"),
+            &options
+        ));
         let mut options = options;
         options.authoritative_integrity = vec![SecretUrl::new("http://127.0.0.1:1/simple/")];
-        assert!(is_authoritative(&SecretUrl::new("http://127.0.0.1:1/simple"), &options));
+        assert!(is_authoritative(
+            &SecretUrl::new("http://127.0.0.1:1/simple"),
+            &options
+        ));
     }
 }

@@ -194,11 +194,17 @@ async fn resolve_release(
         }
     } else {
         for artifact in &package.artifacts {
-            let locked_sha = artifact.sha256.as_deref().and_then(super::simple::normalize_sha256);
+            let locked_sha = artifact
+                .sha256
+                .as_deref()
+                .and_then(super::simple::normalize_sha256);
             let found = if !artifact.filename.is_empty() {
                 page.file_named(&artifact.filename)
             } else if let Some(sha) = &locked_sha {
-                release.iter().copied().find(|f| f.sha256.as_deref() == Some(sha))
+                release
+                    .iter()
+                    .copied()
+                    .find(|f| f.sha256.as_deref() == Some(sha))
             } else {
                 // Neither filename nor hash: nothing to look up for this entry.
                 continue;
@@ -343,7 +349,9 @@ async fn fetch_and_verify(
                 }
             } else {
                 ProvenanceStatus::Unavailable {
-                    cause: format!("`{shown}`: HTTP 404 without saying that `{filename}` has no provenance"),
+                    cause: format!(
+                        "`{shown}`: HTTP 404 without saying that `{filename}` has no provenance"
+                    ),
                 }
             }
         }
@@ -404,9 +412,10 @@ async fn history(
     let releases = page.releases(&package.name);
     // A local version (`1.0+cu121`) is not later than its public one for this purpose.
     let upper = locked.clone().without_local();
-    let previous = releases.range(..upper).rev().find(|(v, files)| {
-        eligible(v, allow_pre) && files.iter().any(|f| !f.yanked)
-    });
+    let previous = releases
+        .range(..upper)
+        .rev()
+        .find(|(v, files)| eligible(v, allow_pre) && files.iter().any(|f| !f.yanked));
     let Some((previous_version, files)) = previous else {
         return History::FirstRelease;
     };
@@ -486,11 +495,17 @@ mod tests {
             integrity_url("https://u:p@mirror.example/pypi/simple/", "a", "1.0+local", "a-1.0+local.tar.gz").as_deref(),
             Some("https://u:p@mirror.example/pypi/integrity/a/1.0+local/a-1.0+local.tar.gz/provenance")
         );
-        assert_eq!(integrity_url("https://devpi.example/root/+simple", "a", "1", "a-1.tar.gz"), None);
+        assert_eq!(
+            integrity_url("https://devpi.example/root/+simple", "a", "1", "a-1.tar.gz"),
+            None
+        );
     }
 
     #[test]
     fn strips_credentials_for_display() {
-        assert_eq!(strip_credentials("https://u:secret@h.example/simple/"), "https://h.example/simple");
+        assert_eq!(
+            strip_credentials("https://u:secret@h.example/simple/"),
+            "https://h.example/simple"
+        );
     }
 }

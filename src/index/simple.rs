@@ -466,9 +466,7 @@ impl VersionMatcher {
     /// Whether a filename's version string denotes the locked version.
     pub fn matches(&self, file_version: &str) -> bool {
         match self {
-            VersionMatcher::Pep440(v) => {
-                Version::from_str(file_version).is_ok_and(|fv| fv == *v)
-            }
+            VersionMatcher::Pep440(v) => Version::from_str(file_version).is_ok_and(|fv| fv == *v),
             VersionMatcher::Literal(s) => s.eq_ignore_ascii_case(file_version),
         }
     }
@@ -542,7 +540,9 @@ mod tests {
             page.files[0].sha256.as_deref(),
             Some("0ace7980f82c5815ede4cd7bf9f6693684cec2ae47b9b7ade9add533b8627c6b")
         );
-        assert!(matches!(&page.files[0].provenance, ProvenanceLink::Url(u) if u.ends_with("/provenance")));
+        assert!(
+            matches!(&page.files[0].provenance, ProvenanceLink::Url(u) if u.ends_with("/provenance"))
+        );
         assert_eq!(page.files[1].provenance, ProvenanceLink::None);
         assert!(page.files[1].yanked);
         assert_eq!(page.files[1].sha256, None);
@@ -605,22 +605,43 @@ mod tests {
             {"filename":"a-1.0.tar.gz","url":"u","hashes":{},"provenance":"file:///etc/passwd"},
             {"filename":"a-1.1.tar.gz","url":"u","hashes":{},"provenance":42}]}"#;
         let page = parse_json(body, &url()).unwrap();
-        assert!(matches!(page.files[0].provenance, ProvenanceLink::Unusable(_)));
-        assert!(matches!(page.files[1].provenance, ProvenanceLink::Unusable(_)));
+        assert!(matches!(
+            page.files[0].provenance,
+            ProvenanceLink::Unusable(_)
+        ));
+        assert!(matches!(
+            page.files[1].provenance,
+            ProvenanceLink::Unusable(_)
+        ));
     }
 
     #[test]
     fn content_types_select_the_parser() {
-        assert_eq!(page_format("application/vnd.pypi.simple.v1+json"), Some(PageFormat::Json));
-        assert_eq!(page_format("text/html; charset=utf-8"), Some(PageFormat::Html));
+        assert_eq!(
+            page_format("application/vnd.pypi.simple.v1+json"),
+            Some(PageFormat::Json)
+        );
+        assert_eq!(
+            page_format("text/html; charset=utf-8"),
+            Some(PageFormat::Html)
+        );
         assert_eq!(page_format("text/plain"), None);
     }
 
     #[test]
     fn finds_versions_in_filenames() {
-        assert_eq!(filename_version("requests-2.32.3-py3-none-any.whl", "requests"), Some("2.32.3"));
-        assert_eq!(filename_version("zope.interface-6.0.tar.gz", "zope-interface"), Some("6.0"));
-        assert_eq!(filename_version("foo-bar-1.0-2.tar.gz", "foo-bar"), Some("1.0-2"));
+        assert_eq!(
+            filename_version("requests-2.32.3-py3-none-any.whl", "requests"),
+            Some("2.32.3")
+        );
+        assert_eq!(
+            filename_version("zope.interface-6.0.tar.gz", "zope-interface"),
+            Some("6.0")
+        );
+        assert_eq!(
+            filename_version("foo-bar-1.0-2.tar.gz", "foo-bar"),
+            Some("1.0-2")
+        );
         assert_eq!(filename_version("Foo_Bar-1.0.zip", "foo-bar"), Some("1.0"));
         assert_eq!(filename_version("foo-1.0-py2.7.egg", "foo"), Some("1.0"));
         assert_eq!(filename_version("foo-1.0.tar.gz", "bar"), None);
@@ -638,15 +659,31 @@ mod tests {
         let page = parse_json(body, &url()).unwrap();
         let releases = page.releases("a");
         assert_eq!(releases.len(), 3);
-        assert_eq!(page.release_files("a", &VersionMatcher::new("1.0.0")).len(), 2);
+        assert_eq!(
+            page.release_files("a", &VersionMatcher::new("1.0.0")).len(),
+            2
+        );
         assert_eq!(page.release_files("a", &VersionMatcher::new("2")).len(), 1);
-        assert_eq!(page.release_files("a", &VersionMatcher::new("1.1-RC1")).len(), 1);
-        assert_eq!(page.release_files("a", &VersionMatcher::new("WEIRD")).len(), 1);
-        assert_eq!(page.release_files("a", &VersionMatcher::new("3.0")).len(), 0);
+        assert_eq!(
+            page.release_files("a", &VersionMatcher::new("1.1-RC1"))
+                .len(),
+            1
+        );
+        assert_eq!(
+            page.release_files("a", &VersionMatcher::new("WEIRD")).len(),
+            1
+        );
+        assert_eq!(
+            page.release_files("a", &VersionMatcher::new("3.0")).len(),
+            0
+        );
     }
 
     #[test]
     fn decodes_entities() {
-        assert_eq!(decode_entities("a&amp;b&#60;&#x3e;&bogus;&"), "a&b<>&bogus;&");
+        assert_eq!(
+            decode_entities("a&amp;b&#60;&#x3e;&bogus;&"),
+            "a&b<>&bogus;&"
+        );
     }
 }

@@ -113,7 +113,10 @@ impl VendorDir {
     /// Writes a project page answer (200 JSON or HTML, or 404).
     pub fn write_page(&self, url: &Url, stored: &Stored) -> std::io::Result<()> {
         let dir = self.page_dir(url).ok_or_else(|| unmappable(url))?;
-        let name = match (stored.status, super::simple::page_format(&stored.content_type)) {
+        let name = match (
+            stored.status,
+            super::simple::page_format(&stored.content_type),
+        ) {
             (200, Some(super::simple::PageFormat::Json)) => "index.json",
             (200, Some(super::simple::PageFormat::Html)) => "index.html",
             (404 | 410, _) => "not-found",
@@ -236,7 +239,10 @@ mod tests {
     fn maps_urls_to_browsable_paths() {
         let dir = VendorDir::new("/v");
         let page = Url::parse("https://pypi.org/simple/requests/").unwrap();
-        assert_eq!(dir.page_dir(&page).unwrap(), PathBuf::from("/v/pypi.org/simple/requests"));
+        assert_eq!(
+            dir.page_dir(&page).unwrap(),
+            PathBuf::from("/v/pypi.org/simple/requests")
+        );
         let prov = Url::parse(
             "https://pypi.org/integrity/requests/2.32.3/requests-2.32.3.tar.gz/provenance",
         )

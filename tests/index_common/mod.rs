@@ -75,7 +75,12 @@ pub fn cached_options(server: &FakePypi, dir: &Path) -> IndexOptions {
 }
 
 /// A locked index package on `index` with (filename, sha256) artifacts.
-pub fn package(name: &str, version: &str, index: &str, artifacts: &[(&str, Option<&str>)]) -> LockedPackage {
+pub fn package(
+    name: &str,
+    version: &str,
+    index: &str,
+    artifacts: &[(&str, Option<&str>)],
+) -> LockedPackage {
     LockedPackage {
         name: name.to_string(),
         version: Some(version.to_string()),
@@ -111,8 +116,16 @@ pub fn lockfile(path: &str, packages: Vec<LockedPackage>) -> Lockfile {
 
 /// Gathers evidence for one package.
 pub fn gather_one(package: LockedPackage, options: &IndexOptions) -> PackageEvidence {
-    let evidence = gather_blocking(&[lockfile("uv.lock", vec![package])], options, &NoProgress).unwrap();
-    evidence.into_iter().next().unwrap().packages.into_iter().next().unwrap()
+    let evidence =
+        gather_blocking(&[lockfile("uv.lock", vec![package])], options, &NoProgress).unwrap();
+    evidence
+        .into_iter()
+        .next()
+        .unwrap()
+        .packages
+        .into_iter()
+        .next()
+        .unwrap()
 }
 
 /// Gathers evidence for lockfiles.

@@ -78,7 +78,9 @@ impl Default for FakeIndex {
 
 /// A synthetic sha256 for a file the fake index invents.
 pub fn synthetic_sha256(filename: &str) -> String {
-    hex::encode(Sha256::digest(format!("fake-pypi file {filename}").as_bytes()))
+    hex::encode(Sha256::digest(
+        format!("fake-pypi file {filename}").as_bytes(),
+    ))
 }
 
 impl FakeIndex {
@@ -138,12 +140,13 @@ impl FakeIndex {
             for file in files {
                 let version = filename_version(&file.filename, name).unwrap_or("0");
                 versions.insert(version.to_string());
-                let provenance_url = (file.provenance.is_some() && file.link_provenance).then(|| {
-                    format!(
-                        "{BASE_PLACEHOLDER}/integrity/{name}/{version}/{}/provenance",
-                        file.filename
-                    )
-                });
+                let provenance_url =
+                    (file.provenance.is_some() && file.link_provenance).then(|| {
+                        format!(
+                            "{BASE_PLACEHOLDER}/integrity/{name}/{version}/{}/provenance",
+                            file.filename
+                        )
+                    });
                 if let Some(bytes) = &file.provenance {
                     let dir = root
                         .join("integrity")
@@ -453,15 +456,24 @@ mod tests {
     fn writes_pages_in_both_formats() {
         let dir = tempfile::tempdir().unwrap();
         let mut index = FakeIndex::new();
-        index.add("Demo_Pkg", FakeFile::new("demo_pkg-1.0.tar.gz", &"a".repeat(64)).with_provenance(b"{}".to_vec()));
-        index.add("demo-pkg", FakeFile::new("demo_pkg-0.9.tar.gz", &"b".repeat(64)).yanked());
+        index.add(
+            "Demo_Pkg",
+            FakeFile::new("demo_pkg-1.0.tar.gz", &"a".repeat(64)).with_provenance(b"{}".to_vec()),
+        );
+        index.add(
+            "demo-pkg",
+            FakeFile::new("demo_pkg-0.9.tar.gz", &"b".repeat(64)).yanked(),
+        );
         index.write(dir.path()).unwrap();
         let json: Value = serde_json::from_slice(
             &std::fs::read(dir.path().join("simple/demo-pkg/index.json")).unwrap(),
         )
         .unwrap();
         assert_eq!(json["meta"]["api-version"], "1.4");
-        assert_eq!(json["files"][0]["provenance"], format!("{BASE_PLACEHOLDER}/integrity/demo-pkg/1.0/demo_pkg-1.0.tar.gz/provenance"));
+        assert_eq!(
+            json["files"][0]["provenance"],
+            format!("{BASE_PLACEHOLDER}/integrity/demo-pkg/1.0/demo_pkg-1.0.tar.gz/provenance")
+        );
         assert_eq!(json["files"][1]["provenance"], Value::Null);
         assert_eq!(json["files"][1]["yanked"], true);
         let html = std::fs::read_to_string(dir.path().join("simple/demo-pkg/index.html")).unwrap();
@@ -477,12 +489,20 @@ mod tests {
     fn old_api_pages_carry_no_provenance_fields() {
         let dir = tempfile::tempdir().unwrap();
         let mut index = FakeIndex::new().api_version("1.1");
-        index.add("a", FakeFile::new("a-1.0.tar.gz", &"a".repeat(64)).with_provenance(b"{}".to_vec()));
+        index.add(
+            "a",
+            FakeFile::new("a-1.0.tar.gz", &"a".repeat(64)).with_provenance(b"{}".to_vec()),
+        );
         index.write(dir.path()).unwrap();
-        let json: Value = serde_json::from_slice(&std::fs::read(dir.path().join("simple/a/index.json")).unwrap()).unwrap();
+        let json: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("simple/a/index.json")).unwrap())
+                .unwrap();
         assert!(json["files"][0].get("provenance").is_none());
         let html = std::fs::read_to_string(dir.path().join("simple/a/index.html")).unwrap();
         assert!(!html.contains("data-provenance"));
-        assert!(dir.path().join("integrity/a/1.0/a-1.0.tar.gz/provenance").exists());
+        assert!(dir
+            .path()
+            .join("integrity/a/1.0/a-1.0.tar.gz/provenance")
+            .exists());
     }
 }

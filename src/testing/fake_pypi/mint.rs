@@ -172,7 +172,11 @@ pub fn provenance_subject(bytes: &[u8]) -> Option<(String, String)> {
     let subject = statement.get("subject")?.get(0)?;
     Some((
         subject.get("name")?.as_str()?.to_string(),
-        subject.get("digest")?.get("sha256")?.as_str()?.to_ascii_lowercase(),
+        subject
+            .get("digest")?
+            .get("sha256")?
+            .as_str()?
+            .to_ascii_lowercase(),
     ))
 }
 

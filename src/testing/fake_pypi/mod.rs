@@ -9,8 +9,8 @@ mod mint;
 mod server;
 
 pub use builder::{
-    default_publisher, fixture_index, index_from_lockfiles, other_publisher, previous_version, synthetic_sha256,
-    BuildOptions, FakeFile, FakeIndex,
+    default_publisher, fixture_index, index_from_lockfiles, other_publisher, previous_version,
+    synthetic_sha256, BuildOptions, FakeFile, FakeIndex,
 };
 pub use mint::{
     default_minter, placeholder, provenance_subject, tamper, FakePublisher, FixtureMinter,

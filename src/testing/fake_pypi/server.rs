@@ -382,7 +382,9 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
                 accept: request.accept.clone(),
                 authorization: request.authorization.clone(),
                 user_agent: request.user_agent.clone(),
-                fault: fault.as_ref().map(|(pattern, f)| format!("{pattern}: {f:?}")),
+                fault: fault
+                    .as_ref()
+                    .map(|(pattern, f)| format!("{pattern}: {f:?}")),
             });
         }
         if !latency.is_zero() {
@@ -403,9 +405,14 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
                 status,
                 retry_after,
             }) => {
-                let mut faulty = Response::json(status, format!("{{\"message\": \"injected HTTP {status}\"}}"));
+                let mut faulty = Response::json(
+                    status,
+                    format!("{{\"message\": \"injected HTTP {status}\"}}"),
+                );
                 if let Some(seconds) = retry_after {
-                    faulty.headers.push(("Retry-After".into(), seconds.to_string()));
+                    faulty
+                        .headers
+                        .push(("Retry-After".into(), seconds.to_string()));
                 }
                 write_response(&mut stream, &faulty, None).await?;
                 true
@@ -418,7 +425,9 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
             Some(Fault::Truncate) => {
                 let head = response_head(&response, response.body.len());
                 stream.write_all(head.as_bytes()).await?;
-                stream.write_all(&response.body[..response.body.len() / 2]).await?;
+                stream
+                    .write_all(&response.body[..response.body.len() / 2])
+                    .await?;
                 stream.flush().await?;
                 false
             }
@@ -578,10 +587,7 @@ fn percent_decode(text: &str) -> String {
 
 /// A segment that may be joined to a directory path without escaping it.
 fn safe(segment: &str) -> bool {
-    !segment.is_empty()
-        && segment != "."
-        && segment != ".."
-        && !segment.contains(['/', '\\', '\0'])
+    !segment.is_empty() && segment != "." && segment != ".." && !segment.contains(['/', '\\', '\0'])
 }
 
 fn accepts(accept: Option<&str>, media: &str) -> bool {
