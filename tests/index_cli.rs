@@ -242,3 +242,61 @@ fn fetch_refuses_unreadable_lockfiles() {
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert_eq!(server.request_count(), 0);
 }
+
+#[test]
+fn proxies_from_the_environment_are_honoured() {
+    let (_dir, server) = serve(&demo_index());
+    let cache = tempfile::tempdir().unwrap();
+    // Through a proxy: the index host is never resolved, the proxy gets absolute URLs.
+    let output = Command::cargo_bin("pubgate")
+        .unwrap()
+        .args([
+            "inspect",
+            "plain==1.0",
+            "--no-cache",
+            "--index-url",
+            "http://pypi.test/simple",
+        ])
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("HTTP_PROXY", server.url())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let requests = server.requests();
+    assert!(
+        !requests.is_empty() && requests.iter().all(|r| r.via_proxy),
+        "{requests:?}"
+    );
+
+    // NO_PROXY exempts the index from a proxy that does not exist.
+    let (code, _, stderr) = run({
+        let mut cmd = pubgate(
+            &server,
+            cache.path(),
+            &["inspect", "plain==1.0", "--no-cache"],
+        );
+        cmd.env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1");
+        cmd
+    });
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = run({
+        let mut cmd = pubgate(
+            &server,
+            cache.path(),
+            &["inspect", "plain==1.0", "--no-cache", "--timeout", "2"],
+        );
+        cmd.env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        cmd
+    });
+    assert_eq!(code, Some(2), "the dead proxy was used: {stderr}");
+}

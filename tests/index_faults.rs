@@ -373,3 +373,43 @@ fn a_failed_history_fetch_leaves_the_locked_evidence_intact() {
     };
     assert!(cause(&previous.artifacts[0].provenance).contains("HTTP 502"));
 }
+
+#[test]
+fn redirects_are_followed_but_limited() {
+    let (_dir, server) = setup();
+    fault(
+        &server,
+        "/simple/moved/",
+        Fault::Redirect("/simple/plain/".into()),
+    );
+    let evidence = gather_one(
+        package("moved", "1.0", &server.index_url(), &[]),
+        &options(&server),
+    );
+    assert!(
+        matches!(
+            &evidence.artifacts[0].provenance,
+            ProvenanceStatus::Invalid {
+                reason: InvalidReason::ReleaseNotOnIndex,
+                ..
+            }
+        ),
+        "the redirect was followed to a page without `moved` files: {:?}",
+        evidence.artifacts[0].provenance
+    );
+    fault(
+        &server,
+        "/simple/loop*/",
+        Fault::Redirect("/simple/loop2/".into()),
+    );
+    let (cause, _) = unavailable(
+        package("loop1", "1.0", &server.index_url(), &[]),
+        &options(&server),
+    );
+    assert!(cause.contains("more than 5 redirects"), "{cause}");
+    assert!(
+        server.count_matching("/simple/loop2/") <= 6,
+        "{}",
+        server.count_matching("/simple/loop2/")
+    );
+}

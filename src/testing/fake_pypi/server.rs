@@ -49,6 +49,8 @@ pub enum Fault {
     Latency(Duration),
     /// Close the connection without answering.
     Drop,
+    /// Answer `302 Found` with this `Location`.
+    Redirect(String),
     /// Answer with exactly this status, content type and body.
     Respond {
         status: u16,
@@ -99,6 +101,8 @@ pub struct RequestRecord {
     pub user_agent: Option<String>,
     /// The fault applied, if any: `<pattern>: <fault>`.
     pub fault: Option<String>,
+    /// The request named an absolute URL (`GET http://host/path`), as clients do through a proxy.
+    pub via_proxy: bool,
 }
 
 #[derive(Debug, Default)]
@@ -304,6 +308,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
 struct Request {
     method: String,
     path: String,
+    via_proxy: bool,
     accept: Option<String>,
     authorization: Option<String>,
     user_agent: Option<String>,
@@ -320,8 +325,17 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Re
             let method = first.next()?.to_string();
             let target = first.next()?.to_string();
             let version = first.next().unwrap_or("HTTP/1.1").to_string();
+            // Absolute-form targets come from clients using this server as an HTTP proxy.
+            let (target, via_proxy) = match target
+                .strip_prefix("http://")
+                .or_else(|| target.strip_prefix("https://"))
+            {
+                Some(rest) => (rest.find('/').map_or("/", |i| &rest[i..]).to_string(), true),
+                None => (target, false),
+            };
             let mut request = Request {
                 method,
+                via_proxy,
                 path: target.split('?').next().unwrap_or("").to_string(),
                 accept: None,
                 authorization: None,
@@ -385,6 +399,7 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
                 fault: fault
                     .as_ref()
                     .map(|(pattern, f)| format!("{pattern}: {f:?}")),
+                via_proxy: request.via_proxy,
             });
         }
         if !latency.is_zero() {
@@ -453,6 +468,12 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
                 write_response(&mut stream, &response, Some((chunk.max(1), interval))).await?;
                 true
             }
+            Some(Fault::Redirect(location)) => {
+                let mut redirect = Response::redirect(location);
+                redirect.status = 302;
+                write_response(&mut stream, &redirect, None).await?;
+                true
+            }
             Some(Fault::Respond {
                 status,
                 content_type,
@@ -516,6 +537,7 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         301 => "Moved Permanently",
+        302 => "Found",
         403 => "Forbidden",
         404 => "Not Found",
         406 => "Not Acceptable",
