@@ -179,11 +179,11 @@ pub async fn gather_report(
         options.package_concurrency.max(1),
     ));
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let mut tasks = Vec::with_capacity(jobs.len());
+    let mut tasks = AbortOnDrop(Vec::with_capacity(jobs.len()));
     for (position, ((_, package), context)) in jobs.iter().zip(contexts).enumerate() {
         let (fetcher, permits, events) = (fetcher.clone(), permits.clone(), events.clone());
         let package = (*package).clone();
-        tasks.push(tokio::spawn(async move {
+        tasks.0.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
             let _ = events.send(Event::Started(position));
             let evidence = package_evidence(&fetcher, context.as_ref(), &package).await;
@@ -201,7 +201,7 @@ pub async fn gather_report(
             }
         }
     }
-    for task in tasks {
+    for task in std::mem::take(&mut tasks.0) {
         task.await.map_err(|e| {
             GatherError::Setup(format!("internal error while gathering evidence: {e}"))
         })?;
@@ -235,6 +235,18 @@ pub async fn gather_report(
 enum Event {
     Started(usize),
     Finished(usize, Box<PackageEvidence>),
+}
+
+/// Aborts the package tasks when a gather is dropped before it finishes, so no request
+/// outlives the caller's interest in it.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 /// Evidence for one package: index sources are resolved, others are not applicable.

@@ -132,46 +132,69 @@ pub fn parse_page(
     }
 }
 
+/// The parts of a PEP 691 page pubgate reads; everything else is skipped while parsing,
+/// so a multi-megabyte page is never held as a generic JSON tree.
+#[derive(serde::Deserialize)]
+struct WirePage {
+    #[serde(default)]
+    meta: Option<WireMeta>,
+    files: Option<Vec<WireFile>>,
+}
+
+#[derive(serde::Deserialize)]
+struct WireMeta {
+    #[serde(rename = "api-version", default)]
+    api_version: Option<Value>,
+}
+
+/// One `files[]` entry; fields stay loose so one odd value does not sink the page.
+#[derive(serde::Deserialize)]
+struct WireFile {
+    #[serde(default)]
+    filename: Option<Value>,
+    #[serde(default)]
+    hashes: Option<Value>,
+    #[serde(default)]
+    yanked: Option<Value>,
+    #[serde(default)]
+    provenance: Option<Value>,
+}
+
 /// Parses a PEP 691 JSON project page.
 pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError> {
-    let value: Value = serde_json::from_slice(body)
+    let page: WirePage = serde_json::from_slice(body)
         .map_err(|e| PageError::Malformed(format!("invalid JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| PageError::Malformed("the page is not a JSON object".into()))?;
-    let api_version = match object
-        .get("meta")
-        .and_then(|m| m.get("api-version"))
-        .and_then(Value::as_str)
-    {
-        Some(text) => ApiVersion::parse(text)
-            .ok_or_else(|| PageError::UnsupportedVersion(text.to_string()))?,
+    let api_version = match page.meta.and_then(|m| m.api_version) {
+        Some(Value::String(text)) => {
+            ApiVersion::parse(&text).ok_or(PageError::UnsupportedVersion(text))?
+        }
+        Some(other) => return Err(PageError::UnsupportedVersion(other.to_string())),
         None => ApiVersion::IMPLICIT,
     };
     if api_version.major != 1 {
         return Err(PageError::UnsupportedVersion(api_version.to_string()));
     }
-    let files = object
-        .get("files")
-        .and_then(Value::as_array)
+    let files = page
+        .files
         .ok_or_else(|| PageError::Malformed("no `files` list".into()))?;
     let mut out = Vec::with_capacity(files.len());
     for file in files {
-        let Some(filename) = file.get("filename").and_then(Value::as_str) else {
-            // One odd entry does not sink the page; a file without a name cannot be matched.
+        let Some(Value::String(filename)) = file.filename else {
+            // A file without a name cannot be matched; skip it.
             continue;
         };
         let sha256 = file
-            .get("hashes")
+            .hashes
+            .as_ref()
             .and_then(|h| h.get("sha256"))
             .and_then(Value::as_str)
             .and_then(normalize_sha256);
-        let yanked = match file.get("yanked") {
-            Some(Value::Bool(b)) => *b,
+        let yanked = match file.yanked {
+            Some(Value::Bool(b)) => b,
             Some(Value::String(_)) => true,
             _ => false,
         };
-        let provenance = match file.get("provenance") {
+        let provenance = match &file.provenance {
             None | Some(Value::Null) => ProvenanceLink::None,
             Some(Value::String(link)) => resolve_link(page_url, link),
             Some(other) => ProvenanceLink::Unusable(format!(
@@ -180,7 +203,7 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             )),
         };
         out.push(IndexFile {
-            filename: filename.to_string(),
+            filename,
             sha256,
             yanked,
             provenance,
@@ -530,7 +553,8 @@ mod tests {
             {"filename":"sampleproject-4.0.0.tar.gz","url":"https://files/x","hashes":{"sha256":"0ACE7980F82C5815EDE4CD7BF9F6693684CEC2AE47B9B7ADE9ADD533B8627C6B"},
              "provenance":"https://pypi.org/integrity/sampleproject/4.0.0/sampleproject-4.0.0.tar.gz/provenance","yanked":false},
             {"filename":"sampleproject-4.0.0-py3-none-any.whl","url":"https://files/y","hashes":{},"provenance":null,"yanked":"broken"},
-            {"url":"nameless"}
+            {"url":"nameless"},
+          {"filename": 7}
           ]}"#;
         let page = parse_json(body, &url()).unwrap();
         assert_eq!(page.api_version, ApiVersion { major: 1, minor: 4 });
