@@ -11,7 +11,7 @@ use pubgate::index::{gather_report_blocking, GatherReport, IndexOptions, NoProgr
 use pubgate::lockfile::{Artifact, Location, LockFormat, LockedPackage, Lockfile, Source};
 use pubgate::testing::fake_pypi::{
     default_minter, default_publisher, synthetic_sha256, FakeFile, FakeIndex, FakePypi,
-    MintRequest, Variant,
+    MintRequest, Minter, Variant,
 };
 use pubgate::url::SecretUrl;
 use pubgate::verify::TrustRoot;
@@ -38,8 +38,7 @@ fn reset_peak_rss() -> bool {
 /// A fake index and a lockfile of `count` packages: each locked release has an sdist and a
 /// wheel (both hashed), and an earlier release with the same two files. One package in ten
 /// is unattested; the rest carry the minter's provenance.
-fn build(count: usize, index_url: &str) -> (FakeIndex, Lockfile) {
-    let minter = default_minter();
+fn build(count: usize, index_url: &str, minter: &dyn Minter) -> (FakeIndex, Lockfile) {
     let mut index = FakeIndex::new();
     let mut packages = Vec::with_capacity(count);
     for i in 0..count {
@@ -131,11 +130,17 @@ fn main() {
     // The server is started first so its URL can go into the lockfile.
     std::fs::create_dir_all(&root).expect("index dir");
     let server = FakePypi::start(&root).expect("fake PyPI");
-    let (index, lockfile) = build(count, &server.index_url());
+    let minter = default_minter();
+    let (index, lockfile) = build(count, &server.index_url(), minter.as_ref());
     index.write(&root).expect("write index");
     server.set_latency(latency);
 
-    let mut options = IndexOptions::new(TrustRoot::production().expect("trust root"));
+    // Minted provenance verifies under the minter's root (the test signer's, once plugged in).
+    let trust_root = match minter.trusted_root() {
+        Some(json) => TrustRoot::from_json(&json, "minter's trust root").expect("trust root"),
+        None => TrustRoot::production().expect("trust root"),
+    };
+    let mut options = IndexOptions::new(trust_root);
     options.index_url = SecretUrl::new(server.index_url());
     options.cache_dir = Some(cache);
     options.http.concurrency = concurrency;

@@ -184,7 +184,7 @@ fn inspect_names_the_verified_publisher() {
         stdout.contains("publisher    GitHub pypa/sampleproject release.yml"),
         "{stdout}"
     );
-    assert!(stdout.contains("ref          refs/tags/"), "{stdout}");
+    assert!(stdout.contains("ref          refs/heads/main"), "{stdout}");
     assert!(stdout.contains("commit       "), "{stdout}");
 }
 

@@ -34,10 +34,25 @@ pub enum PageAnswer {
     NotFound,
 }
 
-/// A provenance fetch: the bytes, or the index's 404 with its message.
+/// What came of asking for one file's provenance. The provenance bytes themselves are not
+/// kept: once verified, only the (small) result is, for the rest of the run.
 #[derive(Debug, Clone)]
-pub enum ProvenanceAnswer {
-    Found(Arc<Vec<u8>>),
+pub enum ProvenanceOutcome {
+    /// Fetched and verified.
+    Verified(Box<VerifiedProvenance>),
+    /// Fetched; verification refused it.
+    Failed(VerifyError),
+    /// The index answered 404, with this message.
+    NotFound(String),
+    /// Fetched, but no sha256 is known to bind it to the file.
+    Unbound,
+    /// Could not be fetched (cause given).
+    Error(String),
+}
+
+/// A fetched provenance object, or the index's 404.
+enum ProvenanceAnswer {
+    Found(Vec<u8>),
     NotFound(String),
 }
 
@@ -121,7 +136,7 @@ pub struct Fetcher {
     provenance_limit: usize,
     offline: bool,
     pages: SingleFlight<Result<PageAnswer, String>>,
-    provenance: SingleFlight<Result<ProvenanceAnswer, String>>,
+    provenance: SingleFlight<ProvenanceOutcome>,
     verifications: SingleFlight<Result<VerifiedProvenance, VerifyError>>,
     record_errors: Mutex<Vec<String>>,
     /// Bounds verifications running at once to the CPUs (each is CPU-bound).
@@ -238,18 +253,42 @@ impl Fetcher {
         Ok(answer)
     }
 
-    /// The provenance at `url` for a file with this sha256 (part of the cache key: provenance
-    /// for a given file never changes, a re-upload has another digest).
+    /// Fetches the provenance at `url` and verifies it for (`filename`, `sha256`), once per
+    /// (URL, sha256) per run. The sha256 is also part of the cache key: provenance for a given
+    /// file never changes, and a re-upload has another digest.
     pub async fn provenance(
         &self,
         url: &str,
+        filename: &str,
         sha256: Option<&str>,
-    ) -> Result<ProvenanceAnswer, String> {
-        let (clean, _) = split_credentials(url)?;
-        let sha256 = sha256.unwrap_or("").to_string();
+    ) -> ProvenanceOutcome {
+        let clean = match split_credentials(url) {
+            Ok((clean, _)) => clean,
+            Err(cause) => return ProvenanceOutcome::Error(cause),
+        };
+        let key = format!("{clean} {}", sha256.unwrap_or(""));
         self.provenance
-            .run(format!("{clean} {sha256}"), || {
-                self.load_provenance(url.to_string(), clean.clone(), sha256.clone())
+            .run(key, || async {
+                let answer = self
+                    .load_provenance(
+                        url.to_string(),
+                        clean.clone(),
+                        sha256.unwrap_or("").to_string(),
+                    )
+                    .await;
+                match answer {
+                    Err(cause) => ProvenanceOutcome::Error(cause),
+                    Ok(ProvenanceAnswer::NotFound(message)) => ProvenanceOutcome::NotFound(message),
+                    Ok(ProvenanceAnswer::Found(bytes)) => match sha256 {
+                        None => ProvenanceOutcome::Unbound,
+                        Some(sha256) => {
+                            match self.verify(Arc::new(bytes), filename, sha256).await {
+                                Ok(verified) => ProvenanceOutcome::Verified(Box::new(verified)),
+                                Err(e) => ProvenanceOutcome::Failed(e),
+                            }
+                        }
+                    },
+                }
             })
             .await
     }
@@ -283,7 +322,7 @@ impl Fetcher {
                 if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&raw.body) {
                     return Err(format!("`{clean}`: the provenance is not valid JSON: {e}"));
                 }
-                ProvenanceAnswer::Found(Arc::new(raw.body.clone()))
+                ProvenanceAnswer::Found(raw.body.clone())
             }
             404 => ProvenanceAnswer::NotFound(json_message(&raw.body)),
             403 => {
@@ -579,8 +618,12 @@ mod tests {
         }
     }
 
-    fn options(cache: &std::path::Path, root: &[u8]) -> IndexOptions {
-        let mut options = IndexOptions::new(TrustRoot::from_json(root, "test root").unwrap());
+    /// Options with one of two real trust roots (`staging`: the other one).
+    fn options(cache: &std::path::Path, staging: bool) -> IndexOptions {
+        let name = if staging { "staging" } else { "production" };
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("fixtures/sigstore/trusted_root.{name}.json"));
+        let mut options = IndexOptions::new(TrustRoot::from_file(&path).unwrap());
         options.cache_dir = Some(cache.to_path_buf());
         options.offline = true;
         options
@@ -623,11 +666,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bytes = b"{\"version\":1,\"attestation_bundles\":[]}".to_vec();
         let sha = "ab".repeat(32);
-        let fetcher = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        let fetcher = Fetcher::new(&options(dir.path(), false)).unwrap();
         let path = plant(&fetcher, &bytes, "a-1.0.tar.gz", &sha, &verified());
 
         // A planted success is used without verifying (these bytes would never verify).
-        let fresh = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        let fresh = Fetcher::new(&options(dir.path(), false)).unwrap();
         assert_eq!(
             fresh
                 .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
@@ -638,7 +681,7 @@ mod tests {
         assert_eq!(fresh.stats().verifications, 0);
 
         // Other bytes, another file, another digest or another trust root: verified afresh.
-        let other_bytes = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        let other_bytes = Fetcher::new(&options(dir.path(), false)).unwrap();
         assert!(other_bytes
             .verify(Arc::new(b"{}".to_vec()), "a-1.0.tar.gz", &sha)
             .await
@@ -651,7 +694,7 @@ mod tests {
             .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &"cd".repeat(32))
             .await
             .is_err());
-        let other_root = Fetcher::new(&options(dir.path(), b"{\"root\":2}")).unwrap();
+        let other_root = Fetcher::new(&options(dir.path(), true)).unwrap();
         assert!(other_root
             .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
             .await
@@ -662,7 +705,7 @@ mod tests {
             .unwrap()
             .replace("o/r", "x/y");
         std::fs::write(&path, text).unwrap();
-        let after_edit = Fetcher::new(&options(dir.path(), b"{\"root\":1}")).unwrap();
+        let after_edit = Fetcher::new(&options(dir.path(), false)).unwrap();
         assert!(after_edit
             .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
             .await

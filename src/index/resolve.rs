@@ -10,7 +10,7 @@ use futures::future::join_all;
 use pep440_rs::Version;
 use reqwest::Url;
 
-use super::fetcher::{Fetcher, PageAnswer, ProvenanceAnswer};
+use super::fetcher::{Fetcher, PageAnswer, ProvenanceOutcome};
 use super::simple::{filename_version, IndexFile, ProjectPage, ProvenanceLink, VersionMatcher};
 use crate::dist::DistFilename;
 use crate::evidence::{
@@ -338,9 +338,9 @@ async fn fetch_and_verify(
     sha256: Option<&str>,
 ) -> ProvenanceStatus {
     let shown = strip_credentials(url);
-    match fetcher.provenance(url, sha256).await {
-        Err(cause) => ProvenanceStatus::Unavailable { cause },
-        Ok(ProvenanceAnswer::NotFound(message)) => {
+    match fetcher.provenance(url, filename, sha256).await {
+        ProvenanceOutcome::Error(cause) => ProvenanceStatus::Unavailable { cause },
+        ProvenanceOutcome::NotFound(message) => {
             if !listed && message.starts_with("No provenance available") {
                 ProvenanceStatus::Absent
             } else if listed {
@@ -355,22 +355,16 @@ async fn fetch_and_verify(
                 }
             }
         }
-        Ok(ProvenanceAnswer::Found(bytes)) => {
-            let Some(sha256) = sha256 else {
-                return ProvenanceStatus::Unavailable {
-                    cause: format!(
-                        "neither the lockfile nor the index gives a sha256 for `{filename}`, so its provenance cannot be bound to the file"
-                    ),
-                };
-            };
-            match fetcher.verify(bytes, filename, sha256).await {
-                Ok(verified) => ProvenanceStatus::Verified(Box::new(verified)),
-                Err(e) => ProvenanceStatus::Invalid {
-                    reason: InvalidReason::Verification(e.reason),
-                    detail: e.detail,
-                },
-            }
-        }
+        ProvenanceOutcome::Unbound => ProvenanceStatus::Unavailable {
+            cause: format!(
+                "neither the lockfile nor the index gives a sha256 for `{filename}`, so its provenance cannot be bound to the file"
+            ),
+        },
+        ProvenanceOutcome::Verified(verified) => ProvenanceStatus::Verified(verified),
+        ProvenanceOutcome::Failed(e) => ProvenanceStatus::Invalid {
+            reason: InvalidReason::Verification(e.reason),
+            detail: e.detail,
+        },
     }
 }
 
