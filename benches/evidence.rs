@@ -3,15 +3,20 @@
 //!
 //! `cargo bench --bench evidence` (env: `PACKAGES`, `LATENCY_MS`, `CONCURRENCY`).
 //! Results are reported in `BENCHMARKS.md` § Evidence gathering.
+//!
+//! The parent process builds the fake index and serves it; each measured run is a child
+//! process (this same executable with `--child`), so its peak RSS (`VmHWM`) is its own:
+//! not the server's, not the index model's, not an earlier run's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pubgate::index::{gather_report_blocking, GatherReport, IndexOptions, NoProgress};
+use pubgate::index::{gather_report_blocking, IndexOptions, NoProgress};
 use pubgate::lockfile::{Artifact, Location, LockFormat, LockedPackage, Lockfile, Source};
 use pubgate::testing::fake_pypi::{
     default_minter, default_publisher, synthetic_sha256, FakeFile, FakeIndex, FakePypi,
-    MintRequest, Minter, Variant,
+    MintRequest, Variant,
 };
 use pubgate::url::SecretUrl;
 use pubgate::verify::TrustRoot;
@@ -23,34 +28,74 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Peak resident set size so far (VmHWM), in KiB.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// Peak resident set size of this process (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))?
+                .to_string();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
 }
 
-/// Resets VmHWM to the current RSS (Linux: `5` into `/proc/self/clear_refs`).
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+const VERSIONS: [&str; 2] = ["1.2.3", "1.2.2"];
+
+fn files(i: usize, version: &str) -> [String; 2] {
+    let dist = format!("pkg_{i:03}");
+    [
+        format!("{dist}-{version}.tar.gz"),
+        format!("{dist}-{version}-py3-none-any.whl"),
+    ]
 }
 
-/// A fake index and a lockfile of `count` packages: each locked release has an sdist and a
-/// wheel (both hashed), and an earlier release with the same two files. One package in ten
-/// is unattested; the rest carry the minter's provenance.
-fn build(count: usize, index_url: &str, minter: &dyn Minter) -> (FakeIndex, Lockfile) {
+/// A lockfile of `count` packages, each locking an sdist and a wheel (both hashed).
+fn lockfile(count: usize, index_url: &str) -> Lockfile {
+    let packages = (0..count)
+        .map(|i| LockedPackage {
+            name: format!("pkg-{i:03}"),
+            version: Some(VERSIONS[0].into()),
+            source: Source::Index {
+                url: SecretUrl::new(index_url),
+            },
+            artifacts: files(i, VERSIONS[0])
+                .into_iter()
+                .map(|filename| Artifact {
+                    sha256: Some(synthetic_sha256(&filename)),
+                    filename,
+                    url: None,
+                })
+                .collect(),
+            marker: None,
+            location: Location {
+                path: PathBuf::from("uv.lock"),
+                line: 1 + i as u32 * 12,
+            },
+        })
+        .collect();
+    Lockfile {
+        path: PathBuf::from("uv.lock"),
+        format: LockFormat::Uv,
+        packages,
+        unpinned: Vec::new(),
+        indexes: Vec::new(),
+    }
+}
+
+/// The index for [`lockfile`]: each package also has an earlier release with the same two
+/// files; one package in ten is unattested, the rest carry the default minter's provenance.
+/// Returns the trust root minted provenance verifies under (`None`: production).
+fn write_index(count: usize, root: &Path) -> Option<Vec<u8>> {
+    let minter = default_minter();
     let mut index = FakeIndex::new();
-    let mut packages = Vec::with_capacity(count);
     for i in 0..count {
         let name = format!("pkg-{i:03}");
-        let dist = name.replace('-', "_");
         let publisher = default_publisher(&name);
-        let mut artifacts = Vec::new();
-        for version in ["1.2.3", "1.2.2"] {
-            for filename in [
-                format!("{dist}-{version}.tar.gz"),
-                format!("{dist}-{version}-py3-none-any.whl"),
-            ] {
+        for version in VERSIONS {
+            for filename in files(i, version) {
                 let sha = synthetic_sha256(&filename);
                 let mut file = FakeFile::new(&filename, &sha);
                 if i % 10 != 0 {
@@ -62,137 +107,152 @@ fn build(count: usize, index_url: &str, minter: &dyn Minter) -> (FakeIndex, Lock
                     }));
                 }
                 index.add(&name, file);
-                if version == "1.2.3" {
-                    artifacts.push(Artifact {
-                        filename,
-                        sha256: Some(sha),
-                        url: None,
-                    });
-                }
             }
         }
-        packages.push(LockedPackage {
-            name,
-            version: Some("1.2.3".into()),
-            source: Source::Index {
-                url: SecretUrl::new(index_url),
-            },
-            artifacts,
-            marker: None,
-            location: Location {
-                path: PathBuf::from("uv.lock"),
-                line: 1 + i as u32 * 12,
-            },
-        });
     }
-    let lockfile = Lockfile {
-        path: PathBuf::from("uv.lock"),
-        format: LockFormat::Uv,
-        packages,
-        unpinned: Vec::new(),
-        indexes: Vec::new(),
+    index.write(root).expect("write the index");
+    minter.trusted_root()
+}
+
+/// One measured run, in this (child) process; prints one line of JSON.
+fn child(args: &[String]) {
+    let [index_url, cache, root_file, count, concurrency, offline] = args else {
+        panic!("--child INDEX_URL CACHE ROOT_FILE COUNT CONCURRENCY OFFLINE")
     };
-    (index, lockfile)
-}
-
-struct Run {
-    wall: Duration,
-    requests: usize,
-    report: GatherReport,
-    peak_kib: Option<u64>,
-}
-
-fn run(server: &FakePypi, lockfile: &Lockfile, options: &IndexOptions) -> Run {
-    server.clear_log();
-    reset_peak_rss();
+    let lock = lockfile(count.parse().expect("count"), index_url);
+    let trust_root = if root_file.is_empty() {
+        TrustRoot::production().expect("trust root")
+    } else {
+        TrustRoot::from_file(Path::new(root_file)).expect("trust root")
+    };
+    let mut options = IndexOptions::new(trust_root);
+    options.index_url = SecretUrl::new(index_url.as_str());
+    options.cache_dir = Some(PathBuf::from(cache));
+    options.http.concurrency = concurrency.parse().expect("concurrency");
+    options.offline = offline == "offline";
+    let before = peak_rss_kib();
     let start = Instant::now();
-    let report = gather_report_blocking(std::slice::from_ref(lockfile), options, &NoProgress)
-        .expect("gather");
+    let report =
+        gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).expect("gather");
     let wall = start.elapsed();
-    Run {
-        wall,
-        requests: server.request_count(),
-        report,
-        peak_kib: peak_rss_kib(),
-    }
+    let verified = report.evidence[0]
+        .packages
+        .iter()
+        .flat_map(|p| &p.artifacts)
+        .filter(|a| a.provenance.verified().is_some())
+        .count();
+    let digest = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            serde_json::to_vec(&report.evidence).expect("json"),
+        ))
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "wall_ms": wall.as_secs_f64() * 1000.0,
+            "network": report.stats.network,
+            "cache_hits": report.stats.cache_hits,
+            "verifications": report.stats.verifications,
+            "verified_artifacts": verified,
+            "rss_before_kib": before,
+            "peak_kib": peak_rss_kib(),
+            "evidence_sha256": digest,
+        })
+    );
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--child") {
+        return child(&args[at + 1..]);
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: keep that quick.
-    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let benchmarking = args.iter().any(|a| a == "--bench");
     let count = env_number("PACKAGES", if benchmarking { 450 } else { 20 }) as usize;
     let latency = Duration::from_millis(env_number("LATENCY_MS", 20));
-    let concurrency = env_number("CONCURRENCY", 16) as usize;
+    let concurrency = env_number("CONCURRENCY", 16);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("index");
-    let cache = dir.path().join("cache");
-    // The server is started first so its URL can go into the lockfile.
     std::fs::create_dir_all(&root).expect("index dir");
-    let server = FakePypi::start(&root).expect("fake PyPI");
-    let minter = default_minter();
-    let (index, lockfile) = build(count, &server.index_url(), minter.as_ref());
-    index.write(&root).expect("write index");
-    server.set_latency(latency);
-
-    // Minted provenance verifies under the minter's root (the test signer's, once plugged in).
-    let trust_root = match minter.trusted_root() {
-        Some(json) => TrustRoot::from_json(&json, "minter's trust root").expect("trust root"),
-        None => TrustRoot::production().expect("trust root"),
+    let trust_root = write_index(count, &root);
+    let root_file = match &trust_root {
+        Some(json) => {
+            let path = dir.path().join("trusted_root.json");
+            std::fs::write(&path, json).expect("trust root");
+            path.display().to_string()
+        }
+        None => String::new(),
     };
-    let mut options = IndexOptions::new(trust_root);
-    options.index_url = SecretUrl::new(server.index_url());
-    options.cache_dir = Some(cache);
-    options.http.concurrency = concurrency;
+    let server = FakePypi::start(&root).expect("fake PyPI");
+    server.set_latency(latency);
+    let cache = dir.path().join("cache");
+    let exe = std::env::current_exe().expect("current exe");
 
-    let baseline_kib = peak_rss_kib();
-    let cold = run(&server, &lockfile, &options);
-    let warm = run(&server, &lockfile, &options);
-    // For profiling the warm path: `WARM_REPEAT=20 perf record …`.
-    for _ in 0..env_number("WARM_REPEAT", 0) {
-        run(&server, &lockfile, &options);
-    }
-    let mut offline = options.clone();
-    offline.offline = true;
-    let warm_offline = run(&server, &lockfile, &offline);
-
-    let artifacts: usize = cold.report.evidence[0]
-        .packages
-        .iter()
-        .map(|p| p.artifacts.len())
-        .sum();
-    let floor = latency
-        .mul_f64(cold.requests as f64 / concurrency as f64)
-        .max(latency * 2);
-    println!("evidence gathering: {count} packages, {artifacts} locked artifacts, {latency:?} latency/request, concurrency {concurrency}");
-    println!("baseline RSS before the first run: {:?} KiB", baseline_kib);
     println!(
-        "{:<14} {:>10} {:>9} {:>12} {:>14} {:>12}",
-        "run", "wall", "requests", "cache hits", "verifications", "peak RSS"
+        "evidence gathering: {count} packages, {} locked artifacts, {latency:?} latency/request, concurrency {concurrency}",
+        2 * count
     );
-    for (label, r) in [
-        ("cold", &cold),
-        ("warm", &warm),
-        ("warm offline", &warm_offline),
+    println!(
+        "{:<14} {:>10} {:>9} {:>11} {:>14} {:>9} {:>14}",
+        "run", "wall", "requests", "cache hits", "verifications", "verified", "peak RSS"
+    );
+    let mut digests = Vec::new();
+    let mut cold_requests = 0;
+    let mut cold_wall = 0.0;
+    for (label, mode) in [
+        ("cold", "online"),
+        ("warm", "online"),
+        ("warm offline", "offline"),
     ] {
-        println!(
-            "{:<14} {:>8.0}ms {:>9} {:>12} {:>14} {:>9} KiB",
-            label,
-            r.wall.as_secs_f64() * 1000.0,
-            r.requests,
-            r.report.stats.cache_hits,
-            r.report.stats.verifications,
-            r.peak_kib
-                .map(|k| k.to_string())
-                .unwrap_or_else(|| "?".into()),
+        server.clear_log();
+        let output = Command::new(&exe)
+            .arg("--child")
+            .args([
+                server.index_url(),
+                cache.display().to_string(),
+                root_file.clone(),
+                count.to_string(),
+                concurrency.to_string(),
+                mode.to_string(),
+            ])
+            .output()
+            .expect("run a child");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
         );
+        let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("child output");
+        let requests = server.request_count();
+        let wall = line["wall_ms"].as_f64().unwrap_or(0.0);
+        if label == "cold" {
+            cold_requests = requests;
+            cold_wall = wall;
+        }
+        println!(
+            "{:<14} {:>8.0}ms {:>9} {:>11} {:>14} {:>9} {:>10} KiB",
+            label,
+            wall,
+            requests,
+            line["cache_hits"].as_u64().unwrap_or(0),
+            line["verifications"].as_u64().unwrap_or(0),
+            line["verified_artifacts"].as_u64().unwrap_or(0),
+            line["peak_kib"].as_u64().unwrap_or(0),
+        );
+        digests.push(line["evidence_sha256"].clone());
     }
+    let floor = latency
+        .mul_f64(cold_requests as f64 / concurrency as f64)
+        .max(latency * 2);
     println!(
         "floor (requests x latency / concurrency): {:.0}ms; cold/floor = {:.2}",
         floor.as_secs_f64() * 1000.0,
-        cold.wall.as_secs_f64() / floor.as_secs_f64()
+        cold_wall / 1000.0 / floor.as_secs_f64()
     );
-    assert_eq!(warm.requests, 0, "a warm run asks nothing");
-    assert_eq!(warm.report.evidence, cold.report.evidence);
-    assert_eq!(warm_offline.report.evidence, cold.report.evidence);
+    assert!(
+        digests.windows(2).all(|w| w[0] == w[1]),
+        "every run gives the same evidence"
+    );
 }
