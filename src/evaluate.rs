@@ -516,6 +516,9 @@ fn check_invalid(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
             InvalidReason::NotOnIndex => format!(
                 "the locked sha256 of `{name}` matches no file of this release on the index (not on index)"
             ),
+            InvalidReason::ReleaseNotOnIndex => format!(
+                "the index has no release for `{name}`: the project or version is unknown to it (deleted, never uploaded, or the wrong index)"
+            ),
         };
         let message = if detail.trim().is_empty() {
             what

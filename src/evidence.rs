@@ -56,6 +56,9 @@ pub enum InvalidReason {
     IndexHashMismatch,
     /// The locked sha256 matches no file of the release on the index.
     NotOnIndex,
+    /// The index has no such release: the project is unknown to it, or it lists no file
+    /// of the locked version (deleted, never uploaded, or the lockfile names the wrong index).
+    ReleaseNotOnIndex,
 }
 
 impl Serialize for InvalidReason {
@@ -65,11 +68,19 @@ impl Serialize for InvalidReason {
 }
 
 impl InvalidReason {
+    /// The reasons that are not verification failures, in schema order.
+    pub const INDEX_REASONS: [InvalidReason; 3] = [
+        InvalidReason::IndexHashMismatch,
+        InvalidReason::NotOnIndex,
+        InvalidReason::ReleaseNotOnIndex,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InvalidReason::Verification(r) => r.as_str(),
             InvalidReason::IndexHashMismatch => "index-hash-mismatch",
             InvalidReason::NotOnIndex => "not-on-index",
+            InvalidReason::ReleaseNotOnIndex => "release-not-on-index",
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod dist;
 pub mod evaluate;
 pub mod evidence;
+pub mod index;
 pub mod lockfile;
 pub mod policy;
 pub mod report;

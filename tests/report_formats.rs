@@ -145,10 +145,11 @@ fn json_schema_enums_match_the_code() {
         .iter()
         .map(|r| r.as_str().to_string())
         .collect();
-    reasons.extend([
-        "index-hash-mismatch".to_string(),
-        "not-on-index".to_string(),
-    ]);
+    reasons.extend(
+        pubgate::evidence::InvalidReason::INDEX_REASONS
+            .iter()
+            .map(|r| r.as_str().to_string()),
+    );
     assert_eq!(
         enum_of("/definitions/artifact/properties/reason/oneOf/0/enum"),
         reasons

@@ -7,6 +7,7 @@ use crate::cli::Command;
 
 mod check;
 mod fetch;
+pub(crate) mod index_args;
 mod inspect;
 mod lock;
 pub(crate) mod verify;

@@ -130,7 +130,7 @@ struct JsonArtifact {
     /// `verified`, `absent`, `invalid`, `unavailable` or `not-applicable`.
     provenance: &'static str,
     publisher: Option<JsonPublisher>,
-    /// Why invalid (a failure slug, `index-hash-mismatch` or `not-on-index`).
+    /// Why invalid (a failure slug, `index-hash-mismatch`, `not-on-index` or `release-not-on-index`).
     reason: Option<&'static str>,
     detail: Option<String>,
 }

@@ -20,7 +20,7 @@ mod trust_root;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dist::DistFilename;
 
@@ -34,7 +34,7 @@ pub use trust_root::{
 };
 
 /// The CI system a Trusted Publisher runs on, as named by PyPI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PublisherKind {
     GitHub,
     GitLab,
@@ -66,7 +66,7 @@ impl fmt::Display for PublisherKind {
 ///
 /// `environment` is never in the certificate: it is PyPI's claim, copied here for
 /// display and policy; `pubgate verify --format json` marks it `environment_verified: false`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct VerifiedPublisher {
     pub kind: PublisherKind,
     /// `owner/repo` (GitHub), `group/…/project` (GitLab); CircleCI: the VCS origin when known.
@@ -94,7 +94,7 @@ pub struct VerifiedPublisher {
 }
 
 /// The publisher PyPI claims in a provenance object's bundle (unverified by itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimedPublisher {
     /// The `kind` string as PyPI wrote it (`GitHub`, `GitLab`, `Google`, `CircleCI`, …).
     pub kind: String,
@@ -110,7 +110,7 @@ pub struct ClaimedPublisher {
 }
 
 /// One attestation that passed every check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedAttestation {
     pub predicate_type: String,
     pub publisher: VerifiedPublisher,
@@ -121,7 +121,7 @@ pub struct VerifiedAttestation {
 }
 
 /// A provenance object (or a lone attestation) that verified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedProvenance {
     /// The identity every attestation agrees on (the first bundle's, environment from the claim).
     pub publisher: VerifiedPublisher,
@@ -131,7 +131,7 @@ pub struct VerifiedProvenance {
 }
 
 /// Why verification refused. The set is fixed: tools and policies match on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureReason {
     Malformed,

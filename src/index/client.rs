@@ -1,0 +1,530 @@
+//! The HTTP client: bounded concurrency, per-request and overall deadlines, retries with
+//! exponential backoff and jitter (honouring `Retry-After`), streamed size limits, limited
+//! redirects, and credentials that are sent but never shown.
+//!
+//! It knows nothing about PyPI: it fetches one URL and returns its status, content type
+//! and body, or a [`FetchError`] whose message is safe to print.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::url::SecretUrl;
+
+/// The User-Agent every request carries.
+pub const USER_AGENT: &str = concat!(
+    "pubgate/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/pubgate/pubgate)"
+);
+
+/// Network settings.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Time allowed for one attempt (connect, headers and body).
+    pub request_timeout: Duration,
+    /// Time allowed for every request of the run, retries and queueing included.
+    pub overall_timeout: Duration,
+    /// Retries after the first attempt (timeouts, connection errors, 408, 429, 5xx).
+    pub retries: u32,
+    /// First backoff; doubles each retry, with full jitter.
+    pub backoff_base: Duration,
+    /// Longest single wait, whether from backoff or from `Retry-After`.
+    pub backoff_max: Duration,
+    /// Redirects followed per request.
+    pub max_redirects: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            concurrency: 16,
+            request_timeout: Duration::from_secs(30),
+            overall_timeout: Duration::from_secs(300),
+            retries: 3,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(10),
+            max_redirects: 5,
+        }
+    }
+}
+
+/// A response pubgate accepted: any status the caller then interprets.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    /// The URL the body came from after redirects, credentials removed.
+    pub final_url: Url,
+}
+
+/// Why a URL could not be fetched. The URL is stored redacted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{url}`: {kind}")]
+pub struct FetchError {
+    pub url: String,
+    pub kind: FetchErrorKind,
+}
+
+/// The kinds of fetch failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchErrorKind {
+    #[error("timed out after {0} attempt(s)")]
+    Timeout(u32),
+    #[error("connection failed after {attempts} attempt(s): {message}")]
+    Connect { attempts: u32, message: String },
+    #[error("HTTP {status} after {attempts} attempt(s)")]
+    Status { status: u16, attempts: u32 },
+    #[error("HTTP {0} (check the credentials for this index)")]
+    Unauthorized(u16),
+    #[error("HTTP {status}: {message}")]
+    Refused { status: u16, message: String },
+    #[error("the response is larger than the {0}-byte limit")]
+    TooLarge(usize),
+    #[error("the response body broke off after {attempts} attempt(s): {message}")]
+    Body { attempts: u32, message: String },
+    #[error("{0}")]
+    Redirect(String),
+    #[error("the run's {0:?} network deadline passed")]
+    Deadline(Duration),
+    #[error("offline and not in the cache")]
+    Offline,
+    #[error("not in the provenance directory `{0}` (run `pubgate fetch` again)")]
+    NotVendored(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Basic-auth credentials for one origin (scheme, host, port).
+#[derive(Clone)]
+struct Credentials {
+    user: String,
+    password: Option<String>,
+}
+
+/// The shared client of one run.
+pub struct HttpClient {
+    client: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    options: HttpOptions,
+    permits: Semaphore,
+    deadline: Instant,
+    credentials: Mutex<HashMap<String, Credentials>>,
+    jitter_seed: std::collections::hash_map::RandomState,
+    jitter_counter: AtomicU64,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user name and optional password taken from a URL's userinfo.
+pub type UserInfo = (String, Option<String>);
+
+/// Splits a URL into the URL without userinfo and the credentials it carried.
+pub fn split_credentials(url: &str) -> Result<(Url, Option<UserInfo>), String> {
+    let mut parsed = Url::parse(url)
+        .map_err(|e| format!("`{}` is not a valid URL: {e}", crate::url::redact(url)))?;
+    let user = percent_decode(parsed.username());
+    let password = parsed.password().map(percent_decode);
+    if user.is_empty() && password.is_none() {
+        return Ok((parsed, None));
+    }
+    // Cannot fail for http(s) URLs with a host, which are the only ones that carry userinfo.
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    Ok((parsed, Some((user, password))))
+}
+
+/// Decodes `%XX` escapes (userinfo is percent-encoded inside URLs).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `scheme://host:port`, the unit credentials are scoped to.
+pub fn origin_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+impl HttpClient {
+    /// Sets up the client. The underlying connection pool (TLS roots, proxies from
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`) is built on the first request, so a run served
+    /// entirely from the cache never pays for it.
+    pub fn new(options: HttpOptions) -> Result<HttpClient, String> {
+        Ok(HttpClient {
+            client: std::sync::OnceLock::new(),
+            permits: Semaphore::new(options.concurrency.max(1)),
+            deadline: Instant::now() + options.overall_timeout,
+            options,
+            credentials: Mutex::new(HashMap::new()),
+            jitter_seed: Default::default(),
+            jitter_counter: AtomicU64::new(0),
+        })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, String> {
+        self.client
+            .get_or_init(|| build_client(&self.options))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Makes the credentials an index URL carries apply to every request to its origin
+    /// (its project pages, provenance links and redirects on the same origin).
+    pub fn register_index(&self, index: &SecretUrl) {
+        if let Ok((url, Some((user, password)))) = split_credentials(index.expose()) {
+            if let Ok(mut map) = self.credentials.lock() {
+                map.entry(origin_key(&url))
+                    .or_insert(Credentials { user, password });
+            }
+        }
+    }
+
+    /// The options this client runs with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// GETs `url` with `accept`, reading at most `limit` bytes of body. Any status is
+    /// returned except those worth retrying (408, 429, 5xx) once retries are exhausted,
+    /// and 401/403, which are errors.
+    pub async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: usize,
+    ) -> Result<HttpResponse, FetchError> {
+        let (url, inline_credentials) = split_credentials(url).map_err(|message| FetchError {
+            url: crate::url::redact(url),
+            kind: FetchErrorKind::Invalid(message),
+        })?;
+        let shown = url.to_string();
+        let err = |kind| FetchError {
+            url: shown.clone(),
+            kind,
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(err(FetchErrorKind::Invalid(format!(
+                "unsupported URL scheme `{}`",
+                url.scheme()
+            ))));
+        }
+        let credentials = match inline_credentials {
+            Some((user, password)) => Some(Credentials { user, password }),
+            None => self
+                .credentials
+                .lock()
+                .ok()
+                .and_then(|map| map.get(&origin_key(&url)).cloned()),
+        };
+
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = self
+                .attempt(&url, accept, limit, credentials.as_ref())
+                .await;
+            let retry_after = match outcome {
+                Attempt::Done(response) => return Ok(response),
+                Attempt::Fatal(kind) => return Err(err(kind)),
+                Attempt::Retry { kind, retry_after } => {
+                    if attempt > self.options.retries {
+                        return Err(err(kind.with_attempts(attempt)));
+                    }
+                    retry_after
+                }
+            };
+            let wait = match retry_after {
+                Some(after) => after.min(self.options.backoff_max),
+                None => self.backoff(attempt),
+            };
+            if Instant::now() + wait >= self.deadline {
+                return Err(err(FetchErrorKind::Deadline(self.options.overall_timeout)));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Full-jitter exponential backoff for retry number `attempt` (1-based).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .options
+            .backoff_base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.options.backoff_max);
+        let mut hasher = self.jitter_seed.build_hasher();
+        hasher.write_u64(self.jitter_counter.fetch_add(1, Ordering::Relaxed));
+        let fraction = (hasher.finish() % 1_000_000) as f64 / 1_000_000.0;
+        // Never less than half the ceiling, so retries do not bunch up at zero.
+        ceiling.mul_f64(0.5 + fraction / 2.0)
+    }
+
+    async fn attempt(
+        &self,
+        url: &Url,
+        accept: &str,
+        limit: usize,
+        credentials: Option<&Credentials>,
+    ) -> Attempt {
+        let Ok(Ok(_permit)) = tokio::time::timeout_at(self.deadline, self.permits.acquire()).await
+        else {
+            return Attempt::Fatal(FetchErrorKind::Deadline(self.options.overall_timeout));
+        };
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Attempt::Fatal(FetchErrorKind::Deadline(self.options.overall_timeout));
+        }
+        let budget = self.options.request_timeout.min(self.deadline - now);
+        let hit_deadline = budget < self.options.request_timeout;
+        match tokio::time::timeout(budget, self.exchange(url, accept, limit, credentials)).await {
+            Ok(outcome) => outcome,
+            Err(_) if hit_deadline => {
+                Attempt::Fatal(FetchErrorKind::Deadline(self.options.overall_timeout))
+            }
+            Err(_) => Attempt::Retry {
+                kind: RetryKind::Timeout,
+                retry_after: None,
+            },
+        }
+    }
+
+    async fn exchange(
+        &self,
+        url: &Url,
+        accept: &str,
+        limit: usize,
+        credentials: Option<&Credentials>,
+    ) -> Attempt {
+        let client = match self.client() {
+            Ok(client) => client,
+            Err(message) => return Attempt::Fatal(FetchErrorKind::Invalid(message)),
+        };
+        let mut request = client.get(url.clone()).header(ACCEPT, accept);
+        if let Some(c) = credentials {
+            request = request.basic_auth(&c.user, c.password.as_ref());
+        }
+        let mut response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return classify_send_error(e),
+        };
+        let status = response.status();
+        let final_url = response.url().clone();
+        if status == StatusCode::REQUEST_TIMEOUT
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status.is_server_error()
+        {
+            return Attempt::Retry {
+                kind: RetryKind::Status(status.as_u16()),
+                retry_after: retry_after(response.headers()),
+            };
+        }
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
+        {
+            return Attempt::Fatal(FetchErrorKind::Unauthorized(status.as_u16()));
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Attempt::Fatal(FetchErrorKind::TooLarge(limit));
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return Attempt::Fatal(FetchErrorKind::TooLarge(limit));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Attempt::Retry {
+                        kind: RetryKind::Body(error_chain(&e.without_url())),
+                        retry_after: None,
+                    }
+                }
+            }
+        }
+        Attempt::Done(HttpResponse {
+            status: status.as_u16(),
+            content_type,
+            body,
+            final_url,
+        })
+    }
+}
+
+fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
+    let max_redirects = options.max_redirects;
+    let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            attempt.error(format!("more than {max_redirects} redirects"))
+        } else if attempt.url().scheme() == "http"
+            && attempt.previous().iter().any(|u| u.scheme() == "https")
+        {
+            attempt.error("refusing a redirect from https to http")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .redirect(redirect)
+        .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
+        .read_timeout(options.request_timeout)
+        .pool_max_idle_per_host(options.concurrency.max(1))
+        .build()
+        .map_err(|e| format!("cannot start the HTTP client: {}", e.without_url()))
+}
+
+enum Attempt {
+    Done(HttpResponse),
+    Retry {
+        kind: RetryKind,
+        retry_after: Option<Duration>,
+    },
+    Fatal(FetchErrorKind),
+}
+
+enum RetryKind {
+    Timeout,
+    Connect(String),
+    Status(u16),
+    Body(String),
+}
+
+impl RetryKind {
+    fn with_attempts(self, attempts: u32) -> FetchErrorKind {
+        match self {
+            RetryKind::Timeout => FetchErrorKind::Timeout(attempts),
+            RetryKind::Connect(message) => FetchErrorKind::Connect { attempts, message },
+            RetryKind::Status(status) => FetchErrorKind::Status { status, attempts },
+            RetryKind::Body(message) => FetchErrorKind::Body { attempts, message },
+        }
+    }
+}
+
+fn classify_send_error(e: reqwest::Error) -> Attempt {
+    let e = e.without_url();
+    if e.is_redirect() {
+        return Attempt::Fatal(FetchErrorKind::Redirect(error_chain(&e)));
+    }
+    if e.is_timeout() {
+        return Attempt::Retry {
+            kind: RetryKind::Timeout,
+            retry_after: None,
+        };
+    }
+    if e.is_builder() {
+        return Attempt::Fatal(FetchErrorKind::Invalid(error_chain(&e)));
+    }
+    Attempt::Retry {
+        kind: RetryKind::Connect(error_chain(&e)),
+        retry_after: None,
+    }
+}
+
+/// An error and its sources on one line, with any URL redacted.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    crate::url::redact(&message)
+}
+
+/// `Retry-After` in seconds (HTTP dates are rare on indexes and ignored).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// A shared handle.
+pub type SharedClient = Arc<HttpClient>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_credentials_off_urls() {
+        let (url, creds) =
+            split_credentials("https://us%40er:to%3Aken@host.example/simple/").unwrap();
+        assert_eq!(url.as_str(), "https://host.example/simple/");
+        assert_eq!(creds, Some(("us@er".into(), Some("to:ken".into()))));
+        let (url, creds) = split_credentials("http://127.0.0.1:8080/simple").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/simple");
+        assert_eq!(creds, None);
+        let err = split_credentials("https://user:secret@bad host/simple").unwrap_err();
+        assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let client = HttpClient::new(HttpOptions {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(350),
+            ..HttpOptions::default()
+        })
+        .unwrap();
+        let first = client.backoff(1);
+        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+        let third = client.backoff(3);
+        assert!(third >= Duration::from_millis(175) && third <= Duration::from_millis(350));
+        assert!(client.backoff(30) <= Duration::from_millis(350));
+    }
+
+    #[test]
+    fn user_agent_names_the_tool_and_repository() {
+        assert!(USER_AGENT.starts_with("pubgate/"));
+        assert!(USER_AGENT.contains("github.com/pubgate/pubgate"));
+    }
+}

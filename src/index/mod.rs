@@ -1,0 +1,392 @@
+//! Evidence from the package index: for every locked artifact, is there provenance, does it
+//! verify, who published it — and what the previous release looked like.
+//!
+//! [`gather`] is the entry point. Under it: [`client`] (HTTP with retries and limits),
+//! [`simple`] (PEP 691 / PEP 503 project pages), [`fetcher`] (vendor dir → cache → network,
+//! single-flight, verification memo), [`cache`], [`vendor`] (the `pubgate fetch` layout) and
+//! [`resolve`] (matching locked artifacts to index files, history). The layout of the cache
+//! and vendor directories and the threat model are in `docs/index-and-cache.md`.
+
+pub mod cache;
+pub mod client;
+pub mod fetcher;
+pub mod resolve;
+pub mod simple;
+pub mod vendor;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::evidence::{
+    ArtifactEvidence, History, LockfileEvidence, PackageEvidence, ProvenanceStatus,
+};
+use crate::lockfile::{Location, LockedPackage, Lockfile, Source, PYPI_SIMPLE};
+use crate::url::SecretUrl;
+use crate::verify::TrustRoot;
+
+pub use client::HttpOptions;
+pub use fetcher::{FetchStats, Fetcher};
+pub use resolve::IndexContext;
+
+/// Everything that decides where evidence comes from and how it is fetched.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// The index that stands in for PyPI (`--index-url`): used for packages whose lockfile
+    /// names PyPI (or names no index); other indexes a lockfile names are used as named.
+    pub index_url: SecretUrl,
+    /// No network: the cache and the vendor directory only.
+    pub offline: bool,
+    /// Read answers from a directory written by `pubgate fetch` first.
+    pub provenance_dir: Option<PathBuf>,
+    /// The cache directory; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Record every answer into this directory (`pubgate fetch --into`).
+    pub record_into: Option<PathBuf>,
+    pub http: HttpOptions,
+    pub trust_root: Arc<TrustRoot>,
+    /// How long a cached project page is used without asking again.
+    pub page_ttl: Duration,
+    /// How long a cached "not found" (project page or integrity 404) is used.
+    pub negative_ttl: Duration,
+    /// Largest project page accepted, in bytes.
+    pub page_limit: usize,
+    /// Largest provenance object accepted, in bytes.
+    pub provenance_limit: usize,
+    /// Indexes (besides `pypi.org` and `test.pypi.org`) whose integrity API is authoritative:
+    /// asked directly when their pages predate PEP 740, a "no provenance" 404 proving absence.
+    pub authoritative_integrity: Vec<SecretUrl>,
+    /// Gather history (the previous release) for each package.
+    pub history: bool,
+    /// Files of the previous release examined at most.
+    pub history_max_files: usize,
+    /// Packages worked on at once (their requests share `http.concurrency`).
+    pub package_concurrency: usize,
+}
+
+impl IndexOptions {
+    /// Defaults: PyPI, the XDG cache, 16 requests in flight, 30 s per request.
+    pub fn new(trust_root: TrustRoot) -> IndexOptions {
+        IndexOptions {
+            index_url: SecretUrl::new(PYPI_SIMPLE),
+            offline: false,
+            provenance_dir: None,
+            cache_dir: cache::default_dir(),
+            record_into: None,
+            http: HttpOptions::default(),
+            trust_root: Arc::new(trust_root),
+            page_ttl: Duration::from_secs(600),
+            negative_ttl: Duration::from_secs(300),
+            page_limit: 64 * 1024 * 1024,
+            provenance_limit: 4 * 1024 * 1024,
+            authoritative_integrity: Vec::new(),
+            history: true,
+            history_max_files: 8,
+            package_concurrency: 64,
+        }
+    }
+}
+
+/// Progress of a gather, for a progress bar. Calls come from the gathering task.
+pub trait Progress: Send + Sync {
+    /// How many packages will be looked at.
+    fn planned(&self, _packages: usize) {}
+    fn started(&self, _package: &LockedPackage) {}
+    fn finished(&self, _package: &LockedPackage, _evidence: &PackageEvidence) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// The run could not start (not a per-package problem: those are evidence).
+#[derive(Debug, thiserror::Error)]
+pub enum GatherError {
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Evidence plus what the run did.
+#[derive(Debug)]
+pub struct GatherReport {
+    pub evidence: Vec<LockfileEvidence>,
+    pub stats: FetchStats,
+    /// Failures writing `record_into` (empty when not recording).
+    pub record_errors: Vec<String>,
+}
+
+/// Gathers evidence for every package of every lockfile, in lockfile order.
+pub async fn gather(
+    lockfiles: &[Lockfile],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<LockfileEvidence>, GatherError> {
+    Ok(gather_report(lockfiles, options, progress).await?.evidence)
+}
+
+/// [`gather`] on a runtime of its own, for synchronous callers.
+pub fn gather_blocking(
+    lockfiles: &[Lockfile],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<LockfileEvidence>, GatherError> {
+    Ok(gather_report_blocking(lockfiles, options, progress)?.evidence)
+}
+
+/// [`gather_report`] on a runtime of its own.
+pub fn gather_report_blocking(
+    lockfiles: &[Lockfile],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<GatherReport, GatherError> {
+    runtime()?.block_on(gather_report(lockfiles, options, progress))
+}
+
+/// A multi-threaded runtime for the blocking wrappers.
+pub fn runtime() -> Result<tokio::runtime::Runtime, GatherError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| GatherError::Setup(format!("cannot start the async runtime: {e}")))
+}
+
+/// [`gather`], also returning where answers came from and any recording errors.
+pub async fn gather_report(
+    lockfiles: &[Lockfile],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<GatherReport, GatherError> {
+    let fetcher = Fetcher::new(options).map_err(GatherError::Setup)?;
+    let jobs: Vec<(usize, &LockedPackage)> = lockfiles
+        .iter()
+        .enumerate()
+        .flat_map(|(i, lock)| lock.packages.iter().map(move |p| (i, p)))
+        .collect();
+    progress.planned(jobs.len());
+    let contexts: Vec<Option<IndexContext>> = jobs
+        .iter()
+        .map(|(_, package)| index_for(package, options))
+        .collect();
+    for context in contexts.iter().flatten() {
+        fetcher.register_index(&context.url);
+    }
+
+    // Each package is a task of its own, so CPU work (parsing, cache reads) spreads over
+    // the runtime's threads; progress events come back here, to the calling task.
+    let fetcher = Arc::new(fetcher);
+    let permits = Arc::new(tokio::sync::Semaphore::new(
+        options.package_concurrency.max(1),
+    ));
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = AbortOnDrop(Vec::with_capacity(jobs.len()));
+    for (position, ((_, package), context)) in jobs.iter().zip(contexts).enumerate() {
+        let (fetcher, permits, events) = (fetcher.clone(), permits.clone(), events.clone());
+        let package = (*package).clone();
+        tasks.0.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let _ = events.send(Event::Started(position));
+            let evidence = package_evidence(&fetcher, context.as_ref(), &package).await;
+            let _ = events.send(Event::Finished(position, Box::new(evidence)));
+        }));
+    }
+    drop(events);
+    let mut results: Vec<Option<PackageEvidence>> = vec![None; jobs.len()];
+    while let Some(event) = received.recv().await {
+        match event {
+            Event::Started(position) => progress.started(jobs[position].1),
+            Event::Finished(position, evidence) => {
+                progress.finished(jobs[position].1, &evidence);
+                results[position] = Some(*evidence);
+            }
+        }
+    }
+    for task in std::mem::take(&mut tasks.0) {
+        task.await.map_err(|e| {
+            GatherError::Setup(format!("internal error while gathering evidence: {e}"))
+        })?;
+    }
+    let results = results
+        .into_iter()
+        .map(|r| {
+            r.ok_or_else(|| GatherError::Setup("internal error: a package got no evidence".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut evidence: Vec<LockfileEvidence> = lockfiles
+        .iter()
+        .map(|lock| LockfileEvidence {
+            path: lock.path.clone(),
+            format: lock.format,
+            packages: Vec::with_capacity(lock.packages.len()),
+            unpinned: lock.unpinned.clone(),
+        })
+        .collect();
+    for ((lock_index, _), package) in jobs.iter().zip(results) {
+        evidence[*lock_index].packages.push(package);
+    }
+    Ok(GatherReport {
+        evidence,
+        stats: fetcher.stats(),
+        record_errors: fetcher.record_errors(),
+    })
+}
+
+enum Event {
+    Started(usize),
+    Finished(usize, Box<PackageEvidence>),
+}
+
+/// Aborts the package tasks when a gather is dropped before it finishes, so no request
+/// outlives the caller's interest in it.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Evidence for one package: index sources are resolved, others are not applicable.
+pub async fn package_evidence(
+    fetcher: &Fetcher,
+    index: Option<&IndexContext>,
+    package: &LockedPackage,
+) -> PackageEvidence {
+    match index {
+        Some(index) => resolve::index_package(fetcher, index, package).await,
+        None => PackageEvidence {
+            package: package.clone(),
+            index_url: None,
+            artifacts: package
+                .artifacts
+                .iter()
+                .map(|a| ArtifactEvidence {
+                    filename: a.filename.clone(),
+                    sha256: a.sha256.clone(),
+                    locked_hash: a.sha256.is_some(),
+                    provenance: ProvenanceStatus::NotApplicable,
+                })
+                .collect(),
+            history: History::NotApplicable,
+        },
+    }
+}
+
+/// The index a package is looked up on, or `None` for non-index sources.
+pub fn index_for(package: &LockedPackage, options: &IndexOptions) -> Option<IndexContext> {
+    let Source::Index { url } = &package.source else {
+        return None;
+    };
+    let url = if is_pypi_default(url.expose()) {
+        options.index_url.clone()
+    } else {
+        url.clone()
+    };
+    Some(IndexContext {
+        authoritative_integrity: is_authoritative(&url, options),
+        url,
+        history: options.history,
+        history_max_files: options.history_max_files,
+    })
+}
+
+/// Whether a lockfile's index URL means "PyPI" (and so follows `--index-url`).
+pub fn is_pypi_default(url: &str) -> bool {
+    let url = url.trim().trim_end_matches('/').to_ascii_lowercase();
+    matches!(
+        url.as_str(),
+        "" | "https://pypi.org/simple" | "https://pypi.python.org/simple" | "https://pypi.org/pypi"
+    )
+}
+
+fn same_index(a: &str, b: &str) -> bool {
+    resolve::strip_credentials(a).eq_ignore_ascii_case(&resolve::strip_credentials(b))
+}
+
+fn is_authoritative(url: &SecretUrl, options: &IndexOptions) -> bool {
+    let pypi = client::split_credentials(url.expose())
+        .ok()
+        .is_some_and(|(u, _)| {
+            u.scheme() == "https" && matches!(u.host_str(), Some("pypi.org" | "test.pypi.org"))
+        });
+    pypi || options
+        .authoritative_integrity
+        .iter()
+        .any(|a| same_index(a.expose(), url.expose()))
+}
+
+/// Evidence for one release (`pubgate inspect`): every file of it, and its history.
+pub async fn inspect(
+    name: &str,
+    version: &str,
+    options: &IndexOptions,
+) -> Result<PackageEvidence, GatherError> {
+    let package = LockedPackage {
+        name: crate::dist::normalize_name(name),
+        version: Some(version.to_string()),
+        source: Source::Index {
+            url: options.index_url.clone(),
+        },
+        artifacts: Vec::new(),
+        marker: None,
+        location: Location {
+            path: PathBuf::from("<command line>"),
+            line: 1,
+        },
+    };
+    let lockfile = Lockfile {
+        path: PathBuf::from("<command line>"),
+        format: crate::lockfile::LockFormat::Requirements,
+        packages: vec![package],
+        unpinned: Vec::new(),
+        indexes: Vec::new(),
+    };
+    let mut evidence = gather(std::slice::from_ref(&lockfile), options, &NoProgress).await?;
+    evidence
+        .pop()
+        .and_then(|mut lock| lock.packages.pop())
+        .ok_or_else(|| GatherError::Setup("internal error: no evidence for the release".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pypi_is_recognized_in_its_spellings() {
+        assert!(is_pypi_default("https://pypi.org/simple"));
+        assert!(is_pypi_default("https://pypi.org/simple/"));
+        assert!(is_pypi_default("https://PyPI.org/simple"));
+        assert!(!is_pypi_default("https://download.pytorch.org/whl/cpu"));
+    }
+
+    #[test]
+    fn only_pypi_and_listed_indexes_are_authoritative() {
+        let options = IndexOptions::new(TrustRoot::production().unwrap());
+        assert!(is_authoritative(
+            &SecretUrl::new("https://pypi.org/simple"),
+            &options
+        ));
+        assert!(is_authoritative(
+            &SecretUrl::new("https://u:p@test.pypi.org/simple/"),
+            &options
+        ));
+        assert!(!is_authoritative(
+            &SecretUrl::new("http://pypi.org/simple"),
+            &options
+        ));
+        assert!(!is_authoritative(
+            &SecretUrl::new("https://mirror.example/simple"),
+            &options
+        ));
+        let mut options = options;
+        options.authoritative_integrity = vec![SecretUrl::new("http://127.0.0.1:1/simple/")];
+        assert!(is_authoritative(
+            &SecretUrl::new("http://127.0.0.1:1/simple"),
+            &options
+        ));
+    }
+}

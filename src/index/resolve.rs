@@ -1,0 +1,505 @@
+//! Resolution: from one locked package to the evidence for each of its artifacts — find the
+//! file on the index (by filename, else by sha256, else every file of the release), check
+//! the index's sha256 against the locked one, fetch and verify its provenance — and the
+//! package's history (the nearest earlier release and its files' provenance).
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use futures::future::join_all;
+use pep440_rs::Version;
+use reqwest::Url;
+
+use super::fetcher::{Fetcher, PageAnswer, ProvenanceOutcome};
+use super::simple::{filename_version, IndexFile, ProjectPage, ProvenanceLink, VersionMatcher};
+use crate::dist::DistFilename;
+use crate::evidence::{
+    ArtifactEvidence, History, InvalidReason, PackageEvidence, PreviousRelease, ProvenanceStatus,
+};
+use crate::lockfile::LockedPackage;
+use crate::url::SecretUrl;
+
+/// What the run knows about one index.
+#[derive(Debug, Clone)]
+pub struct IndexContext {
+    pub url: SecretUrl,
+    /// Whether the index's integrity API answers for every file, so that asking it directly
+    /// proves absence when a project page is too old to say (PyPI itself).
+    pub authoritative_integrity: bool,
+    /// How many files of the previous release to examine.
+    pub history_max_files: usize,
+    /// Whether to gather history at all.
+    pub history: bool,
+}
+
+impl IndexContext {
+    fn shown(&self) -> String {
+        strip_credentials(self.url.expose())
+    }
+}
+
+/// The URL with its userinfo removed (not `****`): for messages and keys.
+pub fn strip_credentials(url: &str) -> String {
+    match super::client::split_credentials(url) {
+        Ok((clean, _)) => clean.to_string().trim_end_matches('/').to_string(),
+        Err(_) => crate::url::redact(url),
+    }
+}
+
+/// Evidence for one package whose source is an index.
+pub async fn index_package(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    package: &LockedPackage,
+) -> PackageEvidence {
+    let (artifacts, history) = match package.version.as_deref() {
+        None => (
+            every_artifact(
+                package,
+                ProvenanceStatus::Unavailable {
+                    cause: format!(
+                        "`{}` has no pinned version, so its release cannot be looked up",
+                        package.name
+                    ),
+                },
+            ),
+            History::Unavailable {
+                cause: "no pinned version".into(),
+            },
+        ),
+        Some(version) => match fetcher.page(&index.url, &package.name).await {
+            Err(cause) => (
+                every_artifact(
+                    package,
+                    ProvenanceStatus::Unavailable {
+                        cause: cause.clone(),
+                    },
+                ),
+                History::Unavailable { cause },
+            ),
+            Ok(PageAnswer::NotFound) => {
+                let detail = format!(
+                    "the index `{}` has no project `{}`",
+                    index.shown(),
+                    package.name
+                );
+                (
+                    every_artifact(
+                        package,
+                        ProvenanceStatus::Invalid {
+                            reason: InvalidReason::ReleaseNotOnIndex,
+                            detail: detail.clone(),
+                        },
+                    ),
+                    History::Unavailable { cause: detail },
+                )
+            }
+            Ok(PageAnswer::Found(page)) => {
+                let artifacts = resolve_release(fetcher, index, package, version, &page);
+                let history = async {
+                    if index.history {
+                        history(fetcher, index, package, version, &page).await
+                    } else {
+                        History::Unavailable {
+                            cause: "history was not requested".into(),
+                        }
+                    }
+                };
+                futures::join!(artifacts, history)
+            }
+        },
+    };
+    PackageEvidence {
+        package: package.clone(),
+        index_url: Some(index.url.clone()),
+        artifacts,
+        history,
+    }
+}
+
+/// One status for every locked artifact, or a single filename-less entry when the lock
+/// lists none (so a package never ends up with no evidence at all).
+fn every_artifact(package: &LockedPackage, status: ProvenanceStatus) -> Vec<ArtifactEvidence> {
+    if package.artifacts.is_empty() {
+        return vec![ArtifactEvidence {
+            filename: String::new(),
+            sha256: None,
+            locked_hash: false,
+            provenance: status,
+        }];
+    }
+    package
+        .artifacts
+        .iter()
+        .map(|a| ArtifactEvidence {
+            filename: a.filename.clone(),
+            sha256: a.sha256.clone(),
+            locked_hash: a.sha256.is_some(),
+            provenance: status.clone(),
+        })
+        .collect()
+}
+
+/// A file whose provenance is to be fetched and verified.
+struct Target<'a> {
+    filename: String,
+    sha256: Option<String>,
+    locked_hash: bool,
+    file: &'a IndexFile,
+}
+
+async fn resolve_release(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    package: &LockedPackage,
+    version: &str,
+    page: &ProjectPage,
+) -> Vec<ArtifactEvidence> {
+    let matcher = VersionMatcher::new(version);
+    let release = page.release_files(&package.name, &matcher);
+    let missing_release = || ProvenanceStatus::Invalid {
+        reason: InvalidReason::ReleaseNotOnIndex,
+        detail: format!(
+            "the index `{}` lists no file of `{}` {version}",
+            index.shown(),
+            package.name
+        ),
+    };
+
+    // Each slot is either settled already or waits for its target's provenance.
+    let mut slots: Vec<Result<ArtifactEvidence, Target>> = Vec::new();
+    let unhashed_pin = package
+        .artifacts
+        .iter()
+        .all(|a| a.filename.is_empty() && a.sha256.is_none());
+    if unhashed_pin {
+        // A plain `==` pin: any file of the release could be installed; check them all.
+        if release.is_empty() {
+            return vec![ArtifactEvidence {
+                filename: String::new(),
+                sha256: None,
+                locked_hash: false,
+                provenance: missing_release(),
+            }];
+        }
+        let mut release = release.clone();
+        release.sort_by(|a, b| a.filename.cmp(&b.filename));
+        for file in release {
+            slots.push(Err(Target {
+                filename: file.filename.clone(),
+                sha256: file.sha256.clone(),
+                locked_hash: false,
+                file,
+            }));
+        }
+    } else {
+        for artifact in &package.artifacts {
+            let locked_sha = artifact
+                .sha256
+                .as_deref()
+                .and_then(super::simple::normalize_sha256);
+            let found = if !artifact.filename.is_empty() {
+                page.file_named(&artifact.filename)
+            } else if let Some(sha) = &locked_sha {
+                release
+                    .iter()
+                    .copied()
+                    .find(|f| f.sha256.as_deref() == Some(sha))
+            } else {
+                // Neither filename nor hash: nothing to look up for this entry.
+                continue;
+            };
+            let settled = |provenance| {
+                Ok(ArtifactEvidence {
+                    filename: artifact.filename.clone(),
+                    sha256: locked_sha.clone().or_else(|| artifact.sha256.clone()),
+                    locked_hash: artifact.sha256.is_some(),
+                    provenance,
+                })
+            };
+            let Some(file) = found else {
+                slots.push(settled(if release.is_empty() {
+                    missing_release()
+                } else if artifact.filename.is_empty() {
+                    ProvenanceStatus::Invalid {
+                        reason: InvalidReason::NotOnIndex,
+                        detail: format!(
+                            "no file of `{}` {version} on `{}` has the locked sha256 `{}`",
+                            package.name,
+                            index.shown(),
+                            locked_sha.as_deref().unwrap_or("")
+                        ),
+                    }
+                } else {
+                    ProvenanceStatus::Invalid {
+                        reason: InvalidReason::NotOnIndex,
+                        detail: format!(
+                            "the index `{}` does not list `{}`",
+                            index.shown(),
+                            artifact.filename
+                        ),
+                    }
+                }));
+                continue;
+            };
+            if let (Some(locked), Some(served)) = (&locked_sha, &file.sha256) {
+                if locked != served {
+                    slots.push(settled(ProvenanceStatus::Invalid {
+                        reason: InvalidReason::IndexHashMismatch,
+                        detail: format!(
+                            "the lockfile pins sha256 `{locked}` for `{}` but the index serves `{served}`",
+                            file.filename
+                        ),
+                    }));
+                    continue;
+                }
+            }
+            slots.push(Err(Target {
+                filename: if artifact.filename.is_empty() {
+                    file.filename.clone()
+                } else {
+                    artifact.filename.clone()
+                },
+                sha256: locked_sha.or_else(|| file.sha256.clone()),
+                locked_hash: artifact.sha256.is_some(),
+                file,
+            }));
+        }
+    }
+
+    join_all(slots.into_iter().map(|slot| async move {
+        match slot {
+            Ok(done) => done,
+            Err(target) => {
+                let provenance = file_provenance(
+                    fetcher,
+                    index,
+                    &package.name,
+                    page,
+                    target.file,
+                    &target.filename,
+                    target.sha256.as_deref(),
+                )
+                .await;
+                ArtifactEvidence {
+                    filename: target.filename,
+                    sha256: target.sha256,
+                    locked_hash: target.locked_hash,
+                    provenance,
+                }
+            }
+        }
+    }))
+    .await
+}
+
+/// The provenance status of one index file.
+pub async fn file_provenance(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    project: &str,
+    page: &ProjectPage,
+    file: &IndexFile,
+    filename: &str,
+    sha256: Option<&str>,
+) -> ProvenanceStatus {
+    match &file.provenance {
+        ProvenanceLink::Unusable(reason) => ProvenanceStatus::Unavailable {
+            cause: format!("`{}`: {reason}", file.filename),
+        },
+        ProvenanceLink::Url(url) => fetch_and_verify(fetcher, url, true, filename, sha256).await,
+        ProvenanceLink::None if page.api_version.speaks_of_provenance() => ProvenanceStatus::Absent,
+        ProvenanceLink::None => {
+            let too_old = format!(
+                "the index `{}` serves simple API {}, older than 1.3 (PEP 740): its page cannot say whether `{}` has provenance",
+                index.shown(),
+                page.api_version,
+                file.filename
+            );
+            if !index.authoritative_integrity {
+                return ProvenanceStatus::Unavailable { cause: too_old };
+            }
+            let version = filename_version(&file.filename, project).unwrap_or("");
+            match integrity_url(index.url.expose(), project, version, &file.filename) {
+                Some(url) => fetch_and_verify(fetcher, &url, false, filename, sha256).await,
+                None => ProvenanceStatus::Unavailable { cause: too_old },
+            }
+        }
+    }
+}
+
+/// `listed`: the page linked this URL (so a 404 contradicts it); otherwise pubgate asked
+/// the integrity API directly and a "no provenance" 404 proves absence.
+async fn fetch_and_verify(
+    fetcher: &Fetcher,
+    url: &str,
+    listed: bool,
+    filename: &str,
+    sha256: Option<&str>,
+) -> ProvenanceStatus {
+    let shown = strip_credentials(url);
+    match fetcher.provenance(url, filename, sha256).await {
+        ProvenanceOutcome::Error(cause) => ProvenanceStatus::Unavailable { cause },
+        ProvenanceOutcome::NotFound(message) => {
+            if !listed && message.starts_with("No provenance available") {
+                ProvenanceStatus::Absent
+            } else if listed {
+                ProvenanceStatus::Unavailable {
+                    cause: format!("the index links provenance for `{filename}` at `{shown}` but answers 404 there"),
+                }
+            } else {
+                ProvenanceStatus::Unavailable {
+                    cause: format!(
+                        "`{shown}`: HTTP 404 without saying that `{filename}` has no provenance"
+                    ),
+                }
+            }
+        }
+        ProvenanceOutcome::Unbound => ProvenanceStatus::Unavailable {
+            cause: format!(
+                "neither the lockfile nor the index gives a sha256 for `{filename}`, so its provenance cannot be bound to the file"
+            ),
+        },
+        ProvenanceOutcome::Verified(verified) => ProvenanceStatus::Verified(verified),
+        ProvenanceOutcome::Failed(e) => ProvenanceStatus::Invalid {
+            reason: InvalidReason::Verification(e.reason),
+            detail: e.detail,
+        },
+    }
+}
+
+/// `{root}/integrity/{project}/{version}/{filename}/provenance` for an index whose simple
+/// API lives at `{root}/simple`.
+pub fn integrity_url(index: &str, project: &str, version: &str, filename: &str) -> Option<String> {
+    let mut url = Url::parse(index).ok()?;
+    let path = url.path().trim_end_matches('/').to_string();
+    let root = path.strip_suffix("/simple")?;
+    url.set_path(root);
+    {
+        let mut segments = url.path_segments_mut().ok()?;
+        segments.pop_if_empty();
+        segments.extend(["integrity", project, version, filename, "provenance"]);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Some(url.to_string())
+}
+
+/// Whether a release counts for history given the locked version's stability.
+fn eligible(version: &Version, allow_prereleases: bool) -> bool {
+    allow_prereleases || !version.any_prerelease()
+}
+
+async fn history(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    package: &LockedPackage,
+    version: &str,
+    page: &ProjectPage,
+) -> History {
+    let Ok(locked) = Version::from_str(version.trim()) else {
+        return History::Unavailable {
+            cause: format!("`{version}` is not a PEP 440 version, so it has no predecessor"),
+        };
+    };
+    let allow_pre = locked.any_prerelease();
+    let releases = page.releases(&package.name);
+    // A local version (`1.0+cu121`) is not later than its public one for this purpose.
+    let upper = locked.clone().without_local();
+    let previous = releases
+        .range(..upper)
+        .rev()
+        .find(|(v, files)| eligible(v, allow_pre) && files.iter().any(|f| !f.yanked));
+    let Some((previous_version, files)) = previous else {
+        return History::FirstRelease;
+    };
+
+    // Prefer the files that correspond to what is locked: same kind, same wheel tags.
+    let locked_kinds: Vec<FileKind> = package
+        .artifacts
+        .iter()
+        .filter_map(|a| file_kind(&a.filename))
+        .collect();
+    let mut chosen: Vec<&IndexFile> = files.iter().copied().filter(|f| !f.yanked).collect();
+    chosen.sort_by_key(|f| {
+        let kind = file_kind(&f.filename);
+        let rank = match &kind {
+            Some(k) if locked_kinds.contains(k) => 0,
+            Some(FileKind::Sdist) => 1,
+            _ => 2,
+        };
+        (rank, f.filename.clone())
+    });
+    chosen.truncate(index.history_max_files.max(1));
+    chosen.sort_by(|a, b| a.filename.cmp(&b.filename));
+
+    let artifacts = join_all(chosen.into_iter().map(|file| async move {
+        ArtifactEvidence {
+            filename: file.filename.clone(),
+            sha256: file.sha256.clone(),
+            locked_hash: false,
+            provenance: file_provenance(
+                fetcher,
+                index,
+                &package.name,
+                page,
+                file,
+                &file.filename,
+                file.sha256.as_deref(),
+            )
+            .await,
+        }
+    }))
+    .await;
+    let shown_version = files
+        .first()
+        .and_then(|f| filename_version(&f.filename, &package.name))
+        .map(str::to_string)
+        .unwrap_or_else(|| previous_version.to_string());
+    History::Previous(PreviousRelease {
+        version: shown_version,
+        artifacts,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileKind {
+    Sdist,
+    Wheel(BTreeSet<crate::dist::WheelTag>),
+}
+
+fn file_kind(filename: &str) -> Option<FileKind> {
+    match DistFilename::parse(filename).ok()? {
+        DistFilename::Sdist { .. } => Some(FileKind::Sdist),
+        DistFilename::Wheel { tags, .. } => Some(FileKind::Wheel(tags)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_integrity_urls_from_the_simple_root() {
+        assert_eq!(
+            integrity_url("https://pypi.org/simple", "sampleproject", "4.0.0", "sampleproject-4.0.0.tar.gz").as_deref(),
+            Some("https://pypi.org/integrity/sampleproject/4.0.0/sampleproject-4.0.0.tar.gz/provenance")
+        );
+        assert_eq!(
+            integrity_url("https://u:p@mirror.example/pypi/simple/", "a", "1.0+local", "a-1.0+local.tar.gz").as_deref(),
+            Some("https://u:p@mirror.example/pypi/integrity/a/1.0+local/a-1.0+local.tar.gz/provenance")
+        );
+        assert_eq!(
+            integrity_url("https://devpi.example/root/+simple", "a", "1", "a-1.tar.gz"),
+            None
+        );
+    }
+
+    #[test]
+    fn strips_credentials_for_display() {
+        assert_eq!(
+            strip_credentials("https://u:secret@h.example/simple/"),
+            "https://h.example/simple"
+        );
+    }
+}

@@ -1,0 +1,508 @@
+//! Builds the directory the fake PyPI serves: a [`FakeIndex`] model written as PEP 691 JSON
+//! and PEP 503 HTML pages plus integrity files, by hand or from lockfiles
+//! ([`index_from_lockfiles`]) with an earlier release per package so history works.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use pep440_rs::Version;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::mint::{FakePublisher, MintRequest, Minter, Variant};
+use super::server::BASE_PLACEHOLDER;
+use crate::dist::normalize_name;
+use crate::index::simple::filename_version;
+use crate::lockfile::{Lockfile, Source};
+
+/// One file of a project on the fake index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeFile {
+    pub filename: String,
+    pub sha256: Option<String>,
+    pub yanked: bool,
+    /// Served at the integrity endpoint when present.
+    pub provenance: Option<Vec<u8>>,
+    /// Whether the project page links the provenance (PyPI always does; `false` models an
+    /// index whose page and integrity API disagree).
+    pub link_provenance: bool,
+}
+
+impl FakeFile {
+    pub fn new(filename: &str, sha256: &str) -> FakeFile {
+        FakeFile {
+            filename: filename.into(),
+            sha256: Some(sha256.into()),
+            yanked: false,
+            provenance: None,
+            link_provenance: true,
+        }
+    }
+
+    pub fn with_provenance(mut self, provenance: Vec<u8>) -> FakeFile {
+        self.provenance = Some(provenance);
+        self
+    }
+
+    pub fn yanked(mut self) -> FakeFile {
+        self.yanked = true;
+        self
+    }
+
+    pub fn without_hash(mut self) -> FakeFile {
+        self.sha256 = None;
+        self
+    }
+
+    /// Serve the provenance at the integrity endpoint but leave the page link out.
+    pub fn unlinked(mut self) -> FakeFile {
+        self.link_provenance = false;
+        self
+    }
+}
+
+/// A fake index: projects and their files.
+#[derive(Debug, Clone)]
+pub struct FakeIndex {
+    projects: BTreeMap<String, Vec<FakeFile>>,
+    api_version: String,
+}
+
+impl Default for FakeIndex {
+    fn default() -> Self {
+        FakeIndex::new()
+    }
+}
+
+/// A synthetic sha256 for a file the fake index invents.
+pub fn synthetic_sha256(filename: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("fake-pypi file {filename}").as_bytes(),
+    ))
+}
+
+impl FakeIndex {
+    /// An empty index speaking simple API 1.4, like PyPI today.
+    pub fn new() -> FakeIndex {
+        FakeIndex {
+            projects: BTreeMap::new(),
+            api_version: "1.4".into(),
+        }
+    }
+
+    /// The API version pages declare. Below 1.3 pages carry no provenance fields (the
+    /// integrity endpoint still answers, as PyPI's would behind a stale mirror).
+    pub fn api_version(mut self, version: &str) -> FakeIndex {
+        self.api_version = version.into();
+        self
+    }
+
+    /// Adds a file to `project` (normalized here).
+    pub fn add(&mut self, project: &str, file: FakeFile) -> &mut FakeIndex {
+        self.projects
+            .entry(normalize_name(project))
+            .or_default()
+            .push(file);
+        self
+    }
+
+    /// Every project name.
+    pub fn projects(&self) -> impl Iterator<Item = &str> {
+        self.projects.keys().map(String::as_str)
+    }
+
+    /// The files of a project.
+    pub fn files(&self, project: &str) -> &[FakeFile] {
+        self.projects
+            .get(&normalize_name(project))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn speaks_of_provenance(&self) -> bool {
+        let mut parts = self.api_version.split('.');
+        let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
+        let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        (major, minor) >= (1, 3)
+    }
+
+    /// Writes `root/simple/<name>/index.{json,html}` and
+    /// `root/integrity/<name>/<version>/<filename>/provenance`.
+    pub fn write(&self, root: &Path) -> std::io::Result<()> {
+        for (name, files) in &self.projects {
+            let page_dir = root.join("simple").join(name);
+            std::fs::create_dir_all(&page_dir)?;
+            let mut json_files = Vec::new();
+            let mut anchors = String::new();
+            let mut versions = BTreeSet::new();
+            for file in files {
+                let version = filename_version(&file.filename, name).unwrap_or("0");
+                versions.insert(version.to_string());
+                let provenance_url =
+                    (file.provenance.is_some() && file.link_provenance).then(|| {
+                        format!(
+                            "{BASE_PLACEHOLDER}/integrity/{name}/{version}/{}/provenance",
+                            file.filename
+                        )
+                    });
+                if let Some(bytes) = &file.provenance {
+                    let dir = root
+                        .join("integrity")
+                        .join(name)
+                        .join(version)
+                        .join(&file.filename);
+                    std::fs::create_dir_all(&dir)?;
+                    std::fs::write(dir.join("provenance"), bytes)?;
+                }
+                let mut entry = json!({
+                    "filename": file.filename,
+                    "url": format!("{BASE_PLACEHOLDER}/files/{}", file.filename),
+                    "hashes": match &file.sha256 {
+                        Some(sha) => json!({"sha256": sha}),
+                        None => json!({}),
+                    },
+                    "requires-python": null,
+                    "yanked": file.yanked,
+                    "core-metadata": false,
+                    "data-dist-info-metadata": false,
+                    "size": 1024,
+                    "upload-time": "2025-01-01T00:00:00.000000Z",
+                });
+                if self.speaks_of_provenance() {
+                    entry["provenance"] = match &provenance_url {
+                        Some(url) => Value::String(url.clone()),
+                        None => Value::Null,
+                    };
+                }
+                json_files.push(entry);
+
+                let href = match &file.sha256 {
+                    Some(sha) => format!("{BASE_PLACEHOLDER}/files/{}#sha256={sha}", file.filename),
+                    None => format!("{BASE_PLACEHOLDER}/files/{}", file.filename),
+                };
+                anchors.push_str(&format!("    <a href=\"{}\"", escape(&href)));
+                if file.yanked {
+                    anchors.push_str(" data-yanked=\"\"");
+                }
+                if let (true, Some(url)) = (self.speaks_of_provenance(), &provenance_url) {
+                    anchors.push_str(&format!(" data-provenance=\"{}\"", escape(url)));
+                }
+                anchors.push_str(&format!(">{}</a><br />\n", escape(&file.filename)));
+            }
+            let page = json!({
+                "meta": {"api-version": self.api_version, "_last-serial": 1},
+                "name": name,
+                "versions": versions.iter().collect::<Vec<_>>(),
+                "files": json_files,
+            });
+            std::fs::write(
+                page_dir.join("index.json"),
+                serde_json::to_vec_pretty(&page).map_err(std::io::Error::other)?,
+            )?;
+            let html = format!(
+                "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"{}\">\n    <title>Links for {name}</title>\n  </head>\n  <body>\n    <h1>Links for {name}</h1>\n{anchors}  </body>\n</html>\n",
+                escape(&self.api_version)
+            );
+            std::fs::write(page_dir.join("index.html"), html)?;
+        }
+        Ok(())
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An index of every real provenance object in `fixtures/pep740/` (each file with its real
+/// provenance, under the production root), plus `sampleproject` 3.0.0 without provenance.
+/// Histories it holds: `abi3info` 2024.10.8 ← 2024.10.3 (same publisher),
+/// `pypi-attestations` 0.0.30 ← 0.0.19 (the repository moved from `trailofbits` to `pypi`),
+/// `sampleproject` 4.0.0 ← 3.0.0 (unattested).
+pub fn fixture_index() -> FakeIndex {
+    let minter = super::mint::FixtureMinter::load();
+    let mut index = FakeIndex::new();
+    for (filename, sha256) in minter.subjects() {
+        let Ok(parsed) = crate::dist::DistFilename::parse(&filename) else {
+            continue;
+        };
+        let Some(bytes) = minter.fixture(&filename, &sha256) else {
+            continue;
+        };
+        index.add(
+            parsed.name(),
+            FakeFile::new(&filename, &sha256).with_provenance(bytes.to_vec()),
+        );
+    }
+    index.add(
+        "sampleproject",
+        FakeFile::new(
+            "sampleproject-3.0.0.tar.gz",
+            "117ed88e5db073bb92969a7545745fd977ee85b7019706dd256a64058f70963d",
+        ),
+    );
+    index
+}
+
+/// How [`index_from_lockfiles`] shapes the index. Name lists are globs on normalized names.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Packages whose locked release has no provenance.
+    pub unattested: Vec<String>,
+    /// Packages whose locked release has provenance with a broken signature.
+    pub tampered: Vec<String>,
+    /// Packages whose earlier release was published by someone else.
+    pub publisher_change: Vec<String>,
+    /// Packages whose earlier release has no provenance.
+    pub previous_unattested: Vec<String>,
+    /// Add an earlier release per package (so history has something to find).
+    pub previous_release: bool,
+    /// The simple API version pages declare.
+    pub api_version: String,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            unattested: Vec::new(),
+            tampered: Vec::new(),
+            publisher_change: Vec::new(),
+            previous_unattested: Vec::new(),
+            previous_release: true,
+            api_version: "1.4".into(),
+        }
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(
+            Glob::new(&normalize_name(pattern))
+                .map_err(|e| format!("bad package pattern `{pattern}`: {e}"))?,
+        );
+    }
+    builder
+        .build()
+        .map_err(|e| format!("bad package patterns: {e}"))
+}
+
+/// The publisher minted for a package's releases.
+pub fn default_publisher(name: &str) -> FakePublisher {
+    FakePublisher::github(&format!("{name}-dev/{name}"), "release.yml", Some("pypi"))
+}
+
+/// The publisher of an earlier release when the package is in `publisher_change`.
+pub fn other_publisher(name: &str) -> FakePublisher {
+    FakePublisher::github(&format!("someone-else/{name}"), "publish.yml", None)
+}
+
+/// A version below `version`: its last non-zero release number decremented
+/// (`2.32.3` → `2.32.2`, `1.0` → `0.0`); `None` for `0`, `0.0`, …
+pub fn previous_version(version: &str) -> Option<String> {
+    let parsed = Version::from_str(version).ok()?;
+    let mut release: Vec<u64> = parsed.release().to_vec();
+    let last = release.iter().rposition(|&n| n > 0)?;
+    release[last] -= 1;
+    for n in &mut release[last + 1..] {
+        *n = 0;
+    }
+    let numbers: Vec<String> = release.iter().map(u64::to_string).collect();
+    Some(match parsed.epoch() {
+        0 => numbers.join("."),
+        epoch => format!("{epoch}!{}", numbers.join(".")),
+    })
+}
+
+/// `filename` with its version replaced (the version segment of a wheel or an sdist).
+fn with_version(filename: &str, project: &str, new_version: &str) -> Option<String> {
+    let old = filename_version(filename, project)?;
+    let start = filename.find(&format!("-{old}"))? + 1;
+    Some(format!(
+        "{}{new_version}{}",
+        &filename[..start],
+        &filename[start + old.len()..]
+    ))
+}
+
+/// A fake index holding every index package of the lockfiles, provenance minted per the
+/// options, plus (by default) an earlier release of each.
+pub fn index_from_lockfiles(
+    lockfiles: &[Lockfile],
+    options: &BuildOptions,
+    minter: &dyn Minter,
+) -> Result<FakeIndex, String> {
+    let unattested = globs(&options.unattested)?;
+    let tampered = globs(&options.tampered)?;
+    let changed = globs(&options.publisher_change)?;
+    let previous_unattested = globs(&options.previous_unattested)?;
+    let mut index = FakeIndex::new().api_version(&options.api_version);
+    let mut seen = BTreeSet::new();
+    for package in lockfiles.iter().flat_map(|l| &l.packages) {
+        let (Source::Index { .. }, Some(version)) = (&package.source, &package.version) else {
+            continue;
+        };
+        let name = normalize_name(&package.name);
+        if !seen.insert((name.clone(), version.clone())) {
+            continue;
+        }
+        let dist_name = name.replace('-', "_");
+        // The files of the locked release: what the lock names, else invented ones.
+        let mut files: Vec<(String, String)> = Vec::new();
+        for (i, artifact) in package.artifacts.iter().enumerate() {
+            let filename = if artifact.filename.is_empty() {
+                if i == 0 {
+                    format!("{dist_name}-{version}.tar.gz")
+                } else {
+                    format!("{dist_name}-{version}-py3-none-manylinux_2_{i}_x86_64.whl")
+                }
+            } else {
+                artifact.filename.clone()
+            };
+            let sha = artifact
+                .sha256
+                .clone()
+                .unwrap_or_else(|| synthetic_sha256(&filename));
+            files.push((filename, sha));
+        }
+        if files.is_empty() {
+            for filename in [
+                format!("{dist_name}-{version}.tar.gz"),
+                format!("{dist_name}-{version}-py3-none-any.whl"),
+            ] {
+                let sha = synthetic_sha256(&filename);
+                files.push((filename, sha));
+            }
+        }
+        let publisher = default_publisher(&name);
+        let variant = if tampered.is_match(&name) {
+            Variant::Tampered
+        } else {
+            Variant::Valid
+        };
+        for (filename, sha) in &files {
+            let mut file = FakeFile::new(filename, sha);
+            if !unattested.is_match(&name) {
+                file = file.with_provenance(minter.mint(&MintRequest {
+                    filename,
+                    sha256: sha,
+                    publisher: &publisher,
+                    variant,
+                }));
+            }
+            index.add(&name, file);
+        }
+        if !options.previous_release {
+            continue;
+        }
+        let Some(previous) = previous_version(version) else {
+            continue;
+        };
+        let previous_publisher = if changed.is_match(&name) {
+            other_publisher(&name)
+        } else {
+            publisher.clone()
+        };
+        for (filename, _) in &files {
+            let Some(old_name) = with_version(filename, &name, &previous) else {
+                continue;
+            };
+            let sha = synthetic_sha256(&old_name);
+            let mut file = FakeFile::new(&old_name, &sha);
+            if !previous_unattested.is_match(&name) {
+                file = file.with_provenance(minter.mint(&MintRequest {
+                    filename: &old_name,
+                    sha256: &sha,
+                    publisher: &previous_publisher,
+                    variant: Variant::Valid,
+                }));
+            }
+            index.add(&name, file);
+        }
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computes_earlier_versions() {
+        assert_eq!(previous_version("2.32.3").as_deref(), Some("2.32.2"));
+        assert_eq!(previous_version("1.0").as_deref(), Some("0.0"));
+        assert_eq!(previous_version("2.0.0rc1").as_deref(), Some("1.0.0"));
+        assert_eq!(previous_version("1!3.0").as_deref(), Some("1!2.0"));
+        assert_eq!(previous_version("0.0.0"), None);
+    }
+
+    #[test]
+    fn renames_files_to_another_version() {
+        assert_eq!(
+            with_version("requests-2.32.3-py3-none-any.whl", "requests", "2.32.2").as_deref(),
+            Some("requests-2.32.2-py3-none-any.whl")
+        );
+        assert_eq!(
+            with_version("zope.interface-6.0.tar.gz", "zope-interface", "5.0").as_deref(),
+            Some("zope.interface-5.0.tar.gz")
+        );
+    }
+
+    #[test]
+    fn writes_pages_in_both_formats() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = FakeIndex::new();
+        index.add(
+            "Demo_Pkg",
+            FakeFile::new("demo_pkg-1.0.tar.gz", &"a".repeat(64)).with_provenance(b"{}".to_vec()),
+        );
+        index.add(
+            "demo-pkg",
+            FakeFile::new("demo_pkg-0.9.tar.gz", &"b".repeat(64)).yanked(),
+        );
+        index.write(dir.path()).unwrap();
+        let json: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("simple/demo-pkg/index.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["meta"]["api-version"], "1.4");
+        assert_eq!(
+            json["files"][0]["provenance"],
+            format!("{BASE_PLACEHOLDER}/integrity/demo-pkg/1.0/demo_pkg-1.0.tar.gz/provenance")
+        );
+        assert_eq!(json["files"][1]["provenance"], Value::Null);
+        assert_eq!(json["files"][1]["yanked"], true);
+        let html = std::fs::read_to_string(dir.path().join("simple/demo-pkg/index.html")).unwrap();
+        assert!(html.contains("data-provenance="));
+        assert!(html.contains("data-yanked"));
+        assert!(dir
+            .path()
+            .join("integrity/demo-pkg/1.0/demo_pkg-1.0.tar.gz/provenance")
+            .exists());
+    }
+
+    #[test]
+    fn old_api_pages_carry_no_provenance_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = FakeIndex::new().api_version("1.1");
+        index.add(
+            "a",
+            FakeFile::new("a-1.0.tar.gz", &"a".repeat(64)).with_provenance(b"{}".to_vec()),
+        );
+        index.write(dir.path()).unwrap();
+        let json: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("simple/a/index.json")).unwrap())
+                .unwrap();
+        assert!(json["files"][0].get("provenance").is_none());
+        let html = std::fs::read_to_string(dir.path().join("simple/a/index.html")).unwrap();
+        assert!(!html.contains("data-provenance"));
+        assert!(dir
+            .path()
+            .join("integrity/a/1.0/a-1.0.tar.gz/provenance")
+            .exists());
+    }
+}

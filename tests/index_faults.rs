@@ -1,0 +1,415 @@
+//! Injected faults end as `unavailable` (never `absent`), with the retries visible in the
+//! fake index's request log and the run ending within its timeouts.
+
+mod index_common;
+
+use std::time::{Duration, Instant};
+
+use index_common::*;
+use pubgate::evidence::{InvalidReason, ProvenanceStatus};
+use pubgate::index::IndexOptions;
+use pubgate::lockfile::LockedPackage;
+use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakePypi, Fault, FaultRule};
+
+const PAGE: &str = "/simple/plain/";
+const PROVENANCE: &str = "/integrity/sampleproject/4.0.0/sampleproject-4.0.0.tar.gz/provenance";
+
+fn setup() -> (tempfile::TempDir, FakePypi) {
+    let mut index = fixture_index();
+    index.add("plain", FakeFile::new("plain-1.0.tar.gz", &sha("aa")));
+    serve(&index)
+}
+
+fn plain(server: &FakePypi) -> LockedPackage {
+    package(
+        "plain",
+        "1.0",
+        &server.index_url(),
+        &[("plain-1.0.tar.gz", Some(&sha("aa")))],
+    )
+}
+
+fn sample(server: &FakePypi) -> LockedPackage {
+    package(
+        "sampleproject",
+        "4.0.0",
+        &server.index_url(),
+        &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
+    )
+}
+
+fn fault(server: &FakePypi, pattern: &str, fault: Fault) {
+    server.add_fault(FaultRule::new(pattern, fault).unwrap());
+}
+
+/// Gathers `package` and returns the cause of its (required) unavailability and the time taken.
+fn unavailable(package: LockedPackage, options: &IndexOptions) -> (String, Duration) {
+    let start = Instant::now();
+    let evidence = gather_one(package, options);
+    let elapsed = start.elapsed();
+    (
+        cause(&evidence.artifacts[0].provenance).to_string(),
+        elapsed,
+    )
+}
+
+#[test]
+fn server_errors_are_retried_then_reported_unavailable() {
+    let (_dir, server) = setup();
+    fault(
+        &server,
+        PAGE,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+    );
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(cause.contains("HTTP 503 after 3 attempt(s)"), "{cause}");
+    assert!(cause.contains("/simple/plain/"), "{cause}");
+    assert_eq!(
+        server.count_matching(PAGE),
+        3,
+        "one attempt and two retries"
+    );
+}
+
+#[test]
+fn transient_errors_recover_after_a_retry() {
+    let (_dir, server) = setup();
+    server.add_fault(
+        FaultRule::new(
+            PAGE,
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .unwrap()
+        .times(2),
+    );
+    let evidence = gather_one(plain(&server), &options(&server));
+    assert_eq!(evidence.artifacts[0].provenance, ProvenanceStatus::Absent);
+    assert_eq!(server.count_matching(PAGE), 3);
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let (_dir, server) = setup();
+    server.add_fault(
+        FaultRule::new(
+            PAGE,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+        )
+        .unwrap()
+        .times(1),
+    );
+    let mut opts = options(&server);
+    opts.http.backoff_max = Duration::from_secs(5);
+    let start = Instant::now();
+    let evidence = gather_one(plain(&server), &opts);
+    assert!(
+        start.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(evidence.artifacts[0].provenance, ProvenanceStatus::Absent);
+    assert_eq!(server.count_matching(PAGE), 2);
+}
+
+#[test]
+fn a_long_retry_after_is_capped() {
+    let (_dir, server) = setup();
+    fault(
+        &server,
+        PAGE,
+        Fault::Status {
+            status: 429,
+            retry_after: Some(3600),
+        },
+    );
+    let (cause, elapsed) = unavailable(plain(&server), &options(&server));
+    assert!(cause.contains("HTTP 429"), "{cause}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(server.count_matching(PAGE), 3);
+}
+
+#[test]
+fn a_hanging_index_times_out_and_the_run_ends_in_time() {
+    let (_dir, server) = setup();
+    fault(&server, PAGE, Fault::Hang);
+    let mut opts = options(&server);
+    opts.http.request_timeout = Duration::from_millis(300);
+    let (cause, elapsed) = unavailable(plain(&server), &opts);
+    assert!(cause.contains("timed out after 3 attempt(s)"), "{cause}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(server.count_matching(PAGE), 3);
+}
+
+#[test]
+fn the_overall_deadline_bounds_every_request() {
+    let (_dir, server) = setup();
+    fault(&server, "/**", Fault::Hang);
+    let mut opts = options(&server);
+    opts.http.request_timeout = Duration::from_secs(10);
+    opts.http.overall_timeout = Duration::from_millis(800);
+    opts.http.retries = 10;
+    let lock = lockfile("uv.lock", vec![plain(&server), sample(&server)]);
+    let start = Instant::now();
+    let evidence = gather(&[lock], &opts);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    for package in &evidence[0].packages {
+        assert!(cause(&package.artifacts[0].provenance).contains("deadline"));
+    }
+}
+
+#[test]
+fn a_slow_trickle_times_out() {
+    let (_dir, server) = setup();
+    fault(
+        &server,
+        PAGE,
+        Fault::Trickle {
+            chunk: 8,
+            interval: Duration::from_millis(100),
+        },
+    );
+    let mut opts = options(&server);
+    opts.http.request_timeout = Duration::from_millis(400);
+    opts.http.retries = 1;
+    let (cause, elapsed) = unavailable(plain(&server), &opts);
+    assert!(cause.contains("timed out after 2 attempt(s)"), "{cause}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}
+
+#[test]
+fn truncated_bodies_are_retried_then_unavailable() {
+    let (_dir, server) = setup();
+    fault(&server, PAGE, Fault::Truncate);
+    fault(&server, PROVENANCE, Fault::Truncate);
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(cause.contains("broke off after 3 attempt(s)"), "{cause}");
+    assert_eq!(server.count_matching(PAGE), 3);
+    let (cause, _) = unavailable(sample(&server), &options(&server));
+    assert!(cause.contains("broke off"), "{cause}");
+}
+
+#[test]
+fn garbage_bodies_are_unavailable_not_absent_or_invalid() {
+    let (_dir, server) = setup();
+    fault(&server, PAGE, Fault::Garbage);
+    fault(&server, PROVENANCE, Fault::Garbage);
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(cause.contains("malformed project page"), "{cause}");
+    let (cause, _) = unavailable(sample(&server), &options(&server));
+    assert!(cause.contains("not valid JSON"), "{cause}");
+}
+
+#[test]
+fn a_wrong_content_type_is_unavailable() {
+    let (_dir, server) = setup();
+    fault(&server, PAGE, Fault::ContentType("text/plain".into()));
+    fault(&server, PROVENANCE, Fault::ContentType("text/html".into()));
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(
+        cause.contains("unexpected content type `text/plain`"),
+        "{cause}"
+    );
+    let (cause, _) = unavailable(sample(&server), &options(&server));
+    assert!(
+        cause.contains("unexpected content type `text/html`"),
+        "{cause}"
+    );
+}
+
+#[test]
+fn dropped_connections_are_retried_then_unavailable() {
+    let (_dir, server) = setup();
+    fault(&server, PAGE, Fault::Drop);
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(cause.contains("after 3 attempt(s)"), "{cause}");
+    assert_eq!(server.count_matching(PAGE), 3);
+}
+
+#[test]
+fn disabled_attestations_and_refused_credentials_are_unavailable() {
+    let (_dir, server) = setup();
+    server.add_fault(
+        FaultRule::new(
+            PROVENANCE,
+            Fault::Respond {
+                status: 403,
+                content_type: "application/json".into(),
+                body: br#"{"message": "Attestations temporarily disabled"}"#.to_vec(),
+            },
+        )
+        .unwrap(),
+    );
+    fault(
+        &server,
+        PAGE,
+        Fault::Status {
+            status: 401,
+            retry_after: None,
+        },
+    );
+    let (cause, _) = unavailable(sample(&server), &options(&server));
+    assert!(
+        cause.contains("403") && cause.contains("Attestations temporarily disabled"),
+        "{cause}"
+    );
+    assert_eq!(server.count_matching(PROVENANCE), 1, "a 403 is not retried");
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(
+        cause.contains("HTTP 401") && cause.contains("credentials"),
+        "{cause}"
+    );
+}
+
+#[test]
+fn oversized_responses_are_refused() {
+    let (_dir, server) = setup();
+    let mut opts = options(&server);
+    opts.page_limit = 200;
+    let (cause, _) = unavailable(plain(&server), &opts);
+    assert!(cause.contains("larger than the 200-byte limit"), "{cause}");
+    let mut opts = options(&server);
+    opts.provenance_limit = 1000;
+    let (cause, _) = unavailable(sample(&server), &opts);
+    assert!(cause.contains("1000-byte limit"), "{cause}");
+}
+
+#[test]
+fn an_index_error_body_cannot_inject_control_characters() {
+    let (_dir, server) = setup();
+    server.add_fault(
+        FaultRule::new(
+            PAGE,
+            Fault::Respond {
+                status: 418,
+                content_type: "application/json".into(),
+                body: b"{\"message\": \"evil \\u001b[31mred\\u0007\"}".to_vec(),
+            },
+        )
+        .unwrap(),
+    );
+    let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert!(
+        cause.contains("HTTP 418") && cause.contains("evil"),
+        "{cause}"
+    );
+    assert!(!cause.chars().any(char::is_control), "{cause:?}");
+}
+
+#[test]
+fn requests_in_flight_never_exceed_the_concurrency_limit() {
+    let mut index = pubgate::testing::fake_pypi::FakeIndex::new();
+    let names: Vec<String> = (0..40).map(|i| format!("p{i}")).collect();
+    for name in &names {
+        index.add(
+            name,
+            FakeFile::new(&format!("{name}-1.0.tar.gz"), &sha("cd")),
+        );
+    }
+    let (_dir, server) = serve(&index);
+    server.set_latency(Duration::from_millis(40));
+    let mut opts = options(&server);
+    opts.http.concurrency = 4;
+    let lock = lockfile(
+        "uv.lock",
+        names
+            .iter()
+            .map(|n| package(n, "1.0", &server.index_url(), &[]))
+            .collect(),
+    );
+    let evidence = gather(&[lock], &opts);
+    assert!(evidence[0]
+        .packages
+        .iter()
+        .all(|p| p.artifacts[0].provenance == ProvenanceStatus::Absent));
+    assert!(server.max_in_flight() <= 4, "{}", server.max_in_flight());
+    assert!(
+        server.max_in_flight() >= 2,
+        "requests do run concurrently: {}",
+        server.max_in_flight()
+    );
+}
+
+#[test]
+fn a_failed_history_fetch_leaves_the_locked_evidence_intact() {
+    let (_dir, server) = setup();
+    fault(
+        &server,
+        "/integrity/abi3info/2024.10.3/**",
+        Fault::Status {
+            status: 502,
+            retry_after: None,
+        },
+    );
+    let pkg = package(
+        "abi3info",
+        "2024.10.8",
+        &server.index_url(),
+        &[(ABI3_WHEEL_NEW, Some(ABI3_WHEEL_NEW_SHA))],
+    );
+    let evidence = gather_one(pkg, &options(&server));
+    assert!(matches!(
+        evidence.artifacts[0].provenance,
+        ProvenanceStatus::Verified(_)
+            | ProvenanceStatus::Invalid {
+                reason: InvalidReason::Verification(_),
+                ..
+            }
+    ));
+    let pubgate::evidence::History::Previous(previous) = &evidence.history else {
+        panic!("{:?}", evidence.history)
+    };
+    assert!(cause(&previous.artifacts[0].provenance).contains("HTTP 502"));
+}
+
+#[test]
+fn redirects_are_followed_but_limited() {
+    let (_dir, server) = setup();
+    fault(
+        &server,
+        "/simple/moved/",
+        Fault::Redirect("/simple/plain/".into()),
+    );
+    let evidence = gather_one(
+        package("moved", "1.0", &server.index_url(), &[]),
+        &options(&server),
+    );
+    assert!(
+        matches!(
+            &evidence.artifacts[0].provenance,
+            ProvenanceStatus::Invalid {
+                reason: InvalidReason::ReleaseNotOnIndex,
+                ..
+            }
+        ),
+        "the redirect was followed to a page without `moved` files: {:?}",
+        evidence.artifacts[0].provenance
+    );
+    fault(
+        &server,
+        "/simple/loop*/",
+        Fault::Redirect("/simple/loop2/".into()),
+    );
+    let (cause, _) = unavailable(
+        package("loop1", "1.0", &server.index_url(), &[]),
+        &options(&server),
+    );
+    assert!(cause.contains("more than 5 redirects"), "{cause}");
+    assert!(
+        server.count_matching("/simple/loop2/") <= 6,
+        "{}",
+        server.count_matching("/simple/loop2/")
+    );
+}
