@@ -2,15 +2,17 @@
 //! and turn the verdict into the exit code (0 pass, 1 fail; errors here are exit 2).
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 
-use pubgate::evidence::LockfileEvidence;
-use pubgate::lockfile::{self, Lockfile};
+use pubgate::evidence::{LockfileEvidence, PackageEvidence};
+use pubgate::lockfile::{self, LockedPackage, Lockfile};
 use pubgate::report::{self, Format, Report};
 
+use super::index_args::{index_options, lockfile_paths};
 use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -18,17 +20,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // The policy first: a broken policy is reported before any network traffic.
     let policy = pubgate::policy::load(args.policy.as_deref(), &cwd)?;
 
-    let paths = if args.lockfiles.is_empty() {
-        discover_lockfiles(&cwd)?
-    } else {
-        args.lockfiles.clone()
-    };
-    if paths.is_empty() {
-        anyhow::bail!(
-            "no supported lockfile in `{}`: pass one, e.g. `pubgate check uv.lock`",
-            cwd.display()
-        );
-    }
+    let paths = lockfile_paths(&args.lockfiles, &cwd)?;
     let lockfiles = paths
         .iter()
         .map(|path| lockfile::read(path, args.lock_format))
@@ -43,30 +35,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(report.outcome().exit_code()))
 }
 
-/// Lockfiles → evidence: the one seam to the index stage.
-///
-/// NOTE(lead): wire `pubgate::index::gather` here, passing `args` (index URL, offline,
-/// provenance dir, trust root, cache, concurrency, timeout) and
-/// `|done, total| progress.update(done, total)` as its progress callback.
+/// Lockfiles → evidence, drawing the progress bar as packages finish.
 fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
     progress: &ProgressBar,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
-    let total = lockfiles.iter().map(|l| l.packages.len()).sum();
-    progress.update(0, total);
-    let _ = index;
-    anyhow::bail!(
-        "evidence gathering (`index::gather`) is not wired into `pubgate check` yet: this build cannot judge lockfiles"
-    )
-}
-
-/// Every supported lockfile in `dir`, shown relative to it as a user would type them.
-fn discover_lockfiles(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    Ok(lockfile::discover(dir)
-        .into_iter()
-        .map(|p| p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p))
-        .collect())
+    let options = index_options(index)?;
+    Ok(pubgate::index::gather_blocking(
+        lockfiles, &options, progress,
+    )?)
 }
 
 /// Today's date in UTC: exemptions expire on the same day on every CI runner.
@@ -119,12 +97,28 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
 /// a terminal.
 struct ProgressBar {
     enabled: bool,
+    total: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl pubgate::index::Progress for ProgressBar {
+    fn planned(&self, packages: usize) {
+        self.total.store(packages, Ordering::Relaxed);
+        self.update(0, packages);
+    }
+
+    fn finished(&self, _package: &LockedPackage, _evidence: &PackageEvidence) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.update(done, self.total.load(Ordering::Relaxed));
+    }
 }
 
 impl ProgressBar {
     fn on_stderr() -> ProgressBar {
         ProgressBar {
             enabled: std::io::stderr().is_terminal(),
+            total: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
         }
     }
 

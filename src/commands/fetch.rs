@@ -7,15 +7,12 @@ use anyhow::Context;
 use pubgate::evidence::{History, ProvenanceStatus};
 use pubgate::index::{self, NoProgress};
 
-use super::index_args::{find_lockfiles, index_options};
+use super::index_args::{index_options, lockfile_paths};
 use crate::cli::FetchArgs;
 
 pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
-    let paths = if args.lockfiles.is_empty() {
-        find_lockfiles(std::path::Path::new("."))?
-    } else {
-        args.lockfiles.clone()
-    };
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let paths = lockfile_paths(&args.lockfiles, &cwd)?;
     let lockfiles = paths
         .iter()
         .map(|path| pubgate::lockfile::read(path, args.lock_format))

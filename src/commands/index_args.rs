@@ -1,10 +1,10 @@
 //! Turns the shared `IndexArgs` flags into `pubgate::index::IndexOptions`, and finds
-//! lockfiles in the current directory when none are named.
+//! lockfiles in the current directory when none are named (`check`, `fetch`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use pubgate::index::{cache, IndexOptions};
 use pubgate::url::SecretUrl;
 use pubgate::verify::TrustRoot;
@@ -50,28 +50,19 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     Ok(options)
 }
 
-/// File names `pubgate` recognizes as lockfiles, for commands run without paths.
-fn is_lockfile_name(name: &str) -> bool {
-    matches!(
-        name,
-        "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock" | "pylock.toml"
-    ) || (name.starts_with("pylock.") && name.ends_with(".toml"))
-        || (name.starts_with("requirements") && name.ends_with(".txt"))
-}
-
-/// The lockfiles in `dir`, sorted by name.
-pub(crate) fn find_lockfiles(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list `{}`", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_file())
-        .filter(|e| is_lockfile_name(&e.file_name().to_string_lossy()))
-        .map(|e| e.path())
+/// The lockfiles named on the command line, else every supported lockfile in `dir` (shown
+/// relative to it, as a user would type them).
+pub(crate) fn lockfile_paths(named: &[PathBuf], dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !named.is_empty() {
+        return Ok(named.to_vec());
+    }
+    let found: Vec<PathBuf> = pubgate::lockfile::discover(dir)
+        .into_iter()
+        .map(|p| p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p))
         .collect();
-    found.sort();
     if found.is_empty() {
         bail!(
-            "no lockfile in `{}` (looked for uv.lock, poetry.lock, pylock.toml, Pipfile.lock, pdm.lock, requirements*.txt); name one on the command line",
+            "no lockfile in `{}` (looked for uv.lock, *.py.lock, poetry.lock, pylock.toml, pylock.*.toml, Pipfile.lock, pdm.lock, requirements*.txt): name one, e.g. `pubgate check uv.lock`",
             dir.display()
         );
     }

@@ -341,6 +341,13 @@ pub fn index_from_lockfiles(
     let changed = globs(&options.publisher_change)?;
     let previous_unattested = globs(&options.previous_unattested)?;
     let mut index = FakeIndex::new().api_version(&options.api_version);
+    // Every locked release: a synthesized "previous release" must never shadow one.
+    let locked: BTreeSet<(String, String)> = lockfiles
+        .iter()
+        .flat_map(|l| &l.packages)
+        .filter(|p| p.source.is_index())
+        .filter_map(|p| Some((normalize_name(&p.name), p.version.clone()?)))
+        .collect();
     let mut seen = BTreeSet::new();
     for package in lockfiles.iter().flat_map(|l| &l.packages) {
         let (Source::Index { .. }, Some(version)) = (&package.source, &package.version) else {
@@ -399,7 +406,9 @@ pub fn index_from_lockfiles(
         if !options.previous_release {
             continue;
         }
-        let Some(previous) = previous_version(version) else {
+        let Some(previous) = previous_version(version)
+            .filter(|previous| !locked.contains(&(name.clone(), previous.clone())))
+        else {
             continue;
         };
         let previous_publisher = if changed.is_match(&name) {

@@ -1,9 +1,9 @@
 //! Where the fake index's provenance bytes come from: a pluggable [`Minter`].
 //!
-//! [`default_minter`] is the single seam for the test signer: today it returns a
-//! [`FixtureMinter`], which serves the real provenance objects in `fixtures/pep740/` for the
-//! (filename, sha256) pairs they attest, and a well-formed but unsigned placeholder for
-//! anything else (it fails verification, as it should).
+//! [`default_minter`] signs with the test signer ([`SignerMinter`]); [`FixtureMinter`] serves
+//! the real provenance objects in `fixtures/pep740/` for the (filename, sha256) pairs they
+//! attest, and a well-formed but unsigned placeholder for anything else (it fails
+//! verification, as it should).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -82,12 +82,55 @@ where
     }
 }
 
-/// SEAM(signer): the one place the test signer plugs in. When `pubgate::testing::signer`
-/// lands, return a minter built on it here (signing any filename/sha256/publisher, with its
-/// test trust root from [`Minter::trusted_root`]); `examples/fake_pypi.rs build`, the
-/// benchmark and tests that call this follow automatically.
+/// The minter `examples/fake_pypi.rs build`, the benchmark and most tests use: the test
+/// signer, valid under its test trust root for any filename, sha256 and publisher.
 pub fn default_minter() -> Box<dyn Minter> {
-    Box::new(FixtureMinter::load())
+    Box::new(SignerMinter)
+}
+
+/// Provenance signed by [`crate::testing::signer`], valid under its test root
+/// ([`Minter::trusted_root`]); `Tampered` gets a broken DSSE signature.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignerMinter;
+
+impl SignerMinter {
+    fn publisher(publisher: &FakePublisher) -> crate::testing::signer::TestPublisher {
+        use crate::testing::signer::TestPublisher;
+        let environment = publisher.environment.as_deref();
+        match publisher.kind.as_str() {
+            "GitLab" => TestPublisher::gitlab(&publisher.repository, &publisher.workflow)
+                .with_environment(environment),
+            // A Google publisher is an email; the fake keeps it in `repository`.
+            "Google" => TestPublisher::google(&publisher.repository),
+            _ => TestPublisher::github(&publisher.repository, &publisher.workflow)
+                .with_environment(environment),
+        }
+    }
+}
+
+impl Minter for SignerMinter {
+    fn mint(&self, request: &MintRequest<'_>) -> Vec<u8> {
+        use crate::testing::signer as s;
+        let variant = match request.variant {
+            Variant::Valid => s::Variant::Valid,
+            Variant::Tampered => s::Variant::Signature,
+        };
+        let mint = s::MintRequest::new(
+            request.filename,
+            request.sha256,
+            Self::publisher(request.publisher),
+        )
+        .variant(variant);
+        s::mint_provenance(std::slice::from_ref(&mint))
+    }
+
+    fn trusted_root(&self) -> Option<Vec<u8>> {
+        Some(
+            crate::testing::signer::global()
+                .trusted_root_json()
+                .into_bytes(),
+        )
+    }
 }
 
 /// Real provenance from `fixtures/pep740/` where it exists, a placeholder otherwise.

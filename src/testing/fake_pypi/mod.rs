@@ -14,6 +14,6 @@ pub use builder::{
 };
 pub use mint::{
     default_minter, placeholder, provenance_subject, tamper, FakePublisher, FixtureMinter,
-    MintRequest, Minter, Variant,
+    MintRequest, Minter, SignerMinter, Variant,
 };
 pub use server::{FakePypi, Fault, FaultRule, RequestRecord, BASE_PLACEHOLDER};
