@@ -62,7 +62,7 @@ pub(crate) fn lockfile_paths(named: &[PathBuf], dir: &Path) -> anyhow::Result<Ve
         .collect();
     if found.is_empty() {
         bail!(
-            "no lockfile in `{}` (looked for uv.lock, *.py.lock, poetry.lock, pylock.toml, pylock.*.toml, Pipfile.lock, pdm.lock, requirements*.txt): name one, e.g. `pubgate check uv.lock`",
+            "no supported lockfile in `{}` (looked for uv.lock, *.py.lock, poetry.lock, pylock.toml, pylock.*.toml, Pipfile.lock, pdm.lock, requirements*.txt): name one, e.g. `pubgate check uv.lock`",
             dir.display()
         );
     }
