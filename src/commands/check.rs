@@ -18,7 +18,8 @@ use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // The policy first: a broken policy is reported before any network traffic.
-    let policy = pubgate::policy::load(args.policy.as_deref(), &cwd)?;
+    // Discovered in the working directory, named relative to it (`pubgate.toml`).
+    let policy = pubgate::policy::load(args.policy.as_deref(), std::path::Path::new(""))?;
 
     let paths = lockfile_paths(&args.lockfiles, &cwd)?;
     let lockfiles = paths

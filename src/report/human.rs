@@ -1,14 +1,15 @@
-//! The human report: findings grouped by lockfile and package, one self-contained line
-//! each (level, code and slug, `name==version`, file:line, what is wrong, what to do),
-//! then a summary. Colour is an explicit argument so output is deterministic in tests.
+//! The human report, per lockfile: who publishes each index package (the verified
+//! identity), then findings grouped by package, one self-contained line each (level, code
+//! and slug, `name==version`, file:line, what is wrong, what to do); then a summary. Colour is an explicit argument so output is deterministic in tests.
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::text::{location, path, plural, sanitize};
+use super::text::{location, package_spec, path, plural, publishers, sanitize};
 use super::{Outcome, Report};
 use crate::evaluate::Finding;
+use crate::evidence::LockfileEvidence;
 use crate::rules::Level;
 
 const DENY: Style = AnsiColor::Red.on_default().bold();
@@ -52,17 +53,20 @@ pub fn render(report: &Report, color: bool) -> String {
             lockfile.format,
             plural(lockfile.packages.len(), "package")
         );
+        write_publishers(&mut out, &p, lockfile);
         if own.is_empty() {
             let _ = writeln!(out, "  no findings");
+        } else {
+            let _ = writeln!(out, "  {}", p.paint(BOLD, "findings:"));
         }
         let mut current: Option<String> = None;
         for finding in own {
             let spec = finding.package_spec();
             if current.as_deref() != Some(spec.as_str()) {
-                let _ = writeln!(out, "  {}", p.paint(BOLD, &sanitize(&spec)));
+                let _ = writeln!(out, "   {}", p.paint(BOLD, &sanitize(&spec)));
                 current = Some(spec);
             }
-            let _ = writeln!(out, "    {}", line(&p, finding));
+            let _ = writeln!(out, "     {}", line(&p, finding));
         }
         out.push('\n');
     }
@@ -120,6 +124,36 @@ pub fn render(report: &Report, color: bool) -> String {
     };
     let _ = writeln!(out, "{verdict}: {why}");
     out
+}
+
+/// Who publishes each index package of a lockfile, one aligned line per release: the
+/// verified identity (from the certificate), or what stands instead of one.
+fn write_publishers(out: &mut String, p: &Painter, lockfile: &LockfileEvidence) {
+    let mut rows: Vec<(String, String)> = lockfile
+        .packages
+        .iter()
+        .filter(|package| package.package.source.is_index())
+        .map(|package| {
+            (
+                sanitize(&package_spec(package)),
+                sanitize(&publishers(package)),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort();
+    rows.dedup();
+    let width = rows
+        .iter()
+        .map(|(spec, _)| spec.chars().count())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(out, "  {}", p.paint(BOLD, "who publishes what:"));
+    for (spec, who) in rows {
+        let _ = writeln!(out, "    {spec:<width$}  {who}");
+    }
 }
 
 /// One finding on one line.
