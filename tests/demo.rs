@@ -43,7 +43,11 @@ fn readme_block(name: &str) -> String {
 
 #[test]
 fn the_readme_demo_passes_and_prints_what_the_readme_shows() {
-    let output = demo("fixtures/demo/pubgate.toml").code(0).get_output().stdout.clone();
+    let output = demo("fixtures/demo/pubgate.toml")
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     let stdout = String::from_utf8(output).unwrap();
     assert_eq!(stdout, readme_block("pass"));
     assert!(stdout.contains("GitHub `pypa/sampleproject` workflow `release.yml` (2 of 2 files)"));
@@ -51,11 +55,18 @@ fn the_readme_demo_passes_and_prints_what_the_readme_shows() {
 
 #[test]
 fn the_readme_demo_fails_under_the_strict_policy_as_shown() {
-    let output = demo("policies/strict.toml").code(1).get_output().stdout.clone();
+    let output = demo("policies/strict.toml")
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let stdout = String::from_utf8(output).unwrap();
     let shown = readme_block("fail");
     // The README elides the unchanged head of the report with `…`.
     let tail = shown.trim_start_matches("…\n");
-    assert!(stdout.ends_with(tail), "README block is not the end of:\n{stdout}");
+    assert!(
+        stdout.ends_with(tail),
+        "README block is not the end of:\n{stdout}"
+    );
     assert!(stdout.contains("FAIL: 3 findings at deny"));
 }
