@@ -531,16 +531,25 @@ fn check_invalid(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
 
 /// PG103 for files whose provenance could not be fetched, grouped by cause.
 fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
-    let mut by_cause: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A cause names the file's own provenance URL; files that failed the same way differ
+    // only by their filename there, and are reported once.
+    let mut by_cause: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     for artifact in &cx.artifacts {
         if let ProvenanceStatus::Unavailable { cause } = &artifact.provenance {
+            let cause = one_line(cause);
+            let shared = match artifact.filename.as_str() {
+                "" => cause.clone(),
+                filename => cause.replace(filename, "…"),
+            };
             by_cause
-                .entry(one_line(cause))
-                .or_default()
+                .entry(shared.clone())
+                .or_insert_with(|| (cause, Vec::new()))
+                .1
                 .push(file_name(artifact));
         }
     }
-    for (cause, names) in by_cause {
+    for (shared, (first, names)) in by_cause {
+        let cause = if names.len() == 1 { first } else { shared };
         out.push(cx.candidate(
             Rule::ProvenanceUnavailable,
             single(&names),
@@ -737,6 +746,86 @@ mod tests {
         assert!(!is_pypi("http://pypi.org/simple"));
         assert!(!is_pypi("https://download.pytorch.org/whl/cpu"));
         assert!(!is_pypi("https://user:pw@pypi.org/simple"));
+    }
+
+    #[test]
+    fn reports_files_unavailable_for_the_same_reason_once() {
+        use crate::lockfile::{Artifact, LockFormat, LockedPackage};
+        use crate::policy::{self, PolicySource};
+        let url = "http://127.0.0.1:8080/integrity/flaky/1.0";
+        let files = [
+            "flaky-1.0-py3-none-any.whl",
+            "flaky-1.0.tar.gz",
+            "flaky-1.0-cp39-abi3-win_amd64.whl",
+        ];
+        let artifacts = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ArtifactEvidence {
+                filename: f.to_string(),
+                sha256: Some("ab".repeat(32)),
+                locked_hash: true,
+                provenance: ProvenanceStatus::Unavailable {
+                    // The third file failed differently.
+                    cause: if i < 2 {
+                        format!("`{url}/{f}/provenance`: HTTP 503 after 4 attempt(s)")
+                    } else {
+                        format!("`{url}/{f}/provenance`: timed out after 1 s")
+                    },
+                },
+            })
+            .collect();
+        let location = Location {
+            path: PathBuf::from("uv.lock"),
+            line: 3,
+        };
+        let package = LockedPackage {
+            name: "flaky".into(),
+            version: Some("1.0".into()),
+            source: Source::Index {
+                url: crate::url::SecretUrl::new("https://pypi.org/simple"),
+            },
+            artifacts: files
+                .iter()
+                .map(|f| Artifact {
+                    filename: f.to_string(),
+                    sha256: Some("ab".repeat(32)),
+                    url: None,
+                })
+                .collect(),
+            marker: None,
+            location: location.clone(),
+        };
+        let evidence = LockfileEvidence {
+            path: PathBuf::from("uv.lock"),
+            format: LockFormat::Uv,
+            packages: vec![PackageEvidence {
+                package,
+                index_url: None,
+                artifacts,
+                history: History::FirstRelease,
+            }],
+            unpinned: Vec::new(),
+        };
+        let policy = policy::from_str(policy::DEFAULT_POLICY, PolicySource::BuiltIn).unwrap();
+        let today = jiff::civil::date(2026, 6, 1);
+        let messages: Vec<(Option<String>, String)> = evaluate(&[evidence], &policy, today)
+            .into_iter()
+            .map(|f| (f.artifact, f.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    None,
+                    format!("could not get provenance for 2 of 3 files (`flaky-1.0-py3-none-any.whl`, `flaky-1.0.tar.gz`): `{url}/…/provenance`: HTTP 503 after 4 attempt(s)")
+                ),
+                (
+                    Some(files[2].to_string()),
+                    format!("could not get provenance for 1 of 3 files (`{}`): `{url}/{}/provenance`: timed out after 1 s", files[2], files[2])
+                ),
+            ]
+        );
     }
 
     #[test]
