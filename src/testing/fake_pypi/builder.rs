@@ -131,6 +131,8 @@ impl FakeIndex {
     /// Writes `root/simple/<name>/index.{json,html}` and
     /// `root/integrity/<name>/<version>/<filename>/provenance`.
     pub fn write(&self, root: &Path) -> std::io::Result<()> {
+        // An index with no project (a lockfile with no index package) is an empty directory.
+        std::fs::create_dir_all(root.join("simple"))?;
         for (name, files) in &self.projects {
             let page_dir = root.join("simple").join(name);
             std::fs::create_dir_all(&page_dir)?;
@@ -636,6 +638,14 @@ mod tests {
             .path()
             .join("integrity/demo-pkg/1.0/demo_pkg-1.0.tar.gz/provenance")
             .exists());
+    }
+
+    #[test]
+    fn an_empty_index_is_an_empty_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("index");
+        FakeIndex::new().write(&root).unwrap();
+        assert!(root.join("simple").is_dir());
     }
 
     #[test]
