@@ -229,6 +229,53 @@ source = { registry = "https://pypi.org/simple" }
 sdist = { url = "https://files.pythonhosted.org/packages/filelock-3.16.1.tar.gz", hash = "sha256:2222222222222222222222222222222222222222222222222222222222222222" }
 "#;
 
+/// A poetry 1.1 lock with a release from before PEP 740 (Windows installers beside a
+/// `.zip` sdist: the fake PyPI attests none of it, so it is `absent`), beside wheels and an
+/// sdist that are attested.
+const LEGACY_POETRY_LOCK: &str = r#"[[package]]
+name = "pyreadline"
+version = "2.1"
+description = "A python implmementation of GNU readline."
+category = "dev"
+optional = false
+python-versions = "*"
+
+[[package]]
+name = "pywin32"
+version = "227"
+description = "Python for Window Extensions"
+category = "main"
+optional = false
+python-versions = "*"
+
+[[package]]
+name = "docopt"
+version = "0.6.2"
+description = "Pythonic argument parser"
+category = "main"
+optional = false
+python-versions = "*"
+
+[metadata]
+lock-version = "1.1"
+python-versions = "^3.7"
+content-hash = "728bc093f740faad6db2b3a1c7a61ea05ca6c6a998b1f144f071cdea5a3b2771"
+
+[metadata.files]
+pyreadline = [
+    {file = "pyreadline-2.1.win-amd64.exe", hash = "sha256:9ce5fa65b8992dfa373bddc5b6e0864ead8f291c94fbfec05fbd5c836162e67b"},
+    {file = "pyreadline-2.1.win32.exe", hash = "sha256:65540c21bfe14405a3a77e4c085ecfce88724743a4ead47c66b84defcf82c32e"},
+    {file = "pyreadline-2.1.zip", hash = "sha256:4530592fc2e85b25b1a9f79664433da09237c1a270e4d78ea5aa3a2c7229e2d1"},
+]
+pywin32 = [
+    {file = "pywin32-227-cp27-cp27m-win32.whl", hash = "sha256:371fcc39416d736401f0274dd64c2302728c9e034808e37381b5e1b22be4a6b0"},
+    {file = "pywin32-227-cp38-cp38-win_amd64.whl", hash = "sha256:7c1ae32c489dc012930787f06244426f8356e129184a02c25aef163917ce158e"},
+]
+docopt = [
+    {file = "docopt-0.6.2.tar.gz", hash = "sha256:49b3a825280bd66b3aa83585ef59c4a8c82f2c8a522dbe754a8bc8d08c85c491"},
+]
+"#;
+
 #[test]
 fn odd_but_real_shapes() {
     let dir = tempfile::tempdir().unwrap();
@@ -237,6 +284,7 @@ fn odd_but_real_shapes() {
         ("uv.lock", ODD_UV_LOCK),
         ("requirements.txt", ODD_REQUIREMENTS),
         ("other.py.lock", OTHER_INDEX_UV_LOCK),
+        ("poetry.lock", LEGACY_POETRY_LOCK),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
