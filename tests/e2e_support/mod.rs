@@ -20,7 +20,8 @@ pub const DEAD_PROXY: &str = "http://127.0.0.1:9";
 
 /// `pubgate` run in `cwd`, with an environment that keeps it on loopback: no
 /// `PUBGATE_INDEX_URL`, every proxy variable pointed at [`DEAD_PROXY`] with loopback
-/// exempt, the default cache moved into `cwd`, no colour, no GitHub step summary.
+/// exempt, the default cache under `target/tmp` (runs pass `--no-cache` or a cache dir),
+/// no colour, no GitHub step summary.
 pub fn pubgate(cwd: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pubgate").unwrap();
     cmd.current_dir(cwd)
@@ -28,7 +29,10 @@ pub fn pubgate(cwd: &Path) -> Command {
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", cwd.join(".xdg-cache"))
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-xdg-cache"),
+        )
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env("no_proxy", "127.0.0.1,localhost");
     for proxy in [
@@ -252,7 +256,7 @@ pub struct Site {
 impl Site {
     /// Serves `index`, with the test signer's trust root beside it.
     pub fn serve(index: &FakeIndex) -> Site {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = scratch_dir();
         let root = dir.path().join("index");
         std::fs::create_dir_all(&root).unwrap();
         index.write(&root).unwrap();
@@ -314,6 +318,21 @@ impl Site {
         }
         Run::of(cmd)
     }
+}
+
+/// A temporary directory for a fake index: in memory (`/dev/shm`) where there is one, as
+/// indexes built from large lockfiles write thousands of files.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::Builder::new()
+            .prefix("pubgate-e2e-")
+            .tempdir_in(shm)
+        {
+            return dir;
+        }
+    }
+    tempfile::tempdir().unwrap()
 }
 
 /// A scratch project directory holding `files` (relative name, contents).

@@ -453,8 +453,11 @@ pub fn index_from_lockfiles(
 mod tests {
     use super::*;
 
-    /// A lockfile of index packages: (name, version, index, [(filename, sha)]).
-    fn lock(packages: &[(&str, &str, &str, &[(&str, &str)])]) -> Lockfile {
+    /// A locked index package: (name, version, index, [(filename, sha)]).
+    type Locked<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+    /// A lockfile of index packages.
+    fn lock(packages: &[Locked<'_>]) -> Lockfile {
         use crate::lockfile::{Artifact, Location, LockFormat, LockedPackage};
         Lockfile {
             path: "uv.lock".into(),
