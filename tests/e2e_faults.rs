@@ -60,7 +60,8 @@ fn site() -> &'static Site {
         for (name, _) in faults() {
             universe.extend(faulty(name));
         }
-        let site = Site::for_lockfile(
+        let site = Site::shared_for_lockfile(
+            "e2e_faults",
             "uv.lock",
             &uv_lock(&universe),
             &BuildOptions::default(),

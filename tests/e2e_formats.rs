@@ -34,7 +34,8 @@ fn site() -> &'static Site {
             publisher_change: vec!["moved".into()],
             ..BuildOptions::default()
         };
-        Site::for_lockfile(
+        Site::shared_for_lockfile(
+            "e2e_formats",
             "uv.lock",
             &uv_lock(&universe()),
             &options,

@@ -65,7 +65,13 @@ fn site() -> &'static Site {
                 SignerMinter.mint(request)
             }
         };
-        let site = Site::for_lockfile("uv.lock", &uv_lock(&universe()), &options, &minter);
+        let site = Site::shared_for_lockfile(
+            "e2e_rules",
+            "uv.lock",
+            &uv_lock(&universe()),
+            &options,
+            &minter,
+        );
         site.server.add_fault(
             FaultRule::new(
                 "/integrity/flaky/**",

@@ -250,15 +250,45 @@ pub struct Site {
     pub server: FakePypi,
     /// `trusted_root.json` under which the minted provenance verifies.
     pub trusted_root: PathBuf,
-    dir: tempfile::TempDir,
+    _dir: SiteDir,
+}
+
+/// Where a site's files live: removed with the site, or (for a site in a `static`, which
+/// is never dropped) kept for the process and swept by a later run.
+enum SiteDir {
+    Temp(tempfile::TempDir),
+    Process(PathBuf),
+}
+
+impl SiteDir {
+    fn path(&self) -> &Path {
+        match self {
+            SiteDir::Temp(dir) => dir.path(),
+            SiteDir::Process(path) => path,
+        }
+    }
 }
 
 impl Site {
     /// Serves `index`, with the test signer's trust root beside it.
     pub fn serve(index: &FakeIndex) -> Site {
-        let dir = scratch_dir();
+        Site::serve_in(SiteDir::Temp(scratch_dir()), index)
+    }
+
+    /// [`Site::serve`] for a site shared by a whole test file through a `static`: its
+    /// files go to `target/tmp/e2e-sites/<label>-<pid>`, and directories of processes that
+    /// have ended are removed first.
+    pub fn serve_shared(label: &str, index: &FakeIndex) -> Site {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-sites");
+        sweep_ended_processes(&base);
+        let dir = base.join(format!("{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Site::serve_in(SiteDir::Process(dir), index)
+    }
+
+    fn serve_in(dir: SiteDir, index: &FakeIndex) -> Site {
         let root = dir.path().join("index");
-        std::fs::create_dir_all(&root).unwrap();
         index.write(&root).unwrap();
         let trusted_root = dir.path().join("trusted_root.json");
         std::fs::write(
@@ -270,7 +300,7 @@ impl Site {
         Site {
             server,
             trusted_root,
-            dir,
+            _dir: dir,
         }
     }
 
@@ -282,11 +312,18 @@ impl Site {
         options: &BuildOptions,
         minter: &dyn Minter,
     ) -> Site {
-        let scratch = tempfile::tempdir().unwrap();
-        let path = scratch.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        let lock = pubgate::lockfile::read(&path, None).unwrap();
-        Site::serve(&index_from_lockfiles(&[lock], options, minter).unwrap())
+        Site::serve(&index_for_lockfile(name, text, options, minter))
+    }
+
+    /// [`Site::for_lockfile`] for a `static` ([`Site::serve_shared`]).
+    pub fn shared_for_lockfile(
+        label: &str,
+        name: &str,
+        text: &str,
+        options: &BuildOptions,
+        minter: &dyn Minter,
+    ) -> Site {
+        Site::serve_shared(label, &index_for_lockfile(name, text, options, minter))
     }
 
     pub fn index_url(&self) -> String {
@@ -317,6 +354,42 @@ impl Site {
             cmd.args(["--timeout", "10"]);
         }
         Run::of(cmd)
+    }
+}
+
+/// The fake index for a lockfile's text (named `name`, which picks its format).
+fn index_for_lockfile(
+    name: &str,
+    text: &str,
+    options: &BuildOptions,
+    minter: &dyn Minter,
+) -> FakeIndex {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let lock = pubgate::lockfile::read(&path, None).unwrap();
+    index_from_lockfiles(&[lock], options, minter).unwrap()
+}
+
+/// Removes `base/<label>-<pid>` directories whose process is gone (Linux: `/proc/<pid>`).
+fn sweep_ended_processes(base: &Path) {
+    if !Path::new("/proc/self").is_dir() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(pid) = name
+            .rsplit_once('-')
+            .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
