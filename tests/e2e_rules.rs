@@ -303,7 +303,7 @@ fn a_locked_hash_the_index_does_not_serve_is_invalid() {
 
 #[test]
 fn an_index_that_cannot_answer_makes_provenance_unavailable() {
-    let run = check_uv(&[pkg("good"), pkg("flaky")], None, &["--timeout", "1"]);
+    let run = check_uv(&[pkg("good"), pkg("flaky")], None, &["--timeout", "2"]);
     run.expect_code(1);
     assert_eq!(active(&run), pairs(&[("provenance-unavailable", "flaky")]));
     let report = run.json();

@@ -24,6 +24,9 @@ pub const DEAD_PROXY: &str = "http://127.0.0.1:9";
 /// no colour, no GitHub step summary.
 pub fn pubgate(cwd: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pubgate").unwrap();
+    // A run that outlives every deadline pubgate sets itself is killed (and fails the test)
+    // rather than hanging the suite.
+    cmd.timeout(Duration::from_secs(180));
     cmd.current_dir(cwd)
         .env_remove("PUBGATE_INDEX_URL")
         .env_remove("GITHUB_STEP_SUMMARY")
