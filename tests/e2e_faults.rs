@@ -210,3 +210,27 @@ fn offline_with_an_empty_cache_fails_closed_without_asking() {
     assert!(message.contains("offline"), "{message}");
     assert_eq!(site().server.count_matching("/*/offline-only/**"), 0);
 }
+
+#[test]
+fn an_index_whose_pages_predate_pep_740_fails_closed() {
+    // Pages declaring API 1.1 say nothing of provenance; a mirror's silence is not absence.
+    let lock = uv_lock(&[Pkg::pypi("good", "1.0")]);
+    let options = BuildOptions {
+        api_version: "1.1".into(),
+        ..BuildOptions::default()
+    };
+    let site = Site::for_lockfile("uv.lock", &lock, &options, default_minter().as_ref());
+    let dir = project(&[("uv.lock", &lock)]);
+    let run = site.check(dir.path(), &["uv.lock", "--format", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        [(
+            "provenance-unavailable".to_string(),
+            "good".to_string(),
+            false
+        )]
+    );
+    assert_eq!(statuses(&report, "good"), ["unavailable", "unavailable"]);
+}

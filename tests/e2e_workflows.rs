@@ -239,3 +239,44 @@ fn a_vendored_directory_gives_the_online_report_with_the_index_gone() {
         .all(|(rule, _, _)| rule == "provenance-unavailable"));
     assert_eq!(blind_report["summary"]["unavailable"], 12);
 }
+
+#[test]
+fn a_warm_cache_answers_without_the_index_and_changes_nothing() {
+    let lock = uv_lock(&[
+        Pkg::pypi("good", "1.0"),
+        Pkg::pypi("legacy", "1.0"),
+        Pkg::pypi("moved", "2.0"),
+    ]);
+    let options = BuildOptions {
+        unattested: vec!["legacy".into()],
+        previous_unattested: vec!["legacy".into()],
+        publisher_change: vec!["moved".into()],
+        ..BuildOptions::default()
+    };
+    let dir = project(&[("uv.lock", &lock)]);
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let site = Site::for_lockfile("uv.lock", &lock, &options, default_minter().as_ref());
+    let args = ["uv.lock", "--format", "json", "--cache-dir", cache_dir];
+
+    let cold = site.check(dir.path(), &args);
+    cold.expect_code(1);
+    assert!(site.server.request_count() > 0);
+    site.server.clear_log();
+    let warm = site.check(dir.path(), &args);
+    warm.expect_code(1);
+    assert_eq!(
+        site.server.request_count(),
+        0,
+        "{:?}",
+        site.server.requests()
+    );
+    assert_eq!(warm.json(), cold.json());
+
+    let mut offline_args = args.to_vec();
+    offline_args.push("--offline");
+    let offline = site.check(dir.path(), &offline_args);
+    offline.expect_code(1);
+    assert_eq!(offline.json(), cold.json());
+    assert_eq!(site.server.request_count(), 0);
+}
