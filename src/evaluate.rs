@@ -774,6 +774,8 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::PreviousRelease;
+    use crate::lockfile::{Artifact, LockFormat, LockedPackage};
 
     #[test]
     fn recognizes_pypi_index_urls() {
@@ -787,9 +789,6 @@ mod tests {
         assert!(!is_pypi("https://download.pytorch.org/whl/cpu"));
         assert!(!is_pypi("https://user:pw@pypi.org/simple"));
     }
-
-    use crate::evidence::PreviousRelease;
-    use crate::lockfile::{Artifact, LockFormat, LockedPackage};
 
     /// Default-policy findings, as (code, artifact, message), for one locked package
     /// `flaky==1.0` with these files and this history.
