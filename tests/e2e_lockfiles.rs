@@ -60,12 +60,22 @@ fn lockfiles_in(dir: &Path) -> Vec<PathBuf> {
 fn check_directory(dir: &str) {
     let lockfiles = lockfiles_in(&root().join(dir));
     assert!(!lockfiles.is_empty(), "no lockfile in {dir}");
+    check_all(&lockfiles);
+}
+
+/// Checks each lockfile and fails with every problem found.
+fn check_all(lockfiles: &[PathBuf]) {
     let problems: Vec<String> = lockfiles
         .iter()
         .flat_map(|path| {
+            let shown = path
+                .strip_prefix(root())
+                .unwrap_or(path)
+                .display()
+                .to_string();
             check_lockfile(path)
                 .into_iter()
-                .map(move |p| format!("{}: {p}", path.strip_prefix(root()).unwrap().display()))
+                .map(move |p| format!("{shown}: {p}"))
         })
         .collect();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
@@ -116,6 +126,8 @@ fn other_directories() {
             check_directory(&name);
         }
     }
+    // Lockfiles directly in `fixtures/lockfiles/`, if any.
+    check_all(&lockfiles_in(&root()));
 }
 
 /// Shapes real lockfiles have that the fixtures may not: a `.zip` sdist, a wheel with a
