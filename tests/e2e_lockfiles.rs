@@ -467,7 +467,7 @@ fn check_lockfile(path: &Path) -> Vec<String> {
     let mut verified = BTreeSet::new();
     for package in packages {
         let name = package["name"].as_str().unwrap();
-        let spec = format!("{name}=={}", package["version"]);
+        let spec = format!("{name}=={}", package["version"].as_str().unwrap_or("?"));
         let artifacts = package["artifacts"].as_array().unwrap();
         let statuses: BTreeSet<&str> = artifacts
             .iter()
