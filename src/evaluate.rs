@@ -531,16 +531,25 @@ fn check_invalid(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
 
 /// PG103 for files whose provenance could not be fetched, grouped by cause.
 fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
-    let mut by_cause: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A cause names the file's own provenance URL; files that failed the same way differ
+    // only by their filename there, and are reported once.
+    let mut by_cause: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     for artifact in &cx.artifacts {
         if let ProvenanceStatus::Unavailable { cause } = &artifact.provenance {
+            let cause = one_line(cause);
+            let shared = match artifact.filename.as_str() {
+                "" => cause.clone(),
+                filename => cause.replace(filename, "…"),
+            };
             by_cause
-                .entry(one_line(cause))
-                .or_default()
+                .entry(shared.clone())
+                .or_insert_with(|| (cause, Vec::new()))
+                .1
                 .push(file_name(artifact));
         }
     }
-    for (cause, names) in by_cause {
+    for (shared, (first, names)) in by_cause {
+        let cause = if names.len() == 1 { first } else { shared };
         out.push(cx.candidate(
             Rule::ProvenanceUnavailable,
             single(&names),
@@ -646,6 +655,45 @@ fn publisher_names<'a>(publishers: impl Iterator<Item = &'a VerifiedPublisher>) 
     publishers.map(describe).collect::<Vec<_>>().join(" and ")
 }
 
+/// PG103 when no file of the previous release verified because some could not be fetched:
+/// PG202 and PG203 would stay quiet for want of evidence, so the gate fails closed. Not
+/// repeated when locked files are already unavailable (the package is denied for that).
+fn history_unavailable(
+    cx: &PackageContext<'_>,
+    version: &str,
+    previous: &[&ArtifactEvidence],
+    out: &mut Vec<Candidate>,
+) {
+    let locked_unavailable = cx
+        .artifacts
+        .iter()
+        .any(|a| matches!(a.provenance, ProvenanceStatus::Unavailable { .. }));
+    let mut unavailable = previous.iter().filter_map(|a| match &a.provenance {
+        ProvenanceStatus::Unavailable { cause } => Some((a, cause)),
+        _ => None,
+    });
+    let Some((first, cause)) = unavailable.next() else {
+        return;
+    };
+    if locked_unavailable {
+        return;
+    }
+    let count = 1 + unavailable.count();
+    let files = if count == 1 {
+        format!("`{}`", file_name(first))
+    } else {
+        format!("{count} files (`{}`, …)", file_name(first))
+    };
+    out.push(cx.candidate(
+        Rule::ProvenanceUnavailable,
+        None,
+        format!(
+            "could not get provenance for {files} of the previous release `{version}`, so a publisher change or lost provenance cannot be ruled out: {}",
+            one_line(cause)
+        ),
+    ));
+}
+
 /// PG203 (a previous release was attested, this one has files without provenance) and
 /// PG202 (a verified publisher not among the previous release's).
 fn check_history(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
@@ -654,8 +702,9 @@ fn check_history(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
     };
     let mut previous_artifacts: Vec<&ArtifactEvidence> = previous.artifacts.iter().collect();
     previous_artifacts.sort_by(|a, b| (&a.filename, &a.sha256).cmp(&(&b.filename, &b.sha256)));
-    let before = publishers_of(previous_artifacts.into_iter());
+    let before = publishers_of(previous_artifacts.iter().copied());
     if before.is_empty() {
+        history_unavailable(cx, &previous.version, &previous_artifacts, out);
         return;
     }
     let before_names = publisher_names(before.values().map(|(p, _)| *p));
@@ -725,6 +774,8 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::PreviousRelease;
+    use crate::lockfile::{Artifact, LockFormat, LockedPackage};
 
     #[test]
     fn recognizes_pypi_index_urls() {
@@ -737,6 +788,189 @@ mod tests {
         assert!(!is_pypi("http://pypi.org/simple"));
         assert!(!is_pypi("https://download.pytorch.org/whl/cpu"));
         assert!(!is_pypi("https://user:pw@pypi.org/simple"));
+    }
+
+    /// Default-policy findings, as (code, artifact, message), for one locked package
+    /// `flaky==1.0` with these files and this history.
+    fn judge(
+        files: &[(&str, ProvenanceStatus)],
+        history: History,
+    ) -> Vec<(&'static str, Option<String>, String)> {
+        use crate::policy::{self, PolicySource};
+        let package = LockedPackage {
+            name: "flaky".into(),
+            version: Some("1.0".into()),
+            source: Source::Index {
+                url: crate::url::SecretUrl::new("https://pypi.org/simple"),
+            },
+            artifacts: files
+                .iter()
+                .map(|(f, _)| Artifact {
+                    filename: f.to_string(),
+                    sha256: Some("ab".repeat(32)),
+                    url: None,
+                })
+                .collect(),
+            marker: None,
+            location: Location {
+                path: PathBuf::from("uv.lock"),
+                line: 3,
+            },
+        };
+        let evidence = LockfileEvidence {
+            path: PathBuf::from("uv.lock"),
+            format: LockFormat::Uv,
+            packages: vec![PackageEvidence {
+                package,
+                index_url: None,
+                artifacts: files
+                    .iter()
+                    .map(|(f, status)| artifact(f, status.clone()))
+                    .collect(),
+                history,
+            }],
+            unpinned: Vec::new(),
+        };
+        let policy = policy::from_str(policy::DEFAULT_POLICY, PolicySource::BuiltIn).unwrap();
+        evaluate(&[evidence], &policy, jiff::civil::date(2026, 6, 1))
+            .into_iter()
+            .map(|f| (f.rule.code(), f.artifact, f.message))
+            .collect()
+    }
+
+    fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidence {
+        ArtifactEvidence {
+            filename: filename.to_string(),
+            sha256: Some("ab".repeat(32)),
+            locked_hash: true,
+            provenance,
+        }
+    }
+
+    const URL: &str = "http://127.0.0.1:8080/integrity/flaky";
+
+    /// Unavailable the way the fetcher says it: the file's provenance URL, then what happened.
+    fn unavailable(version: &str, filename: &str, what: &str) -> ProvenanceStatus {
+        ProvenanceStatus::Unavailable {
+            cause: format!("`{URL}/{version}/{filename}/provenance`: {what}"),
+        }
+    }
+
+    fn verified() -> ProvenanceStatus {
+        use crate::verify::{PublisherKind, VerifiedProvenance, VerifiedPublisher};
+        let publisher = VerifiedPublisher {
+            kind: PublisherKind::GitHub,
+            repository: Some("flaky-dev/flaky".into()),
+            workflow: Some("release.yml".into()),
+            workflow_filepath: None,
+            email: None,
+            git_ref: None,
+            commit: None,
+            issuer: None,
+            san: None,
+            project_id: None,
+            pipeline_definition_id: None,
+            environment: None,
+        };
+        ProvenanceStatus::Verified(Box::new(VerifiedProvenance {
+            publisher,
+            claimed: None,
+            attestations: Vec::new(),
+        }))
+    }
+
+    #[test]
+    fn reports_files_unavailable_for_the_same_reason_once() {
+        let files = [
+            "flaky-1.0-py3-none-any.whl",
+            "flaky-1.0.tar.gz",
+            "flaky-1.0-cp39-abi3-win_amd64.whl",
+        ];
+        let findings = judge(
+            &[
+                (
+                    files[0],
+                    unavailable("1.0", files[0], "HTTP 503 after 4 attempt(s)"),
+                ),
+                (
+                    files[1],
+                    unavailable("1.0", files[1], "HTTP 503 after 4 attempt(s)"),
+                ),
+                // The third file failed differently.
+                (
+                    files[2],
+                    unavailable("1.0", files[2], "timed out after 1 s"),
+                ),
+            ],
+            History::FirstRelease,
+        );
+        assert_eq!(
+            findings,
+            [
+                (
+                    "PG103",
+                    None,
+                    format!("could not get provenance for 2 of 3 files (`flaky-1.0-py3-none-any.whl`, `flaky-1.0.tar.gz`): `{URL}/1.0/…/provenance`: HTTP 503 after 4 attempt(s)")
+                ),
+                (
+                    "PG103",
+                    Some(files[2].to_string()),
+                    format!("could not get provenance for 1 of 3 files (`{}`): `{URL}/1.0/{}/provenance`: timed out after 1 s", files[2], files[2])
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn fails_closed_when_the_previous_release_cannot_be_examined() {
+        let previous = |statuses: Vec<ProvenanceStatus>| {
+            History::Previous(PreviousRelease {
+                version: "0.9".into(),
+                artifacts: statuses
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, s)| artifact(&format!("flaky-0.9-{i}.tar.gz"), s))
+                    .collect(),
+            })
+        };
+        let locked = [("flaky-1.0.tar.gz", verified())];
+        // Nothing of the previous release could be fetched: PG202/PG203 cannot be judged.
+        let findings = judge(
+            &locked,
+            previous(vec![
+                unavailable("0.9", "flaky-0.9-0.tar.gz", "HTTP 503 after 4 attempt(s)"),
+                ProvenanceStatus::Absent,
+                unavailable("0.9", "flaky-0.9-2.tar.gz", "HTTP 503 after 4 attempt(s)"),
+            ]),
+        );
+        assert_eq!(
+            findings,
+            [(
+                "PG103",
+                None,
+                format!("could not get provenance for 2 files (`flaky-0.9-0.tar.gz`, …) of the previous release `0.9`, so a publisher change or lost provenance cannot be ruled out: `{URL}/0.9/flaky-0.9-0.tar.gz/provenance`: HTTP 503 after 4 attempt(s)")
+            )]
+        );
+        // One verified file is evidence enough: the rules judge with it.
+        assert!(judge(
+            &locked,
+            previous(vec![verified(), unavailable("0.9", "x", "HTTP 503")])
+        )
+        .is_empty());
+        // A previous release without provenance, fetched fine: nothing to say.
+        assert!(judge(&locked, previous(vec![ProvenanceStatus::Absent])).is_empty());
+        // Locked files already unavailable: one denial for the package is enough.
+        let findings = judge(
+            &[(
+                "flaky-1.0.tar.gz",
+                unavailable("1.0", "flaky-1.0.tar.gz", "HTTP 503"),
+            )],
+            previous(vec![unavailable("0.9", "flaky-0.9-0.tar.gz", "HTTP 503")]),
+        );
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0]
+            .2
+            .starts_with("could not get provenance for `flaky-1.0.tar.gz`"));
     }
 
     #[test]

@@ -4,11 +4,25 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+/// `pubgate` in `dir`. These runs stop before gathering evidence; should one ever get that
+/// far, it meets a dead loopback index and proxy, never the internet.
 fn pubgate(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("pubgate").unwrap();
     cmd.current_dir(dir)
-        .env_remove("PUBGATE_INDEX_URL")
+        .env("PUBGATE_INDEX_URL", "http://127.0.0.1:9/simple")
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("NO_PROXY", "127.0.0.1,localhost")
         .env("NO_COLOR", "1");
+    for proxy in [
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "all_proxy",
+    ] {
+        cmd.env(proxy, "http://127.0.0.1:9");
+    }
     cmd
 }
 

@@ -2,7 +2,7 @@
 //! and turn the verdict into the exit code (0 pass, 1 fail; errors here are exit 2).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,9 +17,10 @@ use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    // The policy first: a broken policy is reported before any network traffic.
-    // Discovered in the working directory, named relative to it (`pubgate.toml`).
-    let policy = pubgate::policy::load(args.policy.as_deref(), std::path::Path::new(""))?;
+    // The policy first: a broken policy is reported before any network traffic. A
+    // discovered policy is named relative to the current directory (`pubgate.toml`), like
+    // discovered lockfiles, so reports and annotations point into the repository.
+    let policy = pubgate::policy::load(args.policy.as_deref(), Path::new(""))?;
 
     let paths = lockfile_paths(&args.lockfiles, &cwd)?;
     let lockfiles = paths

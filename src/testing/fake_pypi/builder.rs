@@ -131,6 +131,8 @@ impl FakeIndex {
     /// Writes `root/simple/<name>/index.{json,html}` and
     /// `root/integrity/<name>/<version>/<filename>/provenance`.
     pub fn write(&self, root: &Path) -> std::io::Result<()> {
+        // An index with no project (a lockfile with no index package) is an empty directory.
+        std::fs::create_dir_all(root.join("simple"))?;
         for (name, files) in &self.projects {
             let page_dir = root.join("simple").join(name);
             std::fs::create_dir_all(&page_dir)?;
@@ -348,15 +350,14 @@ pub fn index_from_lockfiles(
         .filter(|p| p.source.is_index())
         .filter_map(|p| Some((normalize_name(&p.name), p.version.clone()?)))
         .collect();
-    let mut seen = BTreeSet::new();
+    // Files already on the index, per project: a release locked twice (from two indexes,
+    // or in two forks listing different files) gets the union of its files, each once.
+    let mut added: BTreeSet<(String, String)> = BTreeSet::new();
     for package in lockfiles.iter().flat_map(|l| &l.packages) {
         let (Source::Index { .. }, Some(version)) = (&package.source, &package.version) else {
             continue;
         };
         let name = normalize_name(&package.name);
-        if !seen.insert((name.clone(), version.clone())) {
-            continue;
-        }
         let dist_name = name.replace('-', "_");
         // The files of the locked release: what the lock names, else invented ones.
         let mut files: Vec<(String, String)> = Vec::new();
@@ -385,6 +386,15 @@ pub fn index_from_lockfiles(
                 files.push((filename, sha));
             }
         }
+        // PyPI attests only wheels and sdists: a release with another kind of file (`.egg`,
+        // `.exe`, `.tar.bz2`) predates PEP 740, so neither it nor its predecessor has any.
+        let legacy = files
+            .iter()
+            .any(|(filename, _)| crate::dist::DistFilename::parse(filename).is_err());
+        files.retain(|(filename, _)| added.insert((name.clone(), filename.clone())));
+        if files.is_empty() {
+            continue;
+        }
         let publisher = default_publisher(&name);
         let variant = if tampered.is_match(&name) {
             Variant::Tampered
@@ -393,7 +403,7 @@ pub fn index_from_lockfiles(
         };
         for (filename, sha) in &files {
             let mut file = FakeFile::new(filename, sha);
-            if !unattested.is_match(&name) {
+            if !(legacy || unattested.is_match(&name)) {
                 file = file.with_provenance(minter.mint(&MintRequest {
                     filename,
                     sha256: sha,
@@ -420,9 +430,12 @@ pub fn index_from_lockfiles(
             let Some(old_name) = with_version(filename, &name, &previous) else {
                 continue;
             };
+            if !added.insert((name.clone(), old_name.clone())) {
+                continue;
+            }
             let sha = synthetic_sha256(&old_name);
             let mut file = FakeFile::new(&old_name, &sha);
-            if !previous_unattested.is_match(&name) {
+            if !(legacy || previous_unattested.is_match(&name)) {
                 file = file.with_provenance(minter.mint(&MintRequest {
                     filename: &old_name,
                     sha256: &sha,
@@ -439,6 +452,142 @@ pub fn index_from_lockfiles(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A locked index package: (name, version, index, [(filename, sha)]).
+    type Locked<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+    /// A lockfile of index packages.
+    fn lock(packages: &[Locked<'_>]) -> Lockfile {
+        use crate::lockfile::{Artifact, Location, LockFormat, LockedPackage};
+        Lockfile {
+            path: "uv.lock".into(),
+            format: LockFormat::Uv,
+            packages: packages
+                .iter()
+                .map(|(name, version, index, files)| LockedPackage {
+                    name: name.to_string(),
+                    version: Some(version.to_string()),
+                    source: Source::Index {
+                        url: crate::url::SecretUrl::new(*index),
+                    },
+                    artifacts: files
+                        .iter()
+                        .map(|(filename, sha)| Artifact {
+                            filename: filename.to_string(),
+                            sha256: Some(sha.to_string()),
+                            url: None,
+                        })
+                        .collect(),
+                    marker: None,
+                    location: Location {
+                        path: "uv.lock".into(),
+                        line: 1,
+                    },
+                })
+                .collect(),
+            unpinned: Vec::new(),
+            indexes: Vec::new(),
+        }
+    }
+
+    /// (filename, has provenance) of every file of a project.
+    fn provenance_of(index: &FakeIndex, project: &str) -> Vec<(String, bool)> {
+        let mut files: Vec<(String, bool)> = index
+            .files(project)
+            .iter()
+            .map(|f| (f.filename.clone(), f.provenance.is_some()))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn minted(_: &MintRequest<'_>) -> Vec<u8> {
+        b"{}".to_vec()
+    }
+
+    #[test]
+    fn releases_with_files_pypi_cannot_attest_get_no_provenance() {
+        let (a, b, c) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
+        let lockfile = lock(&[
+            ("old", "1.2", PYPI, &[("old-1.2.tar.bz2", &a)]),
+            (
+                "mixed",
+                "2.0",
+                PYPI,
+                &[
+                    ("mixed-2.0-py3-none-any.whl", &b),
+                    ("mixed-2.0-py2.7.egg", &c),
+                ],
+            ),
+            ("new", "1.0", PYPI, &[("new-1.0.tar.gz", &a)]),
+        ]);
+        let index = index_from_lockfiles(&[lockfile], &BuildOptions::default(), &minted).unwrap();
+        let none = |names: &[&str]| -> Vec<(String, bool)> {
+            let mut v: Vec<_> = names.iter().map(|n| (n.to_string(), false)).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            provenance_of(&index, "old"),
+            none(&["old-1.1.tar.bz2", "old-1.2.tar.bz2"])
+        );
+        assert_eq!(
+            provenance_of(&index, "mixed"),
+            none(&[
+                "mixed-1.0-py2.7.egg",
+                "mixed-1.0-py3-none-any.whl",
+                "mixed-2.0-py2.7.egg",
+                "mixed-2.0-py3-none-any.whl"
+            ])
+        );
+        assert_eq!(
+            provenance_of(&index, "new"),
+            [
+                ("new-0.0.tar.gz".to_string(), true),
+                ("new-1.0.tar.gz".to_string(), true)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_release_locked_twice_gets_every_file_once() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        // The same release from a private index (one wheel) and from PyPI (sdist and wheel),
+        // as uv locks it for two forks.
+        let lockfile = lock(&[
+            (
+                "torchish",
+                "2.5.1",
+                "https://download.example/whl/cpu",
+                &[("torchish-2.5.1-cp312-cp312-linux_x86_64.whl", &a)],
+            ),
+            (
+                "torchish",
+                "2.5.1",
+                PYPI,
+                &[
+                    ("torchish-2.5.1-cp312-cp312-linux_x86_64.whl", &a),
+                    ("torchish-2.5.1.tar.gz", &b),
+                ],
+            ),
+        ]);
+        let index = index_from_lockfiles(&[lockfile], &BuildOptions::default(), &minted).unwrap();
+        let names: Vec<String> = provenance_of(&index, "torchish")
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "torchish-2.5.0-cp312-cp312-linux_x86_64.whl",
+                "torchish-2.5.0.tar.gz",
+                "torchish-2.5.1-cp312-cp312-linux_x86_64.whl",
+                "torchish-2.5.1.tar.gz",
+            ]
+        );
+    }
+
+    const PYPI: &str = "https://pypi.org/simple";
 
     #[test]
     fn computes_earlier_versions() {
@@ -492,6 +641,14 @@ mod tests {
             .path()
             .join("integrity/demo-pkg/1.0/demo_pkg-1.0.tar.gz/provenance")
             .exists());
+    }
+
+    #[test]
+    fn an_empty_index_is_an_empty_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("index");
+        FakeIndex::new().write(&root).unwrap();
+        assert!(root.join("simple").is_dir());
     }
 
     #[test]
