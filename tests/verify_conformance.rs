@@ -1,0 +1,287 @@
+//! The sigstore-conformance `bundle-verify` cases in `fixtures/sigstore/conformance/`, each
+//! run through the binary exactly as the suite's harness runs a client (`test_verify`): the
+//! case's `trusted_root.json` and `key.pub` when present, its `artifact` or the suite's
+//! `a.txt`, once as a path and once as `sha256:HEX`. A `_fail` case must be refused, any
+//! other accepted; here each also names *why* it is refused, so a case cannot pass for the
+//! wrong reason. Origins: `fixtures/sigstore/conformance/SOURCES.md`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use sha2::Digest;
+
+const DIR: &str = "fixtures/sigstore/conformance";
+/// The suite's fixed identity and issuer (`test/client.py`).
+const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// What pubgate must do with a case.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Exit 0.
+    Valid,
+    /// Exit 1, for this failure reason.
+    Invalid(&'static str),
+    /// Exit 2 (the input is unusable): the message contains this.
+    Unusable(&'static str),
+}
+
+use Expect::{Invalid, Unusable, Valid};
+
+/// Every case directory, with the outcome pubgate gives it.
+const CASES: &[(&str, Expect)] = &[
+    (
+        "cve-2022-36056-swapped-tlog-entry_fail",
+        Invalid("malformed"),
+    ),
+    ("dsse-statement-missing-type_fail", Invalid("malformed")),
+    ("dsse-statement-unknown-type_fail", Invalid("malformed")),
+    ("dsse-with-hashedrekord-happy-path", Invalid("malformed")),
+    (
+        "dsse-with-hashedrekord-invalid-sig_fail",
+        Invalid("signature"),
+    ),
+    (
+        "dsse-with-hashedrekord-mismatch-envelope_fail",
+        Invalid("malformed"),
+    ),
+    (
+        "dsse-with-hashedrekord-mismatch-sig_fail",
+        Invalid("malformed"),
+    ),
+    ("intoto-canonical-log-entry", Valid),
+    (
+        "managed-key-and-client-identity_fail",
+        Unusable("cannot be used with"),
+    ),
+    (
+        "managed-key-and-trusted-root",
+        Unusable("lists no certificate authority"),
+    ),
+    ("message-digest-mismatch_fail", Invalid("subject-digest")),
+    ("rekor2-dsse-happy-path", Valid),
+    // The envelope's RFC 3161 timestamp (from the other signing) is after the certificate
+    // expired: refused for that before the signature is checked.
+    ("rekor2-dsse-invalid-sig_fail", Invalid("time-window")),
+    (
+        "rekor2-dsse-mismatch-envelope_fail",
+        Invalid("tlog-body-mismatch"),
+    ),
+    (
+        "rekor2-dsse-mismatch-sig_fail",
+        Invalid("tlog-body-mismatch"),
+    ),
+    (
+        "rekor2-multiple-timestamps-one-outside-cert-validity_fail",
+        Invalid("time-window"),
+    ),
+    (
+        "rekor2-timestamp-wrong-tsa-validity-borrow_fail",
+        Unusable("empty certificate chain"),
+    ),
+    ("sct-duplicate-intermediate-name", Invalid("malformed")),
+    (
+        "trust-root-tlog-missing-validity-start_fail",
+        Unusable("missing field `start`"),
+    ),
+    (
+        "trust-root-tlog-validity-end-inclusive",
+        Invalid("malformed"),
+    ),
+    ("trust-root-tsa-validity-end-inclusive", Valid),
+];
+
+/// Valid cases pubgate refuses (until fixed): exempt from the `_fail`-name rule.
+const GAPS: &[&str] = &[
+    "dsse-with-hashedrekord-happy-path",
+    "managed-key-and-trusted-root",
+    "sct-duplicate-intermediate-name",
+    "trust-root-tlog-validity-end-inclusive",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs pubgate; returns (exit code, stdout, stderr).
+fn run(args: &[String]) -> (i32, String, String) {
+    let out = Command::cargo_bin("pubgate")
+        .unwrap()
+        .current_dir(root())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn sha256_arg(path: &Path) -> String {
+    format!(
+        "sha256:{}",
+        hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
+    )
+}
+
+/// The suite's `verify-bundle` arguments for a case directory, without the artifact, in the
+/// protocol's order: `--bundle`, the identity (unless the case has a `key.pub`; both for the
+/// `client-identity` case, as the suite passes both there), `--key`, `--trusted-root`.
+fn suite_args(case: &Path) -> Vec<String> {
+    let name = case.file_name().unwrap().to_str().unwrap();
+    let path = |file: &str| case.join(file).to_str().unwrap().to_string();
+    let mut args = vec![
+        "verify-bundle".to_string(),
+        "--bundle".into(),
+        path("bundle.sigstore.json"),
+    ];
+    let key = case.join("key.pub").exists();
+    if !key || name.contains("client-identity") {
+        args.extend([
+            "--certificate-identity".into(),
+            IDENTITY.into(),
+            "--certificate-oidc-issuer".into(),
+            ISSUER.into(),
+        ]);
+    }
+    if key {
+        args.extend(["--key".into(), path("key.pub")]);
+    }
+    if case.join("trusted_root.json").exists() {
+        args.extend(["--trusted-root".into(), path("trusted_root.json")]);
+    }
+    args
+}
+
+/// The case's artifact: its own `artifact` file, else the suite's `a.txt`.
+fn artifact(case: &Path) -> PathBuf {
+    let own = case.join("artifact");
+    if own.exists() {
+        own
+    } else {
+        Path::new(DIR).join("a.txt")
+    }
+}
+
+/// Runs the case as the suite does (artifact path, then digest) and checks `expect`.
+fn check(label: &str, args: &[String], artifact: &Path, expect: Expect) {
+    for input in [artifact.to_str().unwrap().to_string(), sha256_arg(artifact)] {
+        let mut full = args.to_vec();
+        full.push(input.clone());
+        let (code, stdout, stderr) = run(&full);
+        let context = format!("{label} with {input}: exit {code}\n{stdout}{stderr}");
+        match expect {
+            Valid => {
+                assert_eq!(code, 0, "{context}");
+                assert!(stdout.starts_with("valid: "), "{context}");
+            }
+            Invalid(reason) => {
+                assert_eq!(code, 1, "{context}");
+                assert!(stdout.contains(&format!("({reason})")), "{context}");
+            }
+            Unusable(message) => {
+                assert_eq!(code, 2, "{context}");
+                assert!(stderr.contains(message), "{context}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_ported_case_gets_the_suite_outcome() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(root().join(DIR))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    on_disk.sort();
+    let listed: Vec<&str> = CASES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        on_disk, listed,
+        "every case directory is listed once, in order"
+    );
+    a_txt_is_the_suites();
+    for &(name, expect) in CASES {
+        // The suite's rule: a directory is expected to fail iff its name ends in `_fail`.
+        assert_eq!(
+            name.ends_with("_fail") || GAPS.contains(&name),
+            !matches!(expect, Valid),
+            "{name}: outcome disagrees with its name"
+        );
+        let case = Path::new(DIR).join(name);
+        check(name, &suite_args(&case), &artifact(&case), expect);
+    }
+}
+
+/// `a.txt` (kept here as the suite's default artifact) is the file whose digest every case's
+/// signature covers.
+fn a_txt_is_the_suites() {
+    assert_eq!(
+        sha256_arg(&root().join(DIR).join("a.txt")),
+        "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
+    );
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(root().join(path)).unwrap()).unwrap()
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// Replaces the `--trusted-root` argument's value.
+fn with_root(args: &[String], root: &str) -> Vec<String> {
+    let mut args = args.to_vec();
+    let at = args.iter().position(|a| a == "--trusted-root").unwrap();
+    args[at + 1] = root.to_string();
+    args
+}
+
+/// Each reconstructed validity-window case next to its twin one second the other side of
+/// the bound: the closed interval is what makes the case pass, not a loose check.
+#[test]
+fn validity_window_ends_are_inclusive_and_no_more() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = Path::new(DIR).join("trust-root-tsa-validity-end-inclusive");
+    let mut root_json = read_json(&case.join("trusted_root.json"));
+    root_json["timestampAuthorities"][0]["validFor"]["end"] = "2025-06-12T12:02:19Z".into();
+    let early = write_json(tmp.path(), "tsa-early.json", &root_json);
+    check(
+        "TSA validity ending a second before the timestamp",
+        &with_root(&suite_args(&case), &early),
+        &artifact(&case),
+        Invalid("signed-timestamp"),
+    );
+}
+
+/// The TSA-borrow and multiple-timestamp cases fail for their stated reason only: the same
+/// signing verifies under the plain staging root, and with its first timestamp alone.
+#[test]
+fn timestamp_cases_fail_only_for_their_defect() {
+    let staging = "fixtures/sigstore/trusted_root.staging.json";
+    let case = Path::new(DIR).join("rekor2-timestamp-wrong-tsa-validity-borrow_fail");
+    check(
+        "the borrow case's bundle under the staging root",
+        &with_root(&suite_args(&case), staging),
+        &artifact(&case),
+        Valid,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let case = Path::new(DIR).join("rekor2-multiple-timestamps-one-outside-cert-validity_fail");
+    let mut bundle = read_json(&case.join("bundle.sigstore.json"));
+    let stamps = bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
+        .as_array_mut()
+        .unwrap();
+    assert_eq!(stamps.len(), 2);
+    stamps.truncate(1);
+    let first_only = write_json(tmp.path(), "bundle.json", &bundle);
+    let mut args = suite_args(&case);
+    args[2] = first_only;
+    check("the first timestamp alone", &args, &artifact(&case), Valid);
+}
