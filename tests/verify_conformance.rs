@@ -30,75 +30,35 @@ enum Expect {
 use Expect::{Invalid, Unusable, Valid};
 
 /// Every case directory, with the outcome pubgate gives it.
+#[rustfmt::skip]
 const CASES: &[(&str, Expect)] = &[
-    (
-        "cve-2022-36056-swapped-tlog-entry_fail",
-        Invalid("malformed"),
-    ),
+    ("cve-2022-36056-swapped-tlog-entry_fail", Invalid("malformed")),
     ("dsse-statement-missing-type_fail", Invalid("malformed")),
     ("dsse-statement-unknown-type_fail", Invalid("malformed")),
-    ("dsse-with-hashedrekord-happy-path", Invalid("malformed")),
-    (
-        "dsse-with-hashedrekord-invalid-sig_fail",
-        Invalid("signature"),
-    ),
-    (
-        "dsse-with-hashedrekord-mismatch-envelope_fail",
-        Invalid("malformed"),
-    ),
-    (
-        "dsse-with-hashedrekord-mismatch-sig_fail",
-        Invalid("malformed"),
-    ),
+    ("dsse-with-hashedrekord-happy-path", Valid),
+    ("dsse-with-hashedrekord-invalid-sig_fail", Invalid("signature")),
+    ("dsse-with-hashedrekord-mismatch-envelope_fail", Invalid("tlog-body-mismatch")),
+    ("dsse-with-hashedrekord-mismatch-sig_fail", Invalid("tlog-body-mismatch")),
     ("intoto-canonical-log-entry", Valid),
-    (
-        "managed-key-and-client-identity_fail",
-        Unusable("cannot be used with"),
-    ),
-    (
-        "managed-key-and-trusted-root",
-        Unusable("lists no certificate authority"),
-    ),
+    ("managed-key-and-client-identity_fail", Unusable("cannot be used with")),
+    ("managed-key-and-trusted-root", Unusable("lists no certificate authority")),
     ("message-digest-mismatch_fail", Invalid("subject-digest")),
     ("rekor2-dsse-happy-path", Valid),
     // The envelope's RFC 3161 timestamp (from the other signing) is after the certificate
     // expired: refused for that before the signature is checked.
     ("rekor2-dsse-invalid-sig_fail", Invalid("time-window")),
-    (
-        "rekor2-dsse-mismatch-envelope_fail",
-        Invalid("tlog-body-mismatch"),
-    ),
-    (
-        "rekor2-dsse-mismatch-sig_fail",
-        Invalid("tlog-body-mismatch"),
-    ),
-    (
-        "rekor2-multiple-timestamps-one-outside-cert-validity_fail",
-        Invalid("time-window"),
-    ),
-    (
-        "rekor2-timestamp-wrong-tsa-validity-borrow_fail",
-        Unusable("empty certificate chain"),
-    ),
-    ("sct-duplicate-intermediate-name", Invalid("malformed")),
-    (
-        "trust-root-tlog-missing-validity-start_fail",
-        Unusable("missing field `start`"),
-    ),
-    (
-        "trust-root-tlog-validity-end-inclusive",
-        Invalid("malformed"),
-    ),
+    ("rekor2-dsse-mismatch-envelope_fail", Invalid("tlog-body-mismatch")),
+    ("rekor2-dsse-mismatch-sig_fail", Invalid("tlog-body-mismatch")),
+    ("rekor2-multiple-timestamps-one-outside-cert-validity_fail", Invalid("time-window")),
+    ("rekor2-timestamp-wrong-tsa-validity-borrow_fail", Unusable("empty certificate chain")),
+    ("sct-duplicate-intermediate-name", Valid),
+    ("trust-root-tlog-missing-validity-start_fail", Unusable("missing field `start`")),
+    ("trust-root-tlog-validity-end-inclusive", Valid),
     ("trust-root-tsa-validity-end-inclusive", Valid),
 ];
 
 /// Valid cases pubgate refuses (until fixed): exempt from the `_fail`-name rule.
-const GAPS: &[&str] = &[
-    "dsse-with-hashedrekord-happy-path",
-    "managed-key-and-trusted-root",
-    "sct-duplicate-intermediate-name",
-    "trust-root-tlog-validity-end-inclusive",
-];
+const GAPS: &[&str] = &["managed-key-and-trusted-root"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -248,6 +208,17 @@ fn with_root(args: &[String], root: &str) -> Vec<String> {
 #[test]
 fn validity_window_ends_are_inclusive_and_no_more() {
     let tmp = tempfile::tempdir().unwrap();
+    let case = Path::new(DIR).join("trust-root-tlog-validity-end-inclusive");
+    let mut root_json = read_json(&case.join("trusted_root.json"));
+    root_json["tlogs"][0]["publicKey"]["validFor"]["end"] = "2026-05-13T19:47:32Z".into();
+    let early = write_json(tmp.path(), "tlog-early.json", &root_json);
+    check(
+        "log validity ending a second before the integrated time",
+        &with_root(&suite_args(&case), &early),
+        &artifact(&case),
+        Invalid("signed-timestamp"),
+    );
+
     let case = Path::new(DIR).join("trust-root-tsa-validity-end-inclusive");
     let mut root_json = read_json(&case.join("trusted_root.json"));
     root_json["timestampAuthorities"][0]["validFor"]["end"] = "2025-06-12T12:02:19Z".into();
@@ -284,4 +255,25 @@ fn timestamp_cases_fail_only_for_their_defect() {
     let mut args = suite_args(&case);
     args[2] = first_only;
     check("the first timestamp alone", &args, &artifact(&case), Valid);
+}
+
+/// A DSSE envelope logged as `hashedrekord`: the statement must still name the artifact, and
+/// the entry must record this envelope's PAE.
+#[test]
+fn dsse_over_hashedrekord_binds_the_statement() {
+    let case = Path::new(DIR).join("dsse-with-hashedrekord-happy-path");
+    check(
+        "another artifact than the statement's subject",
+        &suite_args(&case),
+        &Path::new(DIR).join("a.txt"),
+        Invalid("subject-digest"),
+    );
+    // The right bundle under the decoy root of `sct-duplicate-intermediate-name`, and under
+    // the embedded production root: the decoy intermediate changes nothing.
+    let mut args = suite_args(&case);
+    args.extend([
+        "--trusted-root".into(),
+        format!("{DIR}/sct-duplicate-intermediate-name/trusted_root.json"),
+    ]);
+    check("under the decoy root", &args, &artifact(&case), Valid);
 }

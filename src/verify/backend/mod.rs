@@ -247,6 +247,81 @@ fn dsse_signature_verifies(attestation: &Attestation, bundle: &Bundle) -> bool {
     .is_ok()
 }
 
+/// The message-signature twin of a DSSE bundle whose log entries are `hashedrekord`, at least
+/// one of them 0.0.1, and the PAE bytes it signs. The client spec allows logging a DSSE
+/// envelope as a `hashedrekord` of sha256(PAE); sigstore-verify 0.15 accepts that only for
+/// Rekor v2 (0.0.2). To the log such an entry *is* a message signature over the PAE, so
+/// sigstore-verify checks exactly that (signature, entry digest, certificate, SET, TSA over
+/// the same signature bytes); the statement is then bound to the artifact by
+/// [`check_statement_binding`].
+fn pae_message_signature(bundle: &Bundle) -> Option<(Bundle, Vec<u8>)> {
+    use sigstore_verify::types::bundle::MessageSignature;
+    use sigstore_verify::types::KindVersion;
+    let SignatureContent::DsseEnvelope(envelope) = &bundle.content else {
+        return None;
+    };
+    let entries = &bundle.verification_material.tlog_entries;
+    let all_hashedrekord = entries.iter().all(|e| {
+        matches!(
+            e.kind_version,
+            KindVersion::HashedRekordV001 | KindVersion::HashedRekordV002
+        )
+    });
+    let any_v001 = entries
+        .iter()
+        .any(|e| e.kind_version == KindVersion::HashedRekordV001);
+    if !(all_hashedrekord && any_v001) {
+        return None;
+    }
+    let mut message = bundle.clone();
+    // No messageDigest: the signing scheme is the key's default, as for the DSSE signature.
+    message.content =
+        SignatureContent::MessageSignature(MessageSignature::new(envelope.signature.sig.clone()));
+    Some((message, envelope.pae()))
+}
+
+/// The in-toto statement of a DSSE envelope must name the artifact: some subject's sha256 (or
+/// sha512, when the artifact's bytes are at hand) is the artifact's, as sigstore-verify
+/// requires of DSSE bundles it binds itself.
+fn check_statement_binding(
+    envelope: &DsseEnvelope,
+    artifact: &BundleArtifact,
+) -> Result<(), VerifyError> {
+    use sigstore_verify::types::{Sha512Hash, Statement};
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(fail(
+            FailureReason::Malformed,
+            format!(
+                "the DSSE payload type is `{}`, not an in-toto statement that could name the \
+                 artifact",
+                envelope.payload_type
+            ),
+        ));
+    }
+    let statement: Statement =
+        serde_json::from_slice(envelope.payload.as_bytes()).map_err(|e| {
+            fail(
+                FailureReason::Malformed,
+                format!("bad in-toto statement: {e}"),
+            )
+        })?;
+    let matches = match artifact {
+        BundleArtifact::Bytes(bytes) => {
+            statement.matches_sha256(&Sha256Hash::new(sha2::Sha256::digest(bytes).into()))
+                || statement.matches_sha512(&Sha512Hash::new(sha2::Sha512::digest(bytes).into()))
+        }
+        BundleArtifact::Sha256(digest) => statement.matches_sha256(&Sha256Hash::new(*digest)),
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(fail(
+            FailureReason::SubjectDigest,
+            "no subject of the statement has the artifact's digest",
+        ))
+    }
+}
+
 /// The artifact a standard Sigstore bundle is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BundleArtifact {
@@ -344,9 +419,23 @@ pub fn verify_sigstore_bundle(
     }
     let only_dsse_v2 =
         bundle.verification_material.tlog_entries.is_empty() && !dsse_v2_entries.is_empty();
-    let artifact_input = match artifact {
-        BundleArtifact::Bytes(bytes) => sigstore_verify::types::Artifact::from(bytes.as_slice()),
-        BundleArtifact::Sha256(digest) => Sha256Hash::new(*digest).into(),
+    // A DSSE envelope logged as `hashedrekord` 0.0.1 is checked as the message signature over
+    // its PAE that the log recorded; the statement is bound to the artifact afterwards.
+    let pae_message = pae_message_signature(&bundle);
+    let (checked_bundle, artifact_input) = match &pae_message {
+        Some((message_bundle, pae)) => (
+            message_bundle,
+            sigstore_verify::types::Artifact::from(pae.as_slice()),
+        ),
+        None => (
+            &bundle,
+            match artifact {
+                BundleArtifact::Bytes(bytes) => {
+                    sigstore_verify::types::Artifact::from(bytes.as_slice())
+                }
+                BundleArtifact::Sha256(digest) => Sha256Hash::new(*digest).into(),
+            },
+        ),
     };
     let verifier = &prepared.verifier;
     let managed_key;
@@ -355,7 +444,7 @@ pub fn verify_sigstore_bundle(
             managed_key = None;
             let policy = VerificationPolicy::new(IdentityMatcher::Exact(identity.clone()), issuer)
                 .skip_tlog_unsafe();
-            verifier.verify(artifact_input, &bundle, &policy)
+            verifier.verify(artifact_input, checked_bundle, &policy)
         }
         BundleSigner::Key(pem) => {
             let key = DerPublicKey::from_pem(pem).map_err(|e| {
@@ -371,10 +460,13 @@ pub fn verify_sigstore_bundle(
                 policy = policy.skip_tlog_unsafe();
             }
             managed_key = Some(key);
-            verifier.verify(artifact_input, &bundle, &policy)
+            verifier.verify(artifact_input, checked_bundle, &policy)
         }
     }
     .map_err(|e| map_error(&e))?;
+    if let (Some(_), SignatureContent::DsseEnvelope(envelope)) = (&pae_message, &bundle.content) {
+        check_statement_binding(envelope, artifact)?;
+    }
     let times: Vec<i64> = result
         .verified_timestamps()
         .iter()
