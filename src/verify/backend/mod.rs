@@ -322,6 +322,118 @@ fn check_statement_binding(
     }
 }
 
+/// A managed-key bundle with no log entry and no timestamp: valid only under a trust root that
+/// lists no transparency log and no timestamp authority (a key-only trust domain, as the
+/// conformance case `managed-key-and-trusted-root`), and then only as a v0.3 bundle whose
+/// signature verifies with the key and binds the artifact. Under a root that has logs or TSAs
+/// a missing log entry is refused, as `cosign verify-blob --key` refuses it.
+fn verify_key_signature_alone(
+    prepared: &super::trust_root::Prepared,
+    bundle: &Bundle,
+    key: &DerPublicKey,
+    artifact: &BundleArtifact,
+) -> Result<VerifiedBundle, VerifyError> {
+    use sigstore_verify::crypto::{verify_signature, verify_signature_prehashed, KeyAlgorithm};
+    use sigstore_verify::types::HashAlgorithm;
+    if !prepared.logs.is_empty() || !prepared.tsa_certificates.is_empty() {
+        return Err(fail(
+            FailureReason::TlogInclusion,
+            "the bundle has no transparency log entry and no timestamp, though the trust root \
+             lists logs or timestamp authorities to vouch for the signature",
+        ));
+    }
+    if bundle.media_type() != MediaType::Bundle0_3 {
+        return Err(fail(
+            FailureReason::TlogInclusion,
+            "a v0.1 or v0.2 bundle must carry a transparency log entry",
+        ));
+    }
+    let algorithm = KeyAlgorithm::from_spki(key).map_err(|e| {
+        fail(
+            FailureReason::Malformed,
+            format!("unusable public key: {e}"),
+        )
+    })?;
+    let bad_signature = |e: sigstore_verify::crypto::Error| {
+        fail(
+            FailureReason::Signature,
+            format!("the signature does not verify with the given key: {e}"),
+        )
+    };
+    match &bundle.content {
+        SignatureContent::MessageSignature(message) => {
+            let scheme = match &message.message_digest {
+                Some(d) => algorithm.resolve_signing_scheme(d.algorithm),
+                None => Ok(algorithm.default_signing_scheme()),
+            }
+            .map_err(|e| fail(FailureReason::Malformed, e.to_string()))?;
+            let digest_of = |alg: HashAlgorithm| -> Option<Vec<u8>> {
+                match (alg, artifact) {
+                    (HashAlgorithm::Sha2256, BundleArtifact::Sha256(d)) => Some(d.to_vec()),
+                    (HashAlgorithm::Sha2256, BundleArtifact::Bytes(b)) => {
+                        Some(sha2::Sha256::digest(b).to_vec())
+                    }
+                    (HashAlgorithm::Sha2384, BundleArtifact::Bytes(b)) => {
+                        Some(sha2::Sha384::digest(b).to_vec())
+                    }
+                    (HashAlgorithm::Sha2512, BundleArtifact::Bytes(b)) => {
+                        Some(sha2::Sha512::digest(b).to_vec())
+                    }
+                    _ => None,
+                }
+            };
+            let cannot_hash = || {
+                fail(
+                    FailureReason::Malformed,
+                    "the artifact's digest in the bundle's algorithm cannot be computed from a \
+                     sha256 digest; give the artifact file",
+                )
+            };
+            if let Some(declared) = &message.message_digest {
+                let actual = digest_of(declared.algorithm).ok_or_else(cannot_hash)?;
+                if actual != declared.digest.as_bytes() {
+                    return Err(fail(
+                        FailureReason::SubjectDigest,
+                        "the bundle's message digest is not the artifact's",
+                    ));
+                }
+            }
+            match (scheme.hash_algorithm(), artifact) {
+                (Some(alg), _) => {
+                    let digest = digest_of(alg).ok_or_else(cannot_hash)?;
+                    verify_signature_prehashed(key, &digest, &message.signature, scheme)
+                }
+                (None, BundleArtifact::Bytes(b)) => {
+                    verify_signature(key, b, &message.signature, scheme)
+                }
+                (None, BundleArtifact::Sha256(_)) => return Err(cannot_hash()),
+            }
+            .map_err(bad_signature)?;
+        }
+        SignatureContent::DsseEnvelope(envelope) => {
+            verify_signature(
+                key,
+                &envelope.pae(),
+                &envelope.signature.sig,
+                algorithm.default_signing_scheme(),
+            )
+            .map_err(bad_signature)?;
+            check_statement_binding(envelope, artifact)?;
+        }
+        _ => {
+            return Err(fail(
+                FailureReason::Malformed,
+                "the bundle has neither a message signature nor a DSSE envelope",
+            ))
+        }
+    }
+    Ok(VerifiedBundle {
+        identity: None,
+        issuer: None,
+        signed_at: None,
+    })
+}
+
 /// The artifact a standard Sigstore bundle is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BundleArtifact {
@@ -417,8 +529,6 @@ pub fn verify_sigstore_bundle(
         tlog::log_for(prepared, entry.log_id.key_id.as_bytes())?;
         tlog::require_inclusion_proof(entry)?;
     }
-    let only_dsse_v2 =
-        bundle.verification_material.tlog_entries.is_empty() && !dsse_v2_entries.is_empty();
     // A DSSE envelope logged as `hashedrekord` 0.0.1 is checked as the message signature over
     // its PAE that the log recorded; the statement is bound to the artifact afterwards.
     let pae_message = pae_message_signature(&bundle);
@@ -453,10 +563,23 @@ pub fn verify_sigstore_bundle(
                     format!("the public key is not PEM: {e}"),
                 )
             })?;
+            let material = &bundle.verification_material;
+            if material.tlog_entries.is_empty()
+                && dsse_v2_entries.is_empty()
+                && material
+                    .timestamp_verification_data
+                    .rfc3161_timestamps
+                    .is_empty()
+            {
+                // Nothing for sigstore-verify to check but the signature, which its bundle
+                // validation refuses to do alone.
+                return verify_key_signature_alone(prepared, &bundle, &key, artifact);
+            }
             // The managed-key path uses SETs only when sigstore-verify's tlog step runs, so
-            // keep it on (skipping it only when pubgate verifies every entry itself).
+            // keep it on, unless it has no entry to check (pubgate verifies Rekor v2 `dsse`
+            // entries itself; with timestamps alone its tlog step would refuse the bundle).
             let mut policy = PublicKeyVerificationPolicy::new(key.clone());
-            if only_dsse_v2 {
+            if material.tlog_entries.is_empty() {
                 policy = policy.skip_tlog_unsafe();
             }
             managed_key = Some(key);
