@@ -303,3 +303,46 @@ fn key_only_bundles_need_a_key_only_root() {
         Invalid("subject-digest"),
     );
 }
+
+/// `bundle-with-root-cert_fail`'s rule (the case itself is not in the stored copy): a chain
+/// that carries a root certificate is refused, one that carries only the intermediate is not.
+#[test]
+fn a_root_certificate_in_the_bundle_chain_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bundle = read_json(Path::new(
+        "fixtures/sigstore/sigstore-python/bundle.txt.sigstore",
+    ));
+    let staging = read_json(Path::new("fixtures/sigstore/trusted_root.staging.json"));
+    let fulcio = &staging["certificateAuthorities"][0]["certChain"]["certificates"];
+    let (intermediate, root_cert) = (fulcio[0].clone(), fulcio[1].clone());
+    let chain = bundle["verificationMaterial"]["x509CertificateChain"]["certificates"]
+        .as_array_mut()
+        .unwrap();
+    assert_eq!(chain.len(), 1);
+    chain.push(intermediate);
+    let with_intermediate = write_json(tmp.path(), "intermediate.json", &bundle);
+    bundle["verificationMaterial"]["x509CertificateChain"]["certificates"]
+        .as_array_mut()
+        .unwrap()
+        .push(root_cert);
+    let with_root_cert = write_json(tmp.path(), "root.json", &bundle);
+    let artifact = Path::new("fixtures/sigstore/sigstore-python/bundle.txt");
+    for (bundle, expect) in [
+        (with_intermediate, Valid),
+        (with_root_cert, Invalid("certificate-chain")),
+    ] {
+        let args: Vec<String> = [
+            "verify-bundle",
+            "--staging",
+            "--bundle",
+            &bundle,
+            "--certificate-identity",
+            "a@tny.town",
+            "--certificate-oidc-issuer",
+            "https://github.com/login/oauth",
+        ]
+        .map(String::from)
+        .to_vec();
+        check(&bundle, &args, artifact, expect);
+    }
+}

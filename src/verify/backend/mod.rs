@@ -247,6 +247,39 @@ fn dsse_signature_verifies(attestation: &Attestation, bundle: &Bundle) -> bool {
     .is_ok()
 }
 
+/// A v0.1/v0.2 `x509CertificateChain` must not carry a root (self-issued) certificate: trust
+/// anchors come from the trust root, never from the bundle (protobuf-specs; the conformance
+/// case `bundle-with-root-cert_fail`). sigstore-verify only ignores such a certificate.
+fn reject_root_in_chain(bundle: &Bundle) -> Result<(), VerifyError> {
+    use x509_cert::der::Decode;
+    let VerificationMaterialContent::X509CertificateChain { certificates } =
+        &bundle.verification_material.content
+    else {
+        return Ok(());
+    };
+    for certificate in certificates {
+        let parsed =
+            x509_cert::Certificate::from_der(certificate.raw_bytes.as_bytes()).map_err(|e| {
+                fail(
+                    FailureReason::Malformed,
+                    format!("a certificate of the bundle's chain does not parse: {e}"),
+                )
+            })?;
+        let tbs = &parsed.tbs_certificate;
+        if tbs.subject == tbs.issuer {
+            return Err(fail(
+                FailureReason::CertificateChain,
+                format!(
+                    "the bundle's certificate chain includes the root certificate `{}`; a \
+                     bundle must not carry its own trust anchor",
+                    tbs.subject
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The message-signature twin of a DSSE bundle whose log entries are `hashedrekord`, at least
 /// one of them 0.0.1, and the PAE bytes it signs. The client spec allows logging a DSSE
 /// envelope as a `hashedrekord` of sha256(PAE); sigstore-verify 0.15 accepts that only for
@@ -525,6 +558,7 @@ pub fn verify_sigstore_bundle(
             }
         }
     }
+    reject_root_in_chain(&bundle)?;
     for entry in &bundle.verification_material.tlog_entries {
         tlog::log_for(prepared, entry.log_id.key_id.as_bytes())?;
         tlog::require_inclusion_proof(entry)?;
