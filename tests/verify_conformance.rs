@@ -216,6 +216,29 @@ fn validity_window_ends_are_inclusive_and_no_more() {
         Invalid("signed-timestamp"),
     );
 
+    // pubgate's own check of a Rekor v2 `dsse` entry: its log valid at the timestamp.
+    let case = Path::new(DIR).join("rekor2-dsse-happy-path");
+    for (end, expect) in [
+        ("2025-07-25T19:53:04Z", Valid),
+        ("2025-07-25T19:53:03Z", Invalid("time-window")),
+    ] {
+        let mut root_json = read_json(&case.join("trusted_root.json"));
+        let log = root_json["tlogs"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|l| l["baseUrl"] == "https://log2025-alpha1.rekor.sigstage.dev")
+            .unwrap();
+        log["publicKey"]["validFor"]["end"] = end.into();
+        let path = write_json(tmp.path(), &format!("log-{end}.json"), &root_json);
+        check(
+            &format!("Rekor v2 log valid until {end}, timestamp 2025-07-25T19:53:04Z"),
+            &with_root(&suite_args(&case), &path),
+            &artifact(&case),
+            expect,
+        );
+    }
+
     let case = Path::new(DIR).join("trust-root-tsa-validity-end-inclusive");
     let mut root_json = read_json(&case.join("trusted_root.json"));
     root_json["timestampAuthorities"][0]["validFor"]["end"] = "2025-06-12T12:02:19Z".into();

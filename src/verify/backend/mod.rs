@@ -192,7 +192,7 @@ pub(crate) fn verify_attestation_signature(
         signer: tlog::LoggedSigner::Certificate(&attestation.certificate),
     };
     for entry in &dsse_v2_entries {
-        tlog::verify_dsse_v2_entry(prepared, &signed, entry, &times)?;
+        tlog::verify_dsse_v2_entry(prepared, &signed, entry, result.verified_timestamps())?;
     }
     let signed_at = times.iter().copied().min().ok_or_else(|| {
         fail(
@@ -624,11 +624,6 @@ pub fn verify_sigstore_bundle(
     if let (Some(_), SignatureContent::DsseEnvelope(envelope)) = (&pae_message, &bundle.content) {
         check_statement_binding(envelope, artifact)?;
     }
-    let times: Vec<i64> = result
-        .verified_timestamps()
-        .iter()
-        .map(|t| t.as_second())
-        .collect();
     if let Some(cert) = bundle.signing_certificate() {
         super::check_certificate_profile(cert.as_bytes())?;
     }
@@ -665,7 +660,7 @@ pub fn verify_sigstore_bundle(
             signer,
         };
         for entry in &dsse_v2_entries {
-            tlog::verify_dsse_v2_entry(prepared, &signed, entry, &times)?;
+            tlog::verify_dsse_v2_entry(prepared, &signed, entry, result.verified_timestamps())?;
         }
     }
     Ok(VerifiedBundle {
