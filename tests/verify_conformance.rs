@@ -369,3 +369,63 @@ fn a_root_certificate_in_the_bundle_chain_is_refused() {
         check(&bundle, &args, artifact, expect);
     }
 }
+
+/// The shapes the suite's `rekor2-checkpoint-*` cases exercise (not in the stored copy),
+/// built on `rekor2-dsse-happy-path`'s checkpoint: witness cosignatures before or after the
+/// log's signature, several of them, an invalid signature under the log's name and key hint
+/// before the valid one — all valid; cosignatures without the log's signature are not.
+#[test]
+fn checkpoint_cosignatures_and_extra_signatures() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let case = Path::new(DIR).join("rekor2-dsse-happy-path");
+    let bundle = read_json(&case.join("bundle.sigstore.json"));
+    let pointer = "/verificationMaterial/tlogEntries/0/inclusionProof/checkpoint/envelope";
+    let envelope = bundle
+        .pointer(pointer)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (note, log_line) = envelope.split_once("\n\n").unwrap();
+    let cosignature = |name: &str, byte: u8| {
+        // A C2SP cosignature: key hash, 8-byte timestamp, Ed25519 signature.
+        let mut raw = vec![byte; 4];
+        raw.extend([0; 8]);
+        raw.extend([byte; 64]);
+        format!("\u{2014} {name} {}\n", b64.encode(raw))
+    };
+    let (log_name, log_sig) = log_line
+        .trim_end()
+        .trim_start_matches("\u{2014} ")
+        .split_once(' ')
+        .unwrap();
+    let mut forged = b64.decode(log_sig).unwrap()[..4].to_vec();
+    forged.extend([7; 64]);
+    let forged = format!("\u{2014} {log_name} {}\n", b64.encode(forged));
+    let w1 = cosignature("witness.example/w1", 1);
+    let w2 = cosignature("witness.example/w2", 2);
+    let tmp = tempfile::tempdir().unwrap();
+    for (label, signatures, expect) in [
+        ("cosigned", format!("{log_line}{w1}"), Valid),
+        ("cosignature first", format!("{w1}{log_line}"), Valid),
+        ("two cosignatures", format!("{log_line}{w1}{w2}"), Valid),
+        (
+            "a bad log signature first",
+            format!("{forged}{log_line}"),
+            Valid,
+        ),
+        (
+            "cosignatures only",
+            format!("{w1}{w2}"),
+            Invalid("checkpoint"),
+        ),
+    ] {
+        let mut bundle = bundle.clone();
+        *bundle.pointer_mut(pointer).unwrap() = format!("{note}\n\n{signatures}").into();
+        let path = write_json(tmp.path(), &format!("{label}.json"), &bundle);
+        let mut args = suite_args(&case);
+        args[2] = path;
+        check(label, &args, &artifact(&case), expect);
+    }
+}
