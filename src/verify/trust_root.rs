@@ -156,13 +156,15 @@ impl TrustRoot {
                 )))
             }
         }
-        let root: TrustedRoot = serde_json::from_value(value)
+        let mut root: TrustedRoot = serde_json::from_value(value)
             .map_err(|e| err(format!("malformed trusted root: {e}")))?;
-        if root.certificate_authorities.is_empty() && root.tlogs.is_empty() {
-            return Err(err(
-                "the trusted root lists no certificate authority and no transparency log".into(),
-            ));
-        }
+        // An authority without certificates can authenticate nothing (nor lend its validity
+        // window to another): it is left out rather than making the whole root unusable.
+        // A root may list nothing at all: managed-key bundles need no Sigstore authority.
+        root.certificate_authorities
+            .retain(|ca| !ca.cert_chain.certificates.is_empty());
+        root.timestamp_authorities
+            .retain(|tsa| !tsa.cert_chain.certificates.is_empty());
         let verifier =
             Verifier::new(&root).map_err(|e| err(format!("unusable trusted root: {e}")))?;
         let mut logs = Vec::new();
@@ -329,6 +331,30 @@ mod tests {
         assert_eq!(s.timestamp_authorities.len(), 1);
         assert_eq!(root.digest().len(), 64);
         assert_eq!(root.prepared().logs.len(), 2);
+    }
+
+    /// A root may list nothing (a managed-key trust domain); an authority without
+    /// certificates is left out instead of making the root unusable.
+    #[test]
+    fn empty_roots_load_and_certificate_less_authorities_are_skipped() {
+        let root = TrustRoot::from_json(
+            format!(r#"{{"mediaType":"{TRUSTED_ROOT_MEDIA_TYPE}"}}"#).as_bytes(),
+            "empty.json",
+        )
+        .unwrap();
+        assert!(root.summary().transparency_logs.is_empty());
+        let mut value: serde_json::Value =
+            serde_json::from_str(include_str!("roots/trusted_root.production.json")).unwrap();
+        value["timestampAuthorities"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "subject": {"commonName": "no certificates"},
+                "certChain": {"certificates": []},
+                "validFor": {"start": "2020-01-01T00:00:00Z"}
+            }));
+        let root = TrustRoot::from_json(value.to_string().as_bytes(), "x.json").unwrap();
+        assert_eq!(root.summary().timestamp_authorities.len(), 1);
     }
 
     #[test]

@@ -112,8 +112,13 @@ fn detail_for(error: &Error) -> String {
         other => {
             let text = other.to_string();
             let mut chars = text.chars();
+            let acronym = chars.clone().nth(1).is_some_and(char::is_uppercase);
             match chars.next() {
-                // Lowercase the first letter and drop a trailing period, per our style.
+                // Lowercase the first letter (not an acronym's, as in `RFC 3161`) and drop a
+                // trailing period, per our style.
+                Some(first) if acronym => format!("{first}{}", chars.as_str())
+                    .trim_end_matches('.')
+                    .to_string(),
                 Some(first) => format!("{}{}", first.to_lowercase(), chars.as_str())
                     .trim_end_matches('.')
                     .to_string(),
@@ -246,5 +251,8 @@ mod tests {
         );
         assert!(e.detail.starts_with("invalid checkpoint"), "{}", e.detail);
         assert!(!e.detail.ends_with('.'));
+        // An acronym keeps its case.
+        let e = map_error(&Error::UnsupportedBundle("RFC 3161 token.".into()));
+        assert!(!e.detail.contains("rFC"), "{}", e.detail);
     }
 }

@@ -192,7 +192,7 @@ pub(crate) fn verify_attestation_signature(
         signer: tlog::LoggedSigner::Certificate(&attestation.certificate),
     };
     for entry in &dsse_v2_entries {
-        tlog::verify_dsse_v2_entry(prepared, &signed, entry, &times)?;
+        tlog::verify_dsse_v2_entry(prepared, &signed, entry, result.verified_timestamps())?;
     }
     let signed_at = times.iter().copied().min().ok_or_else(|| {
         fail(
@@ -245,6 +245,226 @@ fn dsse_signature_verifies(attestation: &Attestation, bundle: &Bundle) -> bool {
         info.key_algorithm.default_signing_scheme(),
     )
     .is_ok()
+}
+
+/// A v0.1/v0.2 `x509CertificateChain` must not carry a root (self-issued) certificate: trust
+/// anchors come from the trust root, never from the bundle (protobuf-specs; the conformance
+/// case `bundle-with-root-cert_fail`). sigstore-verify only ignores such a certificate.
+fn reject_root_in_chain(bundle: &Bundle) -> Result<(), VerifyError> {
+    use x509_cert::der::Decode;
+    let VerificationMaterialContent::X509CertificateChain { certificates } =
+        &bundle.verification_material.content
+    else {
+        return Ok(());
+    };
+    for certificate in certificates {
+        let parsed =
+            x509_cert::Certificate::from_der(certificate.raw_bytes.as_bytes()).map_err(|e| {
+                fail(
+                    FailureReason::Malformed,
+                    format!("a certificate of the bundle's chain does not parse: {e}"),
+                )
+            })?;
+        let tbs = &parsed.tbs_certificate;
+        if tbs.subject == tbs.issuer {
+            return Err(fail(
+                FailureReason::CertificateChain,
+                format!(
+                    "the bundle's certificate chain includes the root certificate `{}`; a \
+                     bundle must not carry its own trust anchor",
+                    tbs.subject
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The message-signature twin of a DSSE bundle whose log entries are `hashedrekord`, at least
+/// one of them 0.0.1, and the PAE bytes it signs. The client spec allows logging a DSSE
+/// envelope as a `hashedrekord` of sha256(PAE); sigstore-verify 0.15 accepts that only for
+/// Rekor v2 (0.0.2). To the log such an entry *is* a message signature over the PAE, so
+/// sigstore-verify checks exactly that (signature, entry digest, certificate, SET, TSA over
+/// the same signature bytes); the statement is then bound to the artifact by
+/// [`check_statement_binding`].
+fn pae_message_signature(bundle: &Bundle) -> Option<(Bundle, Vec<u8>)> {
+    use sigstore_verify::types::bundle::MessageSignature;
+    use sigstore_verify::types::KindVersion;
+    let SignatureContent::DsseEnvelope(envelope) = &bundle.content else {
+        return None;
+    };
+    let entries = &bundle.verification_material.tlog_entries;
+    let all_hashedrekord = entries.iter().all(|e| {
+        matches!(
+            e.kind_version,
+            KindVersion::HashedRekordV001 | KindVersion::HashedRekordV002
+        )
+    });
+    let any_v001 = entries
+        .iter()
+        .any(|e| e.kind_version == KindVersion::HashedRekordV001);
+    if !(all_hashedrekord && any_v001) {
+        return None;
+    }
+    let mut message = bundle.clone();
+    // No messageDigest: the signing scheme is the key's default, as for the DSSE signature.
+    message.content =
+        SignatureContent::MessageSignature(MessageSignature::new(envelope.signature.sig.clone()));
+    Some((message, envelope.pae()))
+}
+
+/// The in-toto statement of a DSSE envelope must name the artifact: some subject's sha256 (or
+/// sha512, when the artifact's bytes are at hand) is the artifact's, as sigstore-verify
+/// requires of DSSE bundles it binds itself.
+fn check_statement_binding(
+    envelope: &DsseEnvelope,
+    artifact: &BundleArtifact,
+) -> Result<(), VerifyError> {
+    use sigstore_verify::types::{Sha512Hash, Statement};
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(fail(
+            FailureReason::Malformed,
+            format!(
+                "the DSSE payload type is `{}`, not an in-toto statement that could name the \
+                 artifact",
+                envelope.payload_type
+            ),
+        ));
+    }
+    let statement: Statement =
+        serde_json::from_slice(envelope.payload.as_bytes()).map_err(|e| {
+            fail(
+                FailureReason::Malformed,
+                format!("bad in-toto statement: {e}"),
+            )
+        })?;
+    let matches = match artifact {
+        BundleArtifact::Bytes(bytes) => {
+            statement.matches_sha256(&Sha256Hash::new(sha2::Sha256::digest(bytes).into()))
+                || statement.matches_sha512(&Sha512Hash::new(sha2::Sha512::digest(bytes).into()))
+        }
+        BundleArtifact::Sha256(digest) => statement.matches_sha256(&Sha256Hash::new(*digest)),
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(fail(
+            FailureReason::SubjectDigest,
+            "no subject of the statement has the artifact's digest",
+        ))
+    }
+}
+
+/// A managed-key bundle with no log entry and no timestamp: valid only under a trust root that
+/// lists no transparency log and no timestamp authority (a key-only trust domain, as the
+/// conformance case `managed-key-and-trusted-root`), and then only as a v0.3 bundle whose
+/// signature verifies with the key and binds the artifact. Under a root that has logs or TSAs
+/// a missing log entry is refused, as `cosign verify-blob --key` refuses it.
+fn verify_key_signature_alone(
+    prepared: &super::trust_root::Prepared,
+    bundle: &Bundle,
+    key: &DerPublicKey,
+    artifact: &BundleArtifact,
+) -> Result<VerifiedBundle, VerifyError> {
+    use sigstore_verify::crypto::{verify_signature, verify_signature_prehashed, KeyAlgorithm};
+    use sigstore_verify::types::HashAlgorithm;
+    if !prepared.logs.is_empty() || !prepared.tsa_certificates.is_empty() {
+        return Err(fail(
+            FailureReason::TlogInclusion,
+            "the bundle has no transparency log entry and no timestamp, though the trust root \
+             lists logs or timestamp authorities to vouch for the signature",
+        ));
+    }
+    if bundle.media_type() != MediaType::Bundle0_3 {
+        return Err(fail(
+            FailureReason::TlogInclusion,
+            "a v0.1 or v0.2 bundle must carry a transparency log entry",
+        ));
+    }
+    let algorithm = KeyAlgorithm::from_spki(key).map_err(|e| {
+        fail(
+            FailureReason::Malformed,
+            format!("unusable public key: {e}"),
+        )
+    })?;
+    let bad_signature = |e: sigstore_verify::crypto::Error| {
+        fail(
+            FailureReason::Signature,
+            format!("the signature does not verify with the given key: {e}"),
+        )
+    };
+    match &bundle.content {
+        SignatureContent::MessageSignature(message) => {
+            let scheme = match &message.message_digest {
+                Some(d) => algorithm.resolve_signing_scheme(d.algorithm),
+                None => Ok(algorithm.default_signing_scheme()),
+            }
+            .map_err(|e| fail(FailureReason::Malformed, e.to_string()))?;
+            let digest_of = |alg: HashAlgorithm| -> Option<Vec<u8>> {
+                match (alg, artifact) {
+                    (HashAlgorithm::Sha2256, BundleArtifact::Sha256(d)) => Some(d.to_vec()),
+                    (HashAlgorithm::Sha2256, BundleArtifact::Bytes(b)) => {
+                        Some(sha2::Sha256::digest(b).to_vec())
+                    }
+                    (HashAlgorithm::Sha2384, BundleArtifact::Bytes(b)) => {
+                        Some(sha2::Sha384::digest(b).to_vec())
+                    }
+                    (HashAlgorithm::Sha2512, BundleArtifact::Bytes(b)) => {
+                        Some(sha2::Sha512::digest(b).to_vec())
+                    }
+                    _ => None,
+                }
+            };
+            let cannot_hash = || {
+                fail(
+                    FailureReason::Malformed,
+                    "the artifact's digest in the bundle's algorithm cannot be computed from a \
+                     sha256 digest; give the artifact file",
+                )
+            };
+            if let Some(declared) = &message.message_digest {
+                let actual = digest_of(declared.algorithm).ok_or_else(cannot_hash)?;
+                if actual != declared.digest.as_bytes() {
+                    return Err(fail(
+                        FailureReason::SubjectDigest,
+                        "the bundle's message digest is not the artifact's",
+                    ));
+                }
+            }
+            match (scheme.hash_algorithm(), artifact) {
+                (Some(alg), _) => {
+                    let digest = digest_of(alg).ok_or_else(cannot_hash)?;
+                    verify_signature_prehashed(key, &digest, &message.signature, scheme)
+                }
+                (None, BundleArtifact::Bytes(b)) => {
+                    verify_signature(key, b, &message.signature, scheme)
+                }
+                (None, BundleArtifact::Sha256(_)) => return Err(cannot_hash()),
+            }
+            .map_err(bad_signature)?;
+        }
+        SignatureContent::DsseEnvelope(envelope) => {
+            verify_signature(
+                key,
+                &envelope.pae(),
+                &envelope.signature.sig,
+                algorithm.default_signing_scheme(),
+            )
+            .map_err(bad_signature)?;
+            check_statement_binding(envelope, artifact)?;
+        }
+        _ => {
+            return Err(fail(
+                FailureReason::Malformed,
+                "the bundle has neither a message signature nor a DSSE envelope",
+            ))
+        }
+    }
+    Ok(VerifiedBundle {
+        identity: None,
+        issuer: None,
+        signed_at: None,
+    })
 }
 
 /// The artifact a standard Sigstore bundle is checked against.
@@ -338,15 +558,28 @@ pub fn verify_sigstore_bundle(
             }
         }
     }
+    reject_root_in_chain(&bundle)?;
     for entry in &bundle.verification_material.tlog_entries {
         tlog::log_for(prepared, entry.log_id.key_id.as_bytes())?;
         tlog::require_inclusion_proof(entry)?;
     }
-    let only_dsse_v2 =
-        bundle.verification_material.tlog_entries.is_empty() && !dsse_v2_entries.is_empty();
-    let artifact_input = match artifact {
-        BundleArtifact::Bytes(bytes) => sigstore_verify::types::Artifact::from(bytes.as_slice()),
-        BundleArtifact::Sha256(digest) => Sha256Hash::new(*digest).into(),
+    // A DSSE envelope logged as `hashedrekord` 0.0.1 is checked as the message signature over
+    // its PAE that the log recorded; the statement is bound to the artifact afterwards.
+    let pae_message = pae_message_signature(&bundle);
+    let (checked_bundle, artifact_input) = match &pae_message {
+        Some((message_bundle, pae)) => (
+            message_bundle,
+            sigstore_verify::types::Artifact::from(pae.as_slice()),
+        ),
+        None => (
+            &bundle,
+            match artifact {
+                BundleArtifact::Bytes(bytes) => {
+                    sigstore_verify::types::Artifact::from(bytes.as_slice())
+                }
+                BundleArtifact::Sha256(digest) => Sha256Hash::new(*digest).into(),
+            },
+        ),
     };
     let verifier = &prepared.verifier;
     let managed_key;
@@ -355,7 +588,7 @@ pub fn verify_sigstore_bundle(
             managed_key = None;
             let policy = VerificationPolicy::new(IdentityMatcher::Exact(identity.clone()), issuer)
                 .skip_tlog_unsafe();
-            verifier.verify(artifact_input, &bundle, &policy)
+            verifier.verify(artifact_input, checked_bundle, &policy)
         }
         BundleSigner::Key(pem) => {
             let key = DerPublicKey::from_pem(pem).map_err(|e| {
@@ -364,22 +597,33 @@ pub fn verify_sigstore_bundle(
                     format!("the public key is not PEM: {e}"),
                 )
             })?;
+            let material = &bundle.verification_material;
+            if material.tlog_entries.is_empty()
+                && dsse_v2_entries.is_empty()
+                && material
+                    .timestamp_verification_data
+                    .rfc3161_timestamps
+                    .is_empty()
+            {
+                // Nothing for sigstore-verify to check but the signature, which its bundle
+                // validation refuses to do alone.
+                return verify_key_signature_alone(prepared, &bundle, &key, artifact);
+            }
             // The managed-key path uses SETs only when sigstore-verify's tlog step runs, so
-            // keep it on (skipping it only when pubgate verifies every entry itself).
+            // keep it on, unless it has no entry to check (pubgate verifies Rekor v2 `dsse`
+            // entries itself; with timestamps alone its tlog step would refuse the bundle).
             let mut policy = PublicKeyVerificationPolicy::new(key.clone());
-            if only_dsse_v2 {
+            if material.tlog_entries.is_empty() {
                 policy = policy.skip_tlog_unsafe();
             }
             managed_key = Some(key);
-            verifier.verify(artifact_input, &bundle, &policy)
+            verifier.verify(artifact_input, checked_bundle, &policy)
         }
     }
     .map_err(|e| map_error(&e))?;
-    let times: Vec<i64> = result
-        .verified_timestamps()
-        .iter()
-        .map(|t| t.as_second())
-        .collect();
+    if let (Some(_), SignatureContent::DsseEnvelope(envelope)) = (&pae_message, &bundle.content) {
+        check_statement_binding(envelope, artifact)?;
+    }
     if let Some(cert) = bundle.signing_certificate() {
         super::check_certificate_profile(cert.as_bytes())?;
     }
@@ -416,7 +660,7 @@ pub fn verify_sigstore_bundle(
             signer,
         };
         for entry in &dsse_v2_entries {
-            tlog::verify_dsse_v2_entry(prepared, &signed, entry, &times)?;
+            tlog::verify_dsse_v2_entry(prepared, &signed, entry, result.verified_timestamps())?;
         }
     }
     Ok(VerifiedBundle {

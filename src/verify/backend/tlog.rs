@@ -226,7 +226,7 @@ pub(super) fn verify_dsse_v2_entry(
     prepared: &Prepared,
     signed: &SignedEnvelope<'_>,
     entry: &Value,
-    signed_times: &[i64],
+    signed_times: &[jiff::Timestamp],
 ) -> Result<(), VerifyError> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -315,17 +315,13 @@ pub(super) fn verify_dsse_v2_entry(
             "a Rekor v2 entry needs an RFC 3161 timestamp, and none verified",
         ));
     }
+    // A closed interval, compared at full precision (a TSA time may carry fractions).
     if let Some(window) = log.valid_for {
-        let from = window.start.as_second();
-        let until = window.end.map(|e| e.as_second());
-        if let Some(&t) = signed_times
-            .iter()
-            .find(|&&t| t < from || until.is_some_and(|u| t > u))
-        {
+        if let Some(t) = signed_times.iter().find(|&&t| !window.contains(t)) {
             return Err(fail(
                 FailureReason::TimeWindow,
                 format!(
-                    "signed at Unix time {t}, outside the validity of transparency log `{}`",
+                    "signed at {t}, outside the validity of transparency log `{}`",
                     log.base_url
                 ),
             ));
