@@ -530,6 +530,9 @@ fn check_invalid(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
 }
 
 /// PG103 for files whose provenance could not be fetched, grouped by cause.
+/// The fix for PG103 on a package from an index other than PyPI.
+const OTHER_INDEX_UNAVAILABLE_FIX: &str = "if this index cannot serve PEP 740 provenance, allow `provenance-unavailable` for the packages it serves (a `[[package]]` entry with `rules = { provenance-unavailable = \"allow\" }`); otherwise re-run when it answers";
+
 fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
     // A cause names the file's own provenance URL; files that failed the same way differ
     // only by their filename there, and are reported once.
@@ -548,16 +551,26 @@ fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
                 .push(file_name(artifact));
         }
     }
+    // An index other than PyPI may not serve PEP 740 at all: say how to accept that, rather
+    // than to wait for an answer that will never come.
+    let other_index = matches!(
+        &cx.package.package.source,
+        Source::Index { url } if !is_pypi(url.expose())
+    );
     for (shared, (first, names)) in by_cause {
         let cause = if names.len() == 1 { first } else { shared };
-        out.push(cx.candidate(
+        let mut candidate = cx.candidate(
             Rule::ProvenanceUnavailable,
             single(&names),
             format!(
                 "could not get provenance for {}: {cause}",
                 files_phrase(&names, cx.total())
             ),
-        ));
+        );
+        if other_index {
+            candidate.fix = OTHER_INDEX_UNAVAILABLE_FIX.to_string();
+        }
+        out.push(candidate);
     }
 }
 

@@ -457,6 +457,43 @@ fn allows_provenance_unavailable_only_when_the_policy_says_so() {
     assert_eq!(summary(&findings), [("PG103", Level::Warn, false)]);
 }
 
+#[test]
+fn denies_provenance_unavailable_on_another_index_saying_how_to_accept_it() {
+    let p = with_source(
+        pkg(
+            "torch",
+            "2.5.1",
+            40,
+            vec![artifact(
+                "torch-2.5.1-cp312-cp312-linux_x86_64.whl",
+                unavailable("the index serves simple API 1.0, older than 1.3 (PEP 740)"),
+            )],
+        ),
+        Source::Index {
+            url: SecretUrl::new("https://download.pytorch.org/whl/cpu"),
+        },
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
+    let pg103 = only(&findings, "PG103");
+    assert_eq!(pg103.level, Level::Deny);
+    assert!(
+        pg103.fix.contains("allow `provenance-unavailable`"),
+        "{}",
+        pg103.fix
+    );
+    // On PyPI the usual advice stands.
+    let p = pkg(
+        "tomli",
+        "2.0.1",
+        40,
+        vec![artifact("tomli-2.0.1.tar.gz", unavailable("HTTP 503"))],
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
+    assert!(!only(&findings, "PG103")
+        .fix
+        .contains("allow `provenance-unavailable`"));
+}
+
 // ---- PG201 publisher-mismatch ------------------------------------------------------------
 
 const REQUIRE_REQUESTS: &str = r#"schema = 1
