@@ -254,7 +254,7 @@ impl Fetcher {
     }
 
     /// Fetches the provenance at `url` and verifies it for (`filename`, `sha256`), once per
-    /// (URL, sha256) per run. The sha256 is also part of the cache key: provenance for a given
+    /// (URL, sha256, filename) per run. The sha256 is also part of the cache key: provenance for a given
     /// file never changes, and a re-upload has another digest.
     pub async fn provenance(
         &self,
@@ -266,7 +266,9 @@ impl Fetcher {
             Ok((clean, _)) => clean,
             Err(cause) => return ProvenanceOutcome::Error(cause),
         };
-        let key = format!("{clean} {}", sha256.unwrap_or(""));
+        // The filename is part of the key: the outcome is a verification for this file, and
+        // two files may share a (hostile) link and digest.
+        let key = format!("{clean} {} {filename}", sha256.unwrap_or(""));
         self.provenance
             .run(key, || async {
                 let answer = self
