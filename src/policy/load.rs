@@ -676,6 +676,18 @@ impl Context<'_> {
                 Some((text.to_string(), specifiers))
             }
         };
+        if rule == Rule::InvalidProvenance && !package.is_exact() {
+            // With a glob, `==X` would accept broken provenance of every matching package
+            // that ever reaches version X: not "one release you have checked".
+            return Err(self.error(
+                raw.package.span(),
+                format!(
+                    "an `invalid-provenance` exemption must name one package, not the glob `{}`",
+                    package.as_str()
+                ),
+                "write the exact project name of the release you have checked",
+            ));
+        }
         if rule == Rule::InvalidProvenance {
             let pins = versions.as_ref().is_some_and(|(_, specs)| {
                 specs
