@@ -106,7 +106,10 @@ mod tests {
         std::fs::create_dir_all(repo.join(".git")).unwrap();
         std::fs::create_dir_all(repo.join("services/api")).unwrap();
         let canonical = std::fs::canonicalize(&repo).unwrap();
-        assert_eq!(tree_root(&repo.join("services/api/requirements.txt")), canonical);
+        assert_eq!(
+            tree_root(&repo.join("services/api/requirements.txt")),
+            canonical
+        );
         let loose = dir.path().join("loose");
         std::fs::create_dir_all(&loose).unwrap();
         assert_eq!(

@@ -93,7 +93,10 @@ fn files_outside_the_repository_are_not_read_through_includes_or_symlinks() {
     .unwrap();
     let secret_file = outside.path().join("netrc");
     let dir = repo(&[
-        ("services/api/requirements.txt", "-r ../../common/base.txt\n"),
+        (
+            "services/api/requirements.txt",
+            "-r ../../common/base.txt\n",
+        ),
         ("common/base.txt", "six==1.16.0\n"),
     ]);
     // A monorepo include stays inside the repository: fine.
@@ -105,7 +108,10 @@ fn files_outside_the_repository_are_not_read_through_includes_or_symlinks() {
     let absolute = format!("-r {}\n", secret_file.display());
     let relative = {
         let up = "../".repeat(dir.path().components().count());
-        format!("-r {up}{}\n", secret_file.display().to_string().trim_start_matches('/'))
+        format!(
+            "-r {up}{}\n",
+            secret_file.display().to_string().trim_start_matches('/')
+        )
     };
     for text in [absolute, relative] {
         std::fs::write(dir.path().join("requirements.txt"), &text).unwrap();
@@ -187,7 +193,12 @@ fn environment_variables_are_not_expanded_unless_allowed() {
             dir.path(),
             &["check", "--no-cache", "--timeout", "5", "--format", format],
         );
-        assert!(matches!(out.code, Some(0 | 1)), "{}{}", out.stdout, out.stderr);
+        assert!(
+            matches!(out.code, Some(0 | 1)),
+            "{}{}",
+            out.stdout,
+            out.stderr
+        );
         assert_secret_free(&out);
     }
     for request in server.requests() {
