@@ -220,3 +220,51 @@ fn environment_variables_are_not_expanded_unless_allowed() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stdout.contains(SECRET), "expanded: {}", out.stdout);
 }
+
+#[test]
+fn the_uv_fast_path_never_reads_a_different_package_set_than_toml() {
+    // Lines crafted to look canonical to the fast path where TOML reads something else
+    // (or nothing): both paths must give the same packages, or both refuse the file.
+    let head = "version = 1\nrevision = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+    let sha = "ab".repeat(32);
+    let sdist = format!("sdist = {{ url = \"https://f/a-1.0.tar.gz\", hash = \"sha256:{sha}\", size = 10 }}\n");
+    let wheel = format!("    {{ url = \"https://f/a-1.0-py3-none-any.whl\", hash = \"sha256:{sha}\" }},\n");
+    let cases: Vec<String> = vec![
+        // an sdist line inside a multi-line string: TOML sees text, not a table
+        format!("{head}description = \"\"\"\n{sdist}\"\"\"\n"),
+        format!("{head}description = '''\n{sdist}'''\n"),
+        // a wheels block whose closing bracket is in a comment or a string
+        format!("{head}wheels = [\n{wheel}# ]\n]\n"),
+        format!("{head}wheels = [\n{wheel}    \"]\",\n]\n"),
+        // the same artifact key twice, and the reference key forged
+        format!("{head}{sdist}{sdist}"),
+        format!("{head}sdist = {{ pubgate-fast-path-artifact = 0 }}\n"),
+        format!("{head}wheels = {{ pubgate-fast-path-wheels = [0, 1] }}\n{sdist}"),
+        // characters TOML refuses in basic strings, numbers it reads otherwise
+        format!("{head}sdist = {{ url = \"https://f/a\u{7f}-1.0.tar.gz\", hash = \"sha256:{sha}\" }}\n"),
+        format!("{head}sdist = {{ url = \"https://f/a-1.0.tar.gz\", size = 0x10 }}\n"),
+        format!("{head}sdist = {{ url = \"https://f/a-1.0.tar.gz\", size = 1_0 }}\n"),
+        format!("{head}sdist = {{ url = \"https://f/a-1.0.tar.gz\", size = 99999999999999999999 }}\n"),
+        // a lone CR, a tab, a trailing comment
+        format!("{head}sdist = {{ url = \"https://f/a-1.0.tar.gz\" }}\r{sdist}"),
+        format!("{head}sdist = {{ url = \"https://f/a\t-1.0.tar.gz\", hash = \"sha256:{sha}\" }}\n"),
+        format!("{head}sdist = {{ url = \"https://f/a-1.0.tar.gz\" }} # comment\n"),
+        // artifact lines in tables the reader does not take artifacts from
+        format!("{head}\n[package.metadata]\n{sdist}wheels = [\n{wheel}]\n"),
+        format!("{head}\n[package.optional-dependencies]\nextra = [\n{wheel}]\n"),
+        format!("{head}dependencies = [\n    {{ name = \"b\" }},\n    {{ name = \"b\" }},\n]\n{sdist}"),
+        format!("{head}dependencies = [\n    {{ name = \"b\", name = \"c\" }},\n]\n{sdist}"),
+        // the package table closed and reopened around the artifacts
+        format!("{head}\n[[package]]\nname = \"b\"\nversion = \"2.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n{sdist}wheels = [\n{wheel}]\n"),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let path = Path::new("uv.lock");
+        let fast = pubgate::lockfile::parse_str(text, path, None);
+        let slow = pubgate::lockfile::parse_uv_without_fast_path(text, path);
+        match (&fast, &slow) {
+            (Ok(fast), Ok(slow)) => assert_eq!(fast, slow, "case {i}:\n{text}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("case {i} disagrees:\n{text}\nfast: {fast:?}\nslow: {slow:?}"),
+        }
+    }
+}
