@@ -23,6 +23,11 @@ use super::IndexOptions;
 use crate::url::SecretUrl;
 use crate::verify::{self, TrustRoot, VerifiedProvenance, VerifyError};
 
+/// Part of every verification cache key besides pubgate's version: bump it whenever what
+/// verifies changes, so development builds (one version, several verifiers) never reuse a
+/// result an older verifier accepted. 2: attestations must agree on their publisher.
+const VERIFIER_REVISION: &str = "2";
+
 /// What pubgate accepts for provenance: the integrity media type, then plain JSON.
 pub const PROVENANCE_ACCEPT: &str =
     "application/vnd.pypi.integrity.v1+json, application/json;q=0.9";
@@ -405,6 +410,7 @@ impl Fetcher {
         cache::key(&[
             "verification",
             env!("CARGO_PKG_VERSION"),
+            VERIFIER_REVISION,
             provenance_digest,
             self.trust_root.digest(),
             filename,
