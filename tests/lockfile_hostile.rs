@@ -227,8 +227,11 @@ fn the_uv_fast_path_never_reads_a_different_package_set_than_toml() {
     // (or nothing): both paths must give the same packages, or both refuse the file.
     let head = "version = 1\nrevision = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
     let sha = "ab".repeat(32);
-    let sdist = format!("sdist = {{ url = \"https://f/a-1.0.tar.gz\", hash = \"sha256:{sha}\", size = 10 }}\n");
-    let wheel = format!("    {{ url = \"https://f/a-1.0-py3-none-any.whl\", hash = \"sha256:{sha}\" }},\n");
+    let sdist = format!(
+        "sdist = {{ url = \"https://f/a-1.0.tar.gz\", hash = \"sha256:{sha}\", size = 10 }}\n"
+    );
+    let wheel =
+        format!("    {{ url = \"https://f/a-1.0-py3-none-any.whl\", hash = \"sha256:{sha}\" }},\n");
     let cases: Vec<String> = vec![
         // an sdist line inside a multi-line string: TOML sees text, not a table
         format!("{head}description = \"\"\"\n{sdist}\"\"\"\n"),
