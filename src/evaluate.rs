@@ -214,11 +214,15 @@ fn policy_findings(
     let names = evidence.iter().flat_map(|lf| {
         lf.packages
             .iter()
-            .map(|p| p.package.name.as_str())
-            .chain(lf.unpinned.iter().map(|u| u.name.as_str()))
+            .map(|p| crate::dist::normalize_name(&p.package.name))
+            .chain(
+                lf.unpinned
+                    .iter()
+                    .map(|u| crate::dist::normalize_name(&u.name)),
+            )
     });
     for name in names {
-        if let Some(m) = policy.package_entry(name) {
+        if let Some(m) = policy.package_entry(&name) {
             winning.insert((m.entry_index, m.name_index));
         }
     }
@@ -228,9 +232,10 @@ fn policy_findings(
                 continue;
             }
             let matched_elsewhere = evidence.iter().any(|lf| {
-                lf.packages
-                    .iter()
-                    .any(|p| name.pattern.matches(&p.package.name))
+                lf.packages.iter().any(|p| {
+                    name.pattern
+                        .matches(&crate::dist::normalize_name(&p.package.name))
+                })
             });
             let message = if matched_elsewhere {
                 format!(
@@ -343,7 +348,9 @@ impl PackageContext<'_> {
     fn candidate(&self, rule: Rule, artifact: Option<String>, message: String) -> Candidate {
         Candidate {
             rule,
-            package: self.package.package.name.clone(),
+            // Policies match PEP 503 names; normalizing here too means a caller that hands
+            // in `Foo.Bar` can never slip past a rule written for `foo-bar`.
+            package: crate::dist::normalize_name(&self.package.package.name),
             version: self.package.package.version.clone(),
             artifact,
             message,
@@ -380,7 +387,7 @@ fn check_package(
         artifacts,
     };
     let requirements = policy
-        .package_entry(&package.package.name)
+        .package_entry(&crate::dist::normalize_name(&package.package.name))
         .map(|m| m.entry.publishers.as_slice())
         .unwrap_or_default();
 
@@ -529,11 +536,20 @@ fn check_invalid(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
     }
 }
 
-/// PG103 for files whose provenance could not be fetched, grouped by cause.
 /// The fix for PG103 on a package from an index other than PyPI.
 const OTHER_INDEX_UNAVAILABLE_FIX: &str = "if this index cannot serve PEP 740 provenance, allow `provenance-unavailable` for the packages it serves (a `[[package]]` entry with `rules = { provenance-unavailable = \"allow\" }`); otherwise re-run when it answers";
 
+/// PG103 for files whose provenance could not be fetched, grouped by cause; and for an
+/// index package whose evidence names no file at all (fail closed: nothing was examined).
 fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    if cx.package.package.source.is_index() && cx.artifacts.is_empty() {
+        out.push(cx.candidate(
+            Rule::ProvenanceUnavailable,
+            None,
+            "no file of this release was examined, so its provenance is unknown".into(),
+        ));
+        return;
+    }
     // A cause names the file's own provenance URL; files that failed the same way differ
     // only by their filename there, and are reported once.
     let mut by_cause: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();

@@ -9,6 +9,7 @@ pub mod dist;
 pub mod evaluate;
 pub mod evidence;
 pub mod index;
+pub mod input;
 pub mod lockfile;
 pub mod policy;
 pub mod report;

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
     match commands::run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors quote lockfile and policy text: no terminal escapes, no `##[`.
+            eprintln!(
+                "error: {}",
+                pubgate::report::sanitize_lines(&format!("{err:#}"))
+            );
             ExitCode::from(2)
         }
     }

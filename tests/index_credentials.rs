@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use base64::Engine;
 use index_common::*;
+use pubgate::index::client::HttpClient;
 use pubgate::index::{gather_report_blocking, NoProgress};
 use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakeIndex, FakePypi, Fault, FaultRule};
+use pubgate::url::SecretUrl;
 
 const SECRET: &str = "s3cr3t-T0KEN";
 
@@ -151,11 +153,36 @@ fn credentials_do_not_follow_links_to_another_origin() {
     );
     gather_one(pkg, &options(&server));
     assert!(server.requests()[0].authorization.is_some());
+    // A plain-http link to another origin is not even followed (secure origins only);
+    // an https one would be, without the credentials, as the client below shows.
+    assert_eq!(elsewhere.request_count(), 0);
+
+    let client = HttpClient::new(options(&server).http).unwrap();
+    client.register_index(&SecretUrl::new(secret_index_url(&server)));
+    let link = format!(
+        "{}/integrity/sampleproject/4.0.0/{SAMPLE_SDIST}/provenance",
+        elsewhere.url()
+    );
+    let runtime = pubgate::index::runtime().unwrap();
+    runtime
+        .block_on(client.get(&link, "application/json", 1 << 20))
+        .unwrap();
+    runtime
+        .block_on(client.get(
+            &format!("{}/simple/sampleproject/", server.url()),
+            "*/*",
+            1 << 20,
+        ))
+        .unwrap();
     let other = elsewhere.requests();
     assert_eq!(other.len(), 1);
     assert_eq!(
         other[0].authorization, None,
         "no credentials for another origin"
+    );
+    assert!(
+        server.requests().last().unwrap().authorization.is_some(),
+        "the index's own origin still gets them"
     );
 }
 

@@ -476,6 +476,11 @@ fn bom_crlf_and_non_ascii_comments() {
 #[test]
 fn environment_variables_in_pips_form_only() {
     std::env::set_var("PUBGATE_TEST_MIRROR", "https://mirror.example/simple");
+    // Only variables the user lists are expanded (see lockfile_hostile.rs).
+    std::env::set_var(
+        "PUBGATE_EXPAND_ENV",
+        "PUBGATE_TEST_MIRROR, PUBGATE_TEST_UNSET_VERSION",
+    );
     let lock = parse(
         "requirements.txt",
         "-i ${PUBGATE_TEST_MIRROR}\nsix==1.16.0\n",

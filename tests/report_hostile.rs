@@ -166,3 +166,74 @@ fn json_and_sarif_carry_hostile_text_verbatim_and_stay_valid() {
         "we%2Cird%3Adir%25/uv%0D%0A.lock"
     );
 }
+
+/// A report whose index-supplied text carries legacy workflow commands and bidi controls.
+fn command_report() -> Report {
+    let p = pkg(
+        "evil",
+        "1.0",
+        7,
+        vec![artifact(
+            "evil-1.0.tar.gz",
+            invalid(
+                InvalidReason::NotOnIndex,
+                "##[add-mask]pubgate ##[stop-commands]t0k ##[error title=x]PASS \u{202e}ssap\u{202c}",
+            ),
+        )],
+    );
+    let lock = lockfile("uv.lock", vec![p]);
+    Report::check(vec![lock], &default_policy(), today(), false)
+}
+
+#[test]
+fn legacy_workflow_commands_never_reach_the_log_in_any_format() {
+    // The Actions runner runs `##[name]data` found anywhere in a log line (stdout and
+    // stderr alike), so `##[stop-commands]` in an index message would silence every later
+    // annotation and `##[add-mask]` would hide the verdict.
+    let report = command_report();
+    for format in [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Markdown,
+    ] {
+        let text = render(&report, format, false);
+        assert!(!text.contains("##["), "{format:?}:\n{text}");
+        assert!(!text.contains('\u{202e}'), "{format:?}:\n{text}");
+    }
+    // JSON keeps the exact text: `#\u0023[` reads back as `##[`.
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&report, Format::Json, false)).unwrap();
+    assert!(json["packages"][0]["artifacts"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("##[add-mask]pubgate"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(&report, Format::Sarif, false)).unwrap();
+    assert!(sarif.to_string().contains("##[stop-commands]"));
+}
+
+#[test]
+fn errors_quoting_a_hostile_lockfile_are_defused_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("uv.lock"),
+        "version = 1\n\n[[package]]\nname = \"x ##[add-mask]error \\u001b[2J\\u202e\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+    )
+    .unwrap();
+    let output = assert_cmd::Command::cargo_bin("pubgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lock", "uv.lock"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a valid project name"), "{stderr}");
+    assert!(!stderr.contains("##["), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\u{202e}'),
+        "{stderr}"
+    );
+}

@@ -25,7 +25,7 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
 
     if !report.record_errors.is_empty() {
         for error in &report.record_errors {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", pubgate::report::sanitize(error));
         }
         anyhow::bail!(
             "`{}` is incomplete: {} file(s) could not be written",
@@ -70,7 +70,7 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     }
     missing.dedup();
     for line in &missing {
-        eprintln!("error: {line}");
+        eprintln!("error: {}", pubgate::report::sanitize(line));
     }
     eprintln!(
         "vendored {} answer(s) for {packages} index package(s) into `{}` ({} from the network, {} from the cache)",

@@ -39,11 +39,12 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     // Nothing to show when the release itself could not be looked at.
     if !statuses.iter().all(|s| unjudgeable(s)) {
         let text = match args.format {
-            SimpleFormat::Human => human(&evidence),
+            // Filenames and causes come from the index: no terminal escapes, no `##[`.
+            SimpleFormat::Human => pubgate::report::sanitize_lines(&human(&evidence)),
             SimpleFormat::Json => {
                 let mut text = serde_json::to_string_pretty(&to_json(&evidence))?;
                 text.push('\n');
-                text
+                pubgate::report::defuse_workflow_commands(&text, true)
             }
         };
         print!("{text}");
@@ -62,7 +63,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
             .collect();
         messages.dedup();
         for message in messages {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", pubgate::report::sanitize(&message));
         }
         return Ok(ExitCode::from(2));
     }

@@ -29,9 +29,10 @@ pub fn run(args: LockArgs) -> anyhow::Result<ExitCode> {
             })
             .context("cannot render the lockfile as JSON")?;
             json.push('\n');
-            json
+            pubgate::report::defuse_workflow_commands(&json, true)
         }
-        SimpleFormat::Human => render_human(&lockfile),
+        // Names, URLs and paths come from the lockfile: no terminal escapes, no `##[`.
+        SimpleFormat::Human => pubgate::report::sanitize_lines(&render_human(&lockfile)),
     };
     let mut stdout = std::io::stdout().lock();
     stdout

@@ -50,11 +50,21 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let kind = detect_document(&bytes);
     let mut out = std::io::stdout().lock();
     match args.format {
-        SimpleFormat::Human => write_human(&mut out, &input, &args.filename, &outcome)?,
+        // Details quote the attestation (subject names, claims): no terminal escapes or `##[`.
+        SimpleFormat::Human => {
+            let mut text = Vec::new();
+            write_human(&mut text, &input, &args.filename, &outcome)?;
+            let text = pubgate::report::sanitize_lines(&String::from_utf8_lossy(&text));
+            out.write_all(text.as_bytes())?;
+        }
         SimpleFormat::Json => {
             let report = Report::new(&input, kind, &args.filename, &sha256, &root, &outcome);
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
+            let json = serde_json::to_string_pretty(&report)?;
+            writeln!(
+                out,
+                "{}",
+                pubgate::report::defuse_workflow_commands(&json, true)
+            )?;
         }
     }
     Ok(match outcome {

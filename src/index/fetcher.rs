@@ -23,6 +23,11 @@ use super::IndexOptions;
 use crate::url::SecretUrl;
 use crate::verify::{self, TrustRoot, VerifiedProvenance, VerifyError};
 
+/// Part of every verification cache key besides pubgate's version: bump it whenever what
+/// verifies changes, so development builds (one version, several verifiers) never reuse a
+/// result an older verifier accepted. 2: attestations must agree on their publisher.
+const VERIFIER_REVISION: &str = "2";
+
 /// What pubgate accepts for provenance: the integrity media type, then plain JSON.
 pub const PROVENANCE_ACCEPT: &str =
     "application/vnd.pypi.integrity.v1+json, application/json;q=0.9";
@@ -254,7 +259,7 @@ impl Fetcher {
     }
 
     /// Fetches the provenance at `url` and verifies it for (`filename`, `sha256`), once per
-    /// (URL, sha256) per run. The sha256 is also part of the cache key: provenance for a given
+    /// (URL, sha256, filename) per run. The sha256 is also part of the cache key: provenance for a given
     /// file never changes, and a re-upload has another digest.
     pub async fn provenance(
         &self,
@@ -266,7 +271,9 @@ impl Fetcher {
             Ok((clean, _)) => clean,
             Err(cause) => return ProvenanceOutcome::Error(cause),
         };
-        let key = format!("{clean} {}", sha256.unwrap_or(""));
+        // The filename is part of the key: the outcome is a verification for this file, and
+        // two files may share a (hostile) link and digest.
+        let key = format!("{clean} {} {filename}", sha256.unwrap_or(""));
         self.provenance
             .run(key, || async {
                 let answer = self
@@ -403,6 +410,7 @@ impl Fetcher {
         cache::key(&[
             "verification",
             env!("CARGO_PKG_VERSION"),
+            VERIFIER_REVISION,
             provenance_digest,
             self.trust_root.digest(),
             filename,

@@ -198,17 +198,6 @@ async fn resolve_release(
                 .sha256
                 .as_deref()
                 .and_then(super::simple::normalize_sha256);
-            let found = if !artifact.filename.is_empty() {
-                page.file_named(&artifact.filename)
-            } else if let Some(sha) = &locked_sha {
-                release
-                    .iter()
-                    .copied()
-                    .find(|f| f.sha256.as_deref() == Some(sha))
-            } else {
-                // Neither filename nor hash: nothing to look up for this entry.
-                continue;
-            };
             let settled = |provenance| {
                 Ok(ArtifactEvidence {
                     filename: artifact.filename.clone(),
@@ -216,6 +205,50 @@ async fn resolve_release(
                     locked_hash: artifact.sha256.is_some(),
                     provenance,
                 })
+            };
+            let found = if !artifact.filename.is_empty() {
+                // Only sdists and wheels can be attested, and one must be a file of the
+                // locked release. Older formats (`.exe`, `.egg`, …) are matched by exact
+                // name on the page: they never carry provenance.
+                let candidates: Vec<&IndexFile> = if DistFilename::parse(&artifact.filename).is_ok()
+                {
+                    release.clone()
+                } else {
+                    page.files
+                        .iter()
+                        .filter(|f| f.filename == artifact.filename)
+                        .collect()
+                };
+                match named_file(&candidates, &artifact.filename, locked_sha.as_deref()) {
+                    Named::Found(file) => Some(file),
+                    Named::Missing => None,
+                    Named::Ambiguous(shas) => {
+                        // Without a locked digest the installer may get either file.
+                        slots.push(settled(ProvenanceStatus::Unavailable {
+                            cause: format!(
+                                "the index lists `{}` more than once with different sha256 ({}) and the lockfile pins none, so which file would be installed cannot be known",
+                                artifact.filename,
+                                shas.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                            ),
+                        }));
+                        continue;
+                    }
+                }
+            } else if let Some(sha) = &locked_sha {
+                release
+                    .iter()
+                    .copied()
+                    .find(|f| f.sha256.as_deref() == Some(sha))
+            } else {
+                // Neither filename nor hash: nothing can be looked up, and the file must
+                // still be accounted for (a package never loses an artifact silently).
+                slots.push(settled(ProvenanceStatus::Unavailable {
+                    cause: format!(
+                        "the lockfile gives one file of `{}` {version} neither a filename nor a sha256, so it cannot be looked up",
+                        package.name
+                    ),
+                }));
+                continue;
             };
             let Some(file) = found else {
                 slots.push(settled(if release.is_empty() {
@@ -228,6 +261,18 @@ async fn resolve_release(
                             package.name,
                             index.shown(),
                             locked_sha.as_deref().unwrap_or("")
+                        ),
+                    }
+                } else if page.file_named(&artifact.filename).is_some() {
+                    // The file exists, but as part of another release (or project): its
+                    // provenance says nothing about the locked one.
+                    ProvenanceStatus::Invalid {
+                        reason: InvalidReason::NotOnIndex,
+                        detail: format!(
+                            "`{}` is not a file of `{}` {version} on `{}`: the lockfile names a file of another release",
+                            artifact.filename,
+                            package.name,
+                            index.shown()
                         ),
                     }
                 } else {
@@ -291,6 +336,62 @@ async fn resolve_release(
         }
     }))
     .await
+}
+
+/// What a locked filename names among a release's files.
+enum Named<'a> {
+    Found(&'a IndexFile),
+    Missing,
+    /// Several entries of that name with different sha256 and no locked digest to choose.
+    Ambiguous(Vec<String>),
+}
+
+/// The release file a locked filename names: an exact match first, else one naming the
+/// same distribution after parsing both (case, separators, tag order). Only the locked
+/// release's files count, so a filename of another release (or project) is never matched.
+/// An index may list one name twice: the locked sha256 chooses; without one, entries that
+/// disagree on their sha256 are ambiguous.
+fn named_file<'a>(
+    release: &[&'a IndexFile],
+    filename: &str,
+    locked_sha: Option<&str>,
+) -> Named<'a> {
+    let exact: Vec<&IndexFile> = release
+        .iter()
+        .copied()
+        .filter(|f| f.filename == filename)
+        .collect();
+    let candidates = if exact.is_empty() {
+        release
+            .iter()
+            .copied()
+            .filter(|f| crate::dist::same_distribution(&f.filename, filename))
+            .collect()
+    } else {
+        exact
+    };
+    if let Some(sha) = locked_sha {
+        if let Some(file) = candidates.iter().find(|f| f.sha256.as_deref() == Some(sha)) {
+            return Named::Found(file);
+        }
+    } else {
+        let shas: BTreeSet<&str> = candidates
+            .iter()
+            .filter_map(|f| f.sha256.as_deref())
+            .collect();
+        let unhashed = candidates.iter().any(|f| f.sha256.is_none());
+        if shas.len() > 1 || (unhashed && !shas.is_empty()) {
+            let mut shown: Vec<String> = shas.into_iter().map(str::to_string).collect();
+            if unhashed {
+                shown.push("none".into());
+            }
+            return Named::Ambiguous(shown);
+        }
+    }
+    match candidates.first() {
+        Some(file) => Named::Found(file),
+        None => Named::Missing,
+    }
 }
 
 /// The provenance status of one index file.

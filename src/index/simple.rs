@@ -234,10 +234,20 @@ pub fn normalize_sha256(text: &str) -> Option<String> {
         .then(|| text.to_ascii_lowercase())
 }
 
-/// Resolves a provenance link against the page; only http(s) URLs are followed.
+/// Resolves a provenance link against the page. Only links on a secure origin are followed,
+/// as the simple API spec requires: `https`, or the page's own origin (an `http` index the
+/// user named). So a hostile page cannot point pubgate at plain-http services elsewhere
+/// (cloud metadata endpoints, hosts on the runner's network) nor downgrade the fetch.
 fn resolve_link(page_url: &Url, link: &str) -> ProvenanceLink {
     match page_url.join(link.trim()) {
-        Ok(url) if matches!(url.scheme(), "https" | "http") => ProvenanceLink::Url(url.to_string()),
+        Ok(url) if url.scheme() == "https" => ProvenanceLink::Url(url.to_string()),
+        Ok(url) if url.scheme() == "http" && url.origin() == page_url.origin() => {
+            ProvenanceLink::Url(url.to_string())
+        }
+        Ok(url) if url.scheme() == "http" => ProvenanceLink::Unusable(format!(
+            "the provenance link `{}` is plain http on another origin than the page; only https (or the index's own origin) is followed",
+            crate::url::redact(url.as_str())
+        )),
         Ok(url) => ProvenanceLink::Unusable(format!(
             "the provenance link uses the `{}` scheme; only http(s) is followed",
             url.scheme()

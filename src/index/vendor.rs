@@ -23,6 +23,10 @@ use super::simple::JSON_MEDIA_TYPE;
 /// The content type recorded for vendored provenance objects.
 pub const PROVENANCE_MEDIA_TYPE: &str = "application/vnd.pypi.integrity.v1+json";
 
+/// The largest vendored file read (the page limit's default): the directory sits in the
+/// repository under review, so its files are untrusted input.
+const MAX_VENDORED_BYTES: u64 = 64 * 1024 * 1024;
+
 /// A stored answer: status, content type and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
@@ -63,24 +67,30 @@ impl VendorDir {
         Some(self.root.join(relative_path(url, true)?))
     }
 
+    /// A vendored file: a regular file inside the directory (a symlink out of it, to
+    /// `/proc` or to a FIFO is not read), bounded. Anything else counts as not vendored.
+    fn read_file(&self, path: &Path) -> Option<Vec<u8>> {
+        crate::input::read(path, &self.root, MAX_VENDORED_BYTES).ok()
+    }
+
     /// Reads a vendored project page.
     pub fn read_page(&self, url: &Url) -> Option<Stored> {
         let dir = self.page_dir(url)?;
-        if let Ok(body) = fs::read(dir.join("index.json")) {
+        if let Some(body) = self.read_file(&dir.join("index.json")) {
             return Some(Stored {
                 status: 200,
                 content_type: JSON_MEDIA_TYPE.into(),
                 body,
             });
         }
-        if let Ok(body) = fs::read(dir.join("index.html")) {
+        if let Some(body) = self.read_file(&dir.join("index.html")) {
             return Some(Stored {
                 status: 200,
                 content_type: "text/html".into(),
                 body,
             });
         }
-        if let Ok(body) = fs::read(dir.join("not-found")) {
+        if let Some(body) = self.read_file(&dir.join("not-found")) {
             return Some(Stored {
                 status: 404,
                 content_type: "text/plain".into(),
@@ -93,14 +103,14 @@ impl VendorDir {
     /// Reads vendored provenance (or the vendored 404 answer).
     pub fn read_provenance(&self, url: &Url) -> Option<Stored> {
         let base = self.provenance_base(url)?;
-        if let Ok(body) = fs::read(with_suffix(&base, ".provenance")) {
+        if let Some(body) = self.read_file(&with_suffix(&base, ".provenance")) {
             return Some(Stored {
                 status: 200,
                 content_type: PROVENANCE_MEDIA_TYPE.into(),
                 body,
             });
         }
-        if let Ok(body) = fs::read(with_suffix(&base, ".no-provenance")) {
+        if let Some(body) = self.read_file(&with_suffix(&base, ".no-provenance")) {
             return Some(Stored {
                 status: 404,
                 content_type: "application/json".into(),

@@ -22,6 +22,7 @@ mod uv;
 mod uv_fast;
 
 pub use detect::{detect_format, discover};
+pub use requirements::EXPAND_ENV_VARIABLE;
 pub use text::is_pypi_index;
 
 /// The default index every tool falls back to.
@@ -201,12 +202,17 @@ pub enum LockError {
 
 /// Reads and parses one lockfile. `format` overrides detection (by file name, then content).
 /// Requirements includes (`-r`, `-c`) are read relative to the including file.
+///
+/// The file and its includes must be regular files inside the tree the lockfile belongs to
+/// (its repository, else its directory; see [`crate::input`]): a symlink to
+/// `/proc/self/environ`, `~/.netrc` or a FIFO is refused, never echoed into a report.
 pub fn read(path: &Path, format: Option<LockFormat>) -> Result<Lockfile, LockError> {
-    let bytes = text::read_limited(path)?;
+    let root = crate::input::tree_root(path);
+    let bytes = text::read_limited(path, &root)?;
     let named = format.or_else(|| detect::by_name(path));
     let text = text::decode(path, &bytes, named == Some(LockFormat::Requirements))?;
     let format = resolve_format(path, &text, named)?;
-    parse_with(&text, path, format, &mut requirements::FsIncludes)
+    parse_with(&text, path, format, &mut requirements::FsIncludes { root })
 }
 
 /// Parses lockfile text without touching the filesystem; `path` is used for detection and

@@ -2,37 +2,30 @@
 //! the line it happens on), byte offset → line numbers, and small value helpers shared by
 //! the readers (hashes, URL filenames, PyPI detection).
 
-use std::io::Read;
 use std::path::Path;
 
 use super::{Location, LockError, MAX_LOCKFILE_BYTES};
 
-/// Reads a whole file, refusing anything over [`MAX_LOCKFILE_BYTES`] before reading it all.
-pub(super) fn read_limited(path: &Path) -> Result<Vec<u8>, LockError> {
-    let io = |source| LockError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let metadata = file.metadata().map_err(io)?;
-    if metadata.is_dir() {
-        return Err(LockError::Invalid {
+/// Reads a whole lockfile (or include) that must lie inside `root` (see
+/// [`crate::input`]): a regular file, not on a pseudo-filesystem, not reached through a
+/// symlink out of the tree, and refused over [`MAX_LOCKFILE_BYTES`] before being read all.
+pub(super) fn read_limited(path: &Path, root: &Path) -> Result<Vec<u8>, LockError> {
+    use crate::input::InputError;
+    crate::input::read(path, root, MAX_LOCKFILE_BYTES).map_err(|e| match e {
+        InputError::Io(source) => LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        InputError::Directory => LockError::Invalid {
             path: path.to_path_buf(),
             message: "is a directory, not a lockfile: pass the lockfile inside it".into(),
-        });
-    }
-    if metadata.len() > MAX_LOCKFILE_BYTES {
-        return Err(too_large(path, metadata.len()));
-    }
-    // The length can change between `metadata` and the read (or lie, for pipes): bound the read too.
-    let mut bytes = Vec::with_capacity(metadata.len().min(MAX_LOCKFILE_BYTES) as usize);
-    file.take(MAX_LOCKFILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_LOCKFILE_BYTES {
-        return Err(too_large(path, bytes.len() as u64));
-    }
-    Ok(bytes)
+        },
+        InputError::TooLarge(len) => too_large(path, len),
+        other => LockError::Invalid {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    })
 }
 
 fn too_large(path: &Path, len: u64) -> LockError {

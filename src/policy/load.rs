@@ -92,14 +92,27 @@ pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
     from_str(&text, PolicySource::File(path.to_path_buf()))
 }
 
+/// The largest policy (or `pyproject.toml`) read: real ones are a few KiB.
+const MAX_POLICY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a policy file as untrusted input (see [`crate::input`]): a discovered
+/// `pubgate.toml` may be a symlink planted by the change under review, and a parse error
+/// would echo its first line.
 fn read_text(path: &Path) -> Result<String, PolicyError> {
-    std::fs::read_to_string(path).map_err(|e| PolicyError {
+    let error = |message: String| PolicyError {
         path: path.to_path_buf(),
         position: None,
-        message: format!("cannot read the policy: {e}"),
+        message,
         hint: Some("check the path given to `--policy` and that the file is UTF-8 text".into()),
         source_line: None,
-    })
+    };
+    let bytes = crate::input::read(path, &crate::input::tree_root(path), MAX_POLICY_BYTES)
+        .map_err(|e| match e {
+            crate::input::InputError::Io(e) => error(format!("cannot read the policy: {e}")),
+            e => error(format!("cannot read the policy: it {e}")),
+        })?;
+    String::from_utf8(bytes)
+        .map_err(|_| error("cannot read the policy: it is not UTF-8 text".into()))
 }
 
 /// Parses a dedicated policy file's text.
@@ -676,6 +689,18 @@ impl Context<'_> {
                 Some((text.to_string(), specifiers))
             }
         };
+        if rule == Rule::InvalidProvenance && !package.is_exact() {
+            // With a glob, `==X` would accept broken provenance of every matching package
+            // that ever reaches version X: not "one release you have checked".
+            return Err(self.error(
+                raw.package.span(),
+                format!(
+                    "an `invalid-provenance` exemption must name one package, not the glob `{}`",
+                    package.as_str()
+                ),
+                "write the exact project name of the release you have checked",
+            ));
+        }
         if rule == Rule::InvalidProvenance {
             let pins = versions.as_ref().is_some_and(|(_, specs)| {
                 specs

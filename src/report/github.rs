@@ -39,13 +39,18 @@ pub fn escape_property(text: &str) -> String {
     out
 }
 
-/// Other control characters (ESC, …) are made visible; CR and LF are left for escaping.
+/// Other control characters (ESC, …) and bidirectional controls are made visible; CR and LF
+/// are left for escaping.
 fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\r' | '\n' => out.push(c),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}') =>
+            {
+                out.extend(c.escape_default())
+            }
             c => out.push(c),
         }
     }

@@ -11,6 +11,7 @@ pub mod sarif;
 mod text;
 
 pub use output::{deliver, use_color, Destination, OutputError};
+pub use text::{defuse_workflow_commands, sanitize, sanitize_lines};
 
 use std::fmt;
 
@@ -190,12 +191,17 @@ impl Format {
 }
 
 /// Renders `report` in `format`. `color` only affects the human format.
+///
+/// Whatever the format, the text never carries a `##[` (a legacy workflow command the
+/// GitHub Actions runner would run from any line of a log): see
+/// [`defuse_workflow_commands`].
 pub fn render(report: &Report, format: Format, color: bool) -> String {
-    match format {
+    let text = match format {
         Format::Human => human::render(report, color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
         Format::Markdown => markdown::render(report),
-    }
+    };
+    defuse_workflow_commands(&text, matches!(format, Format::Json | Format::Sarif))
 }

@@ -5,7 +5,7 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{markdown, render, Format, Report};
+use super::{render, Format, Report};
 
 /// Where and how a report goes.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +86,7 @@ pub fn deliver(
             .append(true)
             .open(path)
             .map_err(summary_error)?;
-        file.write_all(markdown::render(report).as_bytes())
+        file.write_all(render(report, Format::Markdown, false).as_bytes())
             .map_err(summary_error)?;
     }
     Ok(())

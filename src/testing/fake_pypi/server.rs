@@ -57,6 +57,14 @@ pub enum Fault {
         content_type: String,
         body: Vec<u8>,
     },
+    /// Answer with this status, content type, extra headers (e.g. `Content-Encoding`) and
+    /// body bytes, sent as given.
+    RespondWithHeaders {
+        status: u16,
+        content_type: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
 }
 
 /// A fault for requests whose path matches a glob (`*` crosses `/`), optionally only for
@@ -483,6 +491,21 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
                     status,
                     content_type,
                     headers: Vec::new(),
+                    body,
+                };
+                write_response(&mut stream, &custom, None).await?;
+                true
+            }
+            Some(Fault::RespondWithHeaders {
+                status,
+                content_type,
+                headers,
+                body,
+            }) => {
+                let custom = Response {
+                    status,
+                    content_type,
+                    headers,
                     body,
                 };
                 write_response(&mut stream, &custom, None).await?;

@@ -138,21 +138,23 @@ impl TestAuthority {
             format!("pubgate-other:{}", request.sha256).as_bytes(),
         ));
         let impostor_name = format!("impostor_{}", request.filename);
-        let signed_statement = statement(
-            match variant {
-                Variant::SubjectName => &impostor_name,
-                _ => &request.filename,
-            },
-            match variant {
-                Variant::SubjectDigest => &other_digest,
-                _ => &request.sha256,
-            },
-            match variant {
-                Variant::PredicateType => None,
-                _ => Some(request.predicate),
-            },
-            &request.publisher,
-        );
+        let signed_statement = request.statement.clone().unwrap_or_else(|| {
+            statement(
+                match variant {
+                    Variant::SubjectName => &impostor_name,
+                    _ => &request.filename,
+                },
+                match variant {
+                    Variant::SubjectDigest => &other_digest,
+                    _ => &request.sha256,
+                },
+                match variant {
+                    Variant::PredicateType => None,
+                    _ => Some(request.predicate),
+                },
+                &request.publisher,
+            )
+        });
         // What the envelope carries vs. what the log entry describes: they differ only in the
         // signature and tlog-body-mismatch variants.
         let other_statement = || {

@@ -76,6 +76,9 @@ pub struct MintRequest {
     pub variant: Variant,
     /// Unix seconds of the Rekor integrated time; must be between 2020 and now to verify.
     pub signed_at: u64,
+    /// Exact statement bytes to sign instead of the generated statement (for parser
+    /// differentials: duplicate keys, odd encodings). Signed and logged as given.
+    pub statement: Option<Vec<u8>>,
 }
 
 impl MintRequest {
@@ -88,7 +91,14 @@ impl MintRequest {
             predicate: Predicate::PublishV1,
             variant: Variant::Valid,
             signed_at: DEFAULT_SIGNED_AT,
+            statement: None,
         }
+    }
+
+    /// The same request signing exactly these statement bytes.
+    pub fn with_statement(mut self, statement: impl Into<Vec<u8>>) -> Self {
+        self.statement = Some(statement.into());
+        self
     }
 
     /// The same request with another variant.
