@@ -66,6 +66,7 @@ fn lockfile(count: usize, index_url: &str) -> Lockfile {
                 .map(|filename| Artifact {
                     sha256: Some(synthetic_sha256(&filename)),
                     filename,
+                    other_hashes: Vec::new(),
                     url: None,
                 })
                 .collect(),
@@ -74,6 +75,7 @@ fn lockfile(count: usize, index_url: &str) -> Lockfile {
                 path: PathBuf::from("uv.lock"),
                 line: 1 + i as u32 * 12,
             },
+            attestation_identities: Vec::new(),
         })
         .collect();
     Lockfile {

@@ -397,6 +397,7 @@ fn check_package(
     check_invalid(&cx, out);
     check_unavailable(&cx, out);
     check_publisher_requirement(&cx, requirements, policy, out);
+    check_locked_identities(&cx, out);
     check_history(&cx, out);
     check_mixed(&cx, out);
 }
@@ -654,6 +655,69 @@ fn check_publisher_requirement(
     }
 }
 
+/// The fix when a verified publisher is not one the lockfile recorded.
+const LOCKED_IDENTITY_FIX: &str = "the lockfile recorded another publisher when it was made: confirm the change with the project and re-lock; otherwise do not install";
+
+/// PG201 for verified files whose publisher is none of the identities the lockfile itself
+/// records (PEP 751 `attestation-identities`). Identities of a kind pubgate does not know
+/// cannot be compared and are left out; if none is left, nothing is checked.
+fn check_locked_identities(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    let recorded = &cx.package.package.attestation_identities;
+    let requirements: Vec<PublisherRequirement> = recorded
+        .iter()
+        .filter_map(|identity| {
+            Some(PublisherRequirement {
+                kind: crate::policy::parse_kind(&identity.kind)?,
+                repository: identity.repository.clone(),
+                workflow: identity.workflow.clone(),
+                workflow_filepath: identity.workflow_filepath.clone(),
+                environment: identity.environment.clone(),
+                email: identity.email.clone(),
+                project_id: None,
+                pipeline_definition_id: None,
+                git_ref: None,
+                position: crate::policy::Position {
+                    line: identity.location.line,
+                    column: 1,
+                },
+            })
+        })
+        .collect();
+    let Some(first) = recorded.first() else {
+        return;
+    };
+    if requirements.is_empty() {
+        return;
+    }
+    let mut by_publisher: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for artifact in &cx.artifacts {
+        let Some(verified) = artifact.provenance.verified() else {
+            continue;
+        };
+        if requirements.iter().any(|r| r.matches(&verified.publisher)) {
+            continue;
+        }
+        by_publisher
+            .entry(describe_against(&verified.publisher, &requirements))
+            .or_default()
+            .push(file_name(artifact));
+    }
+    for (publisher, names) in by_publisher {
+        let mut candidate = cx.candidate(
+            Rule::PublisherMismatch,
+            single(&names),
+            format!(
+                "{} published by {publisher}, but the lockfile records {} ({})",
+                capitalized(&files_phrase(&names, cx.total()), names.len() == 1),
+                requirement_list(&requirements),
+                first.location,
+            ),
+        );
+        candidate.fix = LOCKED_IDENTITY_FIX.to_string();
+        out.push(candidate);
+    }
+}
+
 /// `` `a.whl` was`` / ``All 3 files were``.
 fn capitalized(phrase: &str, singular: bool) -> String {
     let verb = if singular { "was" } else { "were" };
@@ -837,6 +901,7 @@ mod tests {
                 .map(|(f, _)| Artifact {
                     filename: f.to_string(),
                     sha256: Some("ab".repeat(32)),
+                    other_hashes: Vec::new(),
                     url: None,
                 })
                 .collect(),
@@ -845,6 +910,7 @@ mod tests {
                 path: PathBuf::from("uv.lock"),
                 line: 3,
             },
+            attestation_identities: Vec::new(),
         };
         let evidence = LockfileEvidence {
             path: PathBuf::from("uv.lock"),
@@ -872,6 +938,7 @@ mod tests {
             filename: filename.to_string(),
             sha256: Some("ab".repeat(32)),
             locked_hash: true,
+            unbound_hashes: Vec::new(),
             provenance,
         }
     }
@@ -960,6 +1027,8 @@ mod tests {
                     .enumerate()
                     .map(|(i, s)| artifact(&format!("flaky-0.9-{i}.tar.gz"), s))
                     .collect(),
+                yanked: false,
+                passed_over: Vec::new(),
             })
         };
         let locked = [("flaky-1.0.tar.gz", verified())];

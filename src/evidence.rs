@@ -93,14 +93,28 @@ pub struct ArtifactEvidence {
     pub sha256: Option<String>,
     /// Whether the lockfile pinned this sha256 (false: discovered on the index for an unhashed pin).
     pub locked_hash: bool,
+    /// Locked hashes in other algorithms that the index does not list for this file: the
+    /// installer would accept a file matching them, and nothing binds them to the file
+    /// examined here (`unverifiable-hash`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unbound_hashes: Vec<crate::lockfile::LockedHash>,
     pub provenance: ProvenanceStatus,
 }
 
-/// The nearest earlier release on the index and its files' provenance.
+/// The earlier release the locked one is compared with — the most recent earlier release
+/// whose files carry provenance (yanked or not), so that an unattested upload in between or
+/// a yank cannot hide the last known publisher — and its files' provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreviousRelease {
     pub version: String,
     pub artifacts: Vec<ArtifactEvidence>,
+    /// Whether the index marks this release yanked (every file yanked).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub yanked: bool,
+    /// Releases between this one and the locked one that were passed over because none of
+    /// their files has provenance, newest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passed_over: Vec<String>,
 }
 
 /// History for a package: what the release before the locked one looked like.

@@ -522,6 +522,70 @@ fn denies_publisher_mismatch_for_a_different_workflow() {
     );
 }
 
+fn recorded(kind: &str, repository: &str, workflow: &str) -> pubgate::lockfile::LockedIdentity {
+    pubgate::lockfile::LockedIdentity {
+        kind: kind.into(),
+        repository: Some(repository.into()),
+        workflow: Some(workflow.into()),
+        workflow_filepath: None,
+        environment: None,
+        email: None,
+        location: pubgate::lockfile::Location {
+            path: "pylock.toml".into(),
+            line: 18,
+        },
+    }
+}
+
+#[test]
+fn denies_publisher_mismatch_against_the_identity_a_pylock_records() {
+    let mut p = pkg(
+        "attrs",
+        "25.1.0",
+        12,
+        vec![artifact(
+            "attrs-25.1.0.tar.gz",
+            verified(github("attacker/attrs", "pypi-package.yml")),
+        )],
+    );
+    p.package.attestation_identities =
+        vec![recorded("GitHub", "python-attrs/attrs", "pypi-package.yml")];
+    let findings = eval(&[lockfile("pylock.toml", vec![p])], &default_policy());
+    let f = only(&findings, "PG201");
+    assert_eq!(f.level, Level::Deny);
+    assert_eq!(
+        f.message,
+        "`attrs-25.1.0.tar.gz` was published by GitHub `attacker/attrs` workflow `pypi-package.yml`, but the lockfile records GitHub `python-attrs/attrs` workflow `pypi-package.yml` (pylock.toml:18)"
+    );
+    assert!(f.fix.contains("re-lock"), "{}", f.fix);
+}
+
+#[test]
+fn allows_the_publisher_a_pylock_records_in_any_repository_case() {
+    let mut p = pkg(
+        "attrs",
+        "25.1.0",
+        12,
+        vec![artifact(
+            "attrs-25.1.0.tar.gz",
+            verified(github("Python-Attrs/attrs", "pypi-package.yml")),
+        )],
+    );
+    p.package.attestation_identities = vec![
+        recorded("ActiveState", "whatever", "x"),
+        recorded("github", "python-attrs/attrs", "pypi-package.yml"),
+    ];
+    let findings = eval(
+        &[lockfile("pylock.toml", vec![p.clone()])],
+        &default_policy(),
+    );
+    assert!(codes(&findings).is_empty(), "{findings:?}");
+    // An identity of a kind pubgate cannot compare checks nothing.
+    p.package.attestation_identities = vec![recorded("ActiveState", "whatever", "x")];
+    let findings = eval(&[lockfile("pylock.toml", vec![p])], &default_policy());
+    assert!(codes(&findings).is_empty(), "{findings:?}");
+}
+
 #[test]
 fn denies_publisher_mismatch_from_a_fork_even_if_pypi_claims_otherwise() {
     // The claim says psf/requests; the verified certificate says a fork. The certificate wins.

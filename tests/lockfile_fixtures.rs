@@ -313,19 +313,30 @@ fn binary_reads_every_fixture_as_expected() {
 fn comparable(lock: &Lockfile) -> Value {
     let mut json = lock_json(lock);
     json["path"] = Value::Null;
-    for list in ["packages", "unpinned"] {
-        for item in json[list].as_array_mut().unwrap() {
-            let path = item["location"]["path"].as_str().unwrap();
-            let file = Path::new(path)
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string();
-            item["location"]["path"] = Value::String(file);
-        }
-    }
+    file_names_only(&mut json);
     json
+}
+
+/// Replaces every `location.path` (packages, unpinned, indexes, identities) by its file name.
+fn file_names_only(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(location)) = map.get_mut("location") {
+                if let Some(Value::String(path)) = location.get_mut("path") {
+                    let file = Path::new(path.as_str())
+                        .file_name()
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .to_string();
+                    *path = file;
+                }
+            }
+            map.values_mut().for_each(file_names_only);
+        }
+        Value::Array(items) => items.iter_mut().for_each(file_names_only),
+        _ => {}
+    }
 }
 
 #[test]

@@ -237,7 +237,7 @@ fn registries_other_than_pypi_are_index_sources_that_are_not_pypi() {
         "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.3.0+cpu\"\nsource = { registry = \"https://download.pytorch.org/whl/cpu\" }\n[[package]]\nname = \"w\"\nversion = \"1\"\nsource = { registry = \"../wheels\" }\n",
     );
     assert!(uv.packages.iter().all(|p| p.source.is_index()));
-    assert!(uv.indexes.iter().all(|url| !is_pypi_index(url.expose())));
+    assert!(uv.indexes.iter().all(|i| !is_pypi_index(i.url.expose())));
 
     let poetry = |url: &str| {
         parse(
@@ -503,7 +503,7 @@ fn environment_variables_in_pips_form_only() {
         "requirements.txt",
         "-i $PUBGATE_TEST_MIRROR/x\nsix==1.16.0\n",
     );
-    assert_eq!(lock.indexes[0].expose(), "$PUBGATE_TEST_MIRROR/x");
+    assert_eq!(lock.indexes[0].url.expose(), "$PUBGATE_TEST_MIRROR/x");
 }
 
 #[test]
@@ -535,4 +535,28 @@ fn formats_are_detected_by_name_then_content() {
     );
     let err = parse_err("deps.lock", "six==1.16.0\n");
     assert!(err.contains("--lock-format"), "{err}");
+}
+
+#[test]
+fn pylock_attestation_identities_are_kept_with_their_line() {
+    let lock = pubgate::lockfile::read(
+        std::path::Path::new("fixtures/lockfiles/pylock/spec-example.pylock.toml"),
+        None,
+    )
+    .unwrap();
+    let attrs = lock.packages.iter().find(|p| p.name == "attrs").unwrap();
+    let [identity] = attrs.attestation_identities.as_slice() else {
+        panic!("expected one identity: {:?}", attrs.attestation_identities);
+    };
+    assert_eq!(identity.kind, "GitHub");
+    assert_eq!(identity.repository.as_deref(), Some("python-attrs/attrs"));
+    assert_eq!(identity.workflow.as_deref(), Some("pypi-package.yml"));
+    assert_eq!(identity.environment.as_deref(), Some("release-pypi"));
+    assert_eq!(identity.location.line, 18);
+    // Other packages of the lock record none.
+    assert!(lock
+        .packages
+        .iter()
+        .filter(|p| p.name != "attrs")
+        .all(|p| p.attestation_identities.is_empty()));
 }

@@ -140,7 +140,7 @@ fn render_human(lockfile: &Lockfile) -> String {
         }
     }
     if !lockfile.indexes.is_empty() {
-        let indexes: Vec<String> = lockfile.indexes.iter().map(ToString::to_string).collect();
+        let indexes: Vec<String> = lockfile.indexes.iter().map(|i| i.url.to_string()).collect();
         let _ = writeln!(out, "\nindexes: {}", indexes.join(", "));
     }
     let from_index = lockfile

@@ -267,6 +267,7 @@ pub async fn package_evidence(
                     filename: a.filename.clone(),
                     sha256: a.sha256.clone(),
                     locked_hash: a.sha256.is_some(),
+                    unbound_hashes: Vec::new(),
                     provenance: ProvenanceStatus::NotApplicable,
                 })
                 .collect(),
@@ -336,6 +337,7 @@ pub async fn inspect(
             path: PathBuf::from("<command line>"),
             line: 1,
         },
+        attestation_identities: Vec::new(),
     };
     let lockfile = Lockfile {
         path: PathBuf::from("<command line>"),

@@ -125,6 +125,7 @@ fn every_artifact(package: &LockedPackage, status: ProvenanceStatus) -> Vec<Arti
             filename: String::new(),
             sha256: None,
             locked_hash: false,
+            unbound_hashes: Vec::new(),
             provenance: status,
         }];
     }
@@ -135,6 +136,7 @@ fn every_artifact(package: &LockedPackage, status: ProvenanceStatus) -> Vec<Arti
             filename: a.filename.clone(),
             sha256: a.sha256.clone(),
             locked_hash: a.sha256.is_some(),
+            unbound_hashes: Vec::new(),
             provenance: status.clone(),
         })
         .collect()
@@ -179,6 +181,7 @@ async fn resolve_release(
                 filename: String::new(),
                 sha256: None,
                 locked_hash: false,
+                unbound_hashes: Vec::new(),
                 provenance: missing_release(),
             }];
         }
@@ -203,6 +206,7 @@ async fn resolve_release(
                     filename: artifact.filename.clone(),
                     sha256: locked_sha.clone().or_else(|| artifact.sha256.clone()),
                     locked_hash: artifact.sha256.is_some(),
+                    unbound_hashes: Vec::new(),
                     provenance,
                 })
             };
@@ -330,6 +334,7 @@ async fn resolve_release(
                     filename: target.filename,
                     sha256: target.sha256,
                     locked_hash: target.locked_hash,
+                    unbound_hashes: Vec::new(),
                     provenance,
                 }
             }
@@ -539,6 +544,7 @@ async fn history(
             filename: file.filename.clone(),
             sha256: file.sha256.clone(),
             locked_hash: false,
+            unbound_hashes: Vec::new(),
             provenance: file_provenance(
                 fetcher,
                 index,
@@ -560,6 +566,8 @@ async fn history(
     History::Previous(PreviousRelease {
         version: shown_version,
         artifacts,
+        yanked: false,
+        passed_over: Vec::new(),
     })
 }
 

@@ -8,7 +8,10 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 
 use super::text::LineIndex;
-use super::{Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned};
+use super::{
+    IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, NamedIndex, Source,
+    Unpinned,
+};
 use crate::dist;
 use crate::url::SecretUrl;
 
@@ -84,7 +87,7 @@ pub(super) struct Assembly {
     pub format: LockFormat,
     pub packages: Vec<LockedPackage>,
     pub unpinned: Vec<Unpinned>,
-    pub indexes: Vec<SecretUrl>,
+    pub indexes: Vec<NamedIndex>,
     /// Merge entries of the same (name, version, source) into one (pdm extras entries,
     /// Pipfile default + develop), uniting their artifacts.
     pub merge_releases: bool,
@@ -113,10 +116,20 @@ impl Assembly {
         }
     }
 
-    /// Records an index URL once, in the order the file names it.
-    pub(super) fn add_index(&mut self, url: &str) {
-        if !self.indexes.iter().any(|known| known.expose() == url) {
-            self.indexes.push(SecretUrl::new(url));
+    /// Records a package source once per (url, kind), in the order the file names it,
+    /// at the line that first names it.
+    pub(super) fn add_index(&mut self, url: &str, kind: IndexKind, line: u32) {
+        if !self
+            .indexes
+            .iter()
+            .any(|known| known.kind == kind && known.url.expose() == url)
+        {
+            let location = self.location(line);
+            self.indexes.push(NamedIndex {
+                url: SecretUrl::new(url),
+                kind,
+                location,
+            });
         }
     }
 

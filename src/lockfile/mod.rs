@@ -145,8 +145,64 @@ pub struct Artifact {
     pub filename: String,
     /// Lowercase hex sha256, when the lockfile records one.
     pub sha256: Option<String>,
+    /// Hashes in other algorithms (`sha384`, `sha512`, …) that the installer would also
+    /// accept for this file. Attestations bind sha256 digests only, so each of these must
+    /// be bound to an examined file by the index, or it is a finding: the installer takes
+    /// any file matching *any* hash of a requirement.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_hashes: Vec<LockedHash>,
     /// Download URL, when the lockfile records one.
     pub url: Option<SecretUrl>,
+}
+
+/// A hash in an algorithm other than sha256, as the lockfile records it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct LockedHash {
+    /// The `hashlib` name, lowercase: `sha384`, `sha512`, `md5`, …
+    pub algorithm: String,
+    /// Lowercase hex.
+    pub digest: String,
+}
+
+impl fmt::Display for LockedHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm, self.digest)
+    }
+}
+
+/// What kind of package source a lockfile option or table names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndexKind {
+    /// The primary index (`--index-url`, a named source, a package's registry).
+    Index,
+    /// An additional index searched too (`--extra-index-url`).
+    ExtraIndex,
+    /// A page or directory of links (`--find-links`, `-f`, a uv flat index).
+    FindLinks,
+    /// A host the installer trusts over plain http or with unverified TLS (`--trusted-host`);
+    /// `url` holds the host as written.
+    TrustedHost,
+}
+
+impl IndexKind {
+    /// The option or key as a user would recognise it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            IndexKind::Index => "index",
+            IndexKind::ExtraIndex => "extra index",
+            IndexKind::FindLinks => "find-links location",
+            IndexKind::TrustedHost => "trusted host",
+        }
+    }
+}
+
+/// A package source the lockfile tells the installer to use, with where it says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedIndex {
+    pub url: SecretUrl,
+    pub kind: IndexKind,
+    pub location: Location,
 }
 
 /// One locked release.
@@ -161,6 +217,30 @@ pub struct LockedPackage {
     /// PEP 508 marker, when the entry is conditional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
+    pub location: Location,
+    /// Publisher identities the lockfile itself records (PEP 751 `attestation-identities`);
+    /// empty for every other format.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attestation_identities: Vec<LockedIdentity>,
+}
+
+/// A publisher identity a lockfile records for a package (PEP 751
+/// `[[packages.attestation-identities]]`): who attested its files when it was locked. The
+/// gate compares it with the *verified* publisher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedIdentity {
+    /// As written, e.g. `GitHub`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_filepath: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub location: Location,
 }
 
@@ -180,9 +260,10 @@ pub struct Lockfile {
     pub format: LockFormat,
     pub packages: Vec<LockedPackage>,
     pub unpinned: Vec<Unpinned>,
-    /// Every index the file names (requirements `--index-url`/`--extra-index-url`, Pipfile
-    /// sources, poetry/pdm sources), in order; empty when it names none (PyPI by default).
-    pub indexes: Vec<SecretUrl>,
+    /// Every package source the file names (requirements `--index-url`, `--extra-index-url`,
+    /// `--find-links`, `--trusted-host`; Pipfile sources; uv, poetry and pylock indexes), in
+    /// order, each once per (url, kind); empty when it names none (PyPI by default).
+    pub indexes: Vec<NamedIndex>,
 }
 
 /// Why a lockfile could not be read. Every variant names the file; the line where known.

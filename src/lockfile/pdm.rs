@@ -104,6 +104,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             artifacts,
             marker: package.marker.filter(|m| !m.trim().is_empty()),
             location,
+            attestation_identities: Vec::new(),
         });
     }
     assembly.finish()
@@ -202,6 +203,7 @@ fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact
     Ok(Artifact {
         filename,
         sha256,
+        other_hashes: Vec::new(),
         url: file.url.clone().map(SecretUrl::new),
     })
 }

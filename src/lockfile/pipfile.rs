@@ -10,7 +10,9 @@ use serde::Deserialize;
 
 use super::common::{error_at, first_line, project_name, Assembly};
 use super::text::{self, LineIndex};
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned};
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
+};
 use crate::url::SecretUrl;
 
 const SUPPORTED_SPEC: u64 = 6;
@@ -96,7 +98,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     let mut sources = Vec::new();
     for source in &meta.sources {
         if let Some(url) = &source.url {
-            assembly.add_index(url);
+            assembly.add_index(url, IndexKind::Index, 1);
             sources.push((source.name.clone().unwrap_or_default(), url.clone()));
         }
     }
@@ -137,6 +139,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                     Ok(Artifact {
                         filename: filename.clone(),
                         sha256,
+                        other_hashes: Vec::new(),
                         url: None,
                     })
                 })
@@ -233,6 +236,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             artifacts,
             marker: entry.markers.clone().filter(|m| !m.trim().is_empty()),
             location,
+            attestation_identities: Vec::new(),
         });
     }
     assembly.finish()

@@ -11,7 +11,9 @@ use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
 use super::text::{self, LineIndex};
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
+};
 use crate::dist::{self, DistFilename};
 use crate::url::SecretUrl;
 
@@ -119,6 +121,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                     artifacts.push(Artifact {
                         filename: String::new(),
                         sha256: Some(sha256),
+                        other_hashes: Vec::new(),
                         url: None,
                     });
                 }
@@ -131,6 +134,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             artifacts,
             marker: marker(package.marker.or(package.markers)),
             location,
+            attestation_identities: Vec::new(),
         });
     }
     assembly.finish()
@@ -188,6 +192,7 @@ fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact
     Ok(Artifact {
         filename: file.file.clone(),
         sha256,
+        other_hashes: Vec::new(),
         url: None,
     })
 }
@@ -244,7 +249,7 @@ fn source(
     Ok(match wire.kind.as_str() {
         "legacy" => {
             let url = url("legacy")?;
-            assembly.add_index(&url);
+            assembly.add_index(&url, IndexKind::Index, location.line);
             Source::Index {
                 url: SecretUrl::new(url),
             }
@@ -423,7 +428,10 @@ lock-version = "2.1"
             lock.packages[0].marker.as_deref(),
             Some("(python_version < '3.11') or (sys_platform == 'linux')")
         );
-        assert_eq!(lock.indexes[0].expose(), "https://private.example/simple");
+        assert_eq!(
+            lock.indexes[0].url.expose(),
+            "https://private.example/simple"
+        );
         let err = parse_text(&text.replace("\"directory\"", "\"svn\"")).unwrap_err();
         assert!(err.to_string().contains("unknown type `svn`"), "{err}");
     }

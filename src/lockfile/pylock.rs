@@ -11,7 +11,10 @@ use toml::Spanned;
 
 use super::common::{error_at, from_toml, major_minor, project_name, Assembly};
 use super::text::{self, LineIndex};
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedIdentity, LockedPackage, Lockfile,
+    Source,
+};
 use crate::url::SecretUrl;
 
 #[derive(Deserialize)]
@@ -33,6 +36,19 @@ struct PackageWire {
     archive: Option<FileWire>,
     sdist: Option<FileWire>,
     wheels: Option<Vec<FileWire>>,
+    #[serde(rename = "attestation-identities", default)]
+    attestation_identities: Vec<Spanned<IdentityWire>>,
+}
+
+/// `[[packages.attestation-identities]]`: a PEP 740 publisher object as the locker saw it.
+#[derive(Deserialize)]
+struct IdentityWire {
+    kind: String,
+    repository: Option<String>,
+    workflow: Option<String>,
+    workflow_filepath: Option<String>,
+    environment: Option<String>,
+    email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +87,23 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         let location = assembly.location(lines.line(package.name.span().start));
         let name = project_name(package.name.get_ref(), &location)?;
         let (source, artifacts) = source_and_artifacts(&package, &name, &location, &mut assembly)?;
+        let attestation_identities = package
+            .attestation_identities
+            .iter()
+            .map(|identity| {
+                let line = lines.line(identity.span().start);
+                let identity = identity.get_ref();
+                LockedIdentity {
+                    kind: identity.kind.clone(),
+                    repository: identity.repository.clone(),
+                    workflow: identity.workflow.clone(),
+                    workflow_filepath: identity.workflow_filepath.clone(),
+                    environment: identity.environment.clone().filter(|e| !e.is_empty()),
+                    email: identity.email.clone(),
+                    location: assembly.location(line),
+                }
+            })
+            .collect();
         assembly.packages.push(LockedPackage {
             name,
             version: package.version,
@@ -78,6 +111,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             artifacts,
             marker: package.marker.filter(|m| !m.trim().is_empty()),
             location,
+            attestation_identities,
         });
     }
     assembly.finish()
@@ -199,7 +233,7 @@ fn source_and_artifacts(
         .collect::<Result<Vec<_>, _>>()?;
     let source = match &package.index {
         Some(index) => {
-            assembly.add_index(index);
+            assembly.add_index(index, IndexKind::Index, location.line);
             Source::Index {
                 url: SecretUrl::new(index.clone()),
             }
@@ -247,6 +281,7 @@ fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact
     Ok(Artifact {
         filename,
         sha256,
+        other_hashes: Vec::new(),
         url: file.url.clone().map(SecretUrl::new),
     })
 }

@@ -12,7 +12,9 @@ use toml::Spanned;
 use super::common::{error_at, first_line, from_toml, project_name, Assembly};
 use super::text::{self, LineIndex};
 use super::uv_fast::{self, FastArtifact};
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
+};
 use crate::url::SecretUrl;
 
 /// The uv.lock schema version pubgate reads (uv's `VERSION`).
@@ -188,6 +190,7 @@ pub(super) fn parse(text: &str, path: &Path, fast: bool) -> Result<Lockfile, Loc
             artifacts,
             marker: None,
             location,
+            attestation_identities: Vec::new(),
         });
     }
     assembly.finish()
@@ -257,7 +260,7 @@ fn source(
     }
     Ok(if let Some(registry) = wire.registry {
         // a URL, or a local directory used as a flat index
-        assembly.add_index(&registry);
+        assembly.add_index(&registry, IndexKind::Index, location.line);
         Source::Index {
             url: SecretUrl::new(registry),
         }
@@ -332,6 +335,7 @@ fn artifact(
     Ok(Artifact {
         filename,
         sha256,
+        other_hashes: Vec::new(),
         url: url.map(SecretUrl::new),
     })
 }
@@ -478,7 +482,7 @@ source = {{ virtual = "." }}
             }
         );
         assert_eq!(lock.packages[7].version, None);
-        let indexes: Vec<&str> = lock.indexes.iter().map(SecretUrl::expose).collect();
+        let indexes: Vec<&str> = lock.indexes.iter().map(|i| i.url.expose()).collect();
         assert_eq!(
             indexes,
             vec![

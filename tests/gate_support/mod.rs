@@ -143,6 +143,7 @@ pub fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidenc
         filename: filename.into(),
         sha256: Some(sha(filename)),
         locked_hash: true,
+        unbound_hashes: Vec::new(),
         provenance,
     }
 }
@@ -175,6 +176,7 @@ pub fn pkg(
                     } else {
                         None
                     },
+                    other_hashes: Vec::new(),
                     url: None,
                 })
                 .collect(),
@@ -183,6 +185,7 @@ pub fn pkg(
                 path: PathBuf::from("uv.lock"),
                 line,
             },
+            attestation_identities: Vec::new(),
         },
         index_url: Some(SecretUrl::new(PYPI)),
         artifacts,
@@ -198,6 +201,8 @@ pub fn with_previous(
     p.history = History::Previous(PreviousRelease {
         version: version.into(),
         artifacts,
+        yanked: false,
+        passed_over: Vec::new(),
     });
     p
 }

@@ -92,6 +92,7 @@ pub fn package(
             .map(|(filename, sha)| Artifact {
                 filename: filename.to_string(),
                 sha256: sha.map(str::to_string),
+                other_hashes: Vec::new(),
                 url: None,
             })
             .collect(),
@@ -100,6 +101,7 @@ pub fn package(
             path: PathBuf::from("uv.lock"),
             line: 1,
         },
+        attestation_identities: Vec::new(),
     }
 }
 

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use super::common::{error_at, Assembly};
 use super::text;
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned};
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
+};
 use crate::url::SecretUrl;
 use requirement::Classified;
 
@@ -211,8 +213,12 @@ fn parse_with_env(
         }
     }
     if finder.named {
-        for url in finder.index_urls.iter().chain(&finder.find_links) {
-            assembly.add_index(url);
+        // TODO(lockfile owner): each option's own kind and line.
+        for url in &finder.index_urls {
+            assembly.add_index(url, IndexKind::Index, 1);
+        }
+        for url in &finder.find_links {
+            assembly.add_index(url, IndexKind::FindLinks, 1);
         }
     }
     assembly.finish()
@@ -274,6 +280,7 @@ impl Reader<'_> {
                     artifacts: Vec::new(),
                     marker: None,
                     location: location.clone(),
+                    attestation_identities: Vec::new(),
                 });
             }
             return Ok(());
@@ -318,11 +325,13 @@ impl Reader<'_> {
                     .map(|sha256| Artifact {
                         filename: String::new(),
                         sha256: Some(sha256),
+                        other_hashes: Vec::new(),
                         url: None,
                     })
                     .collect(),
                 marker,
                 location: location.clone(),
+                attestation_identities: Vec::new(),
             }),
             Classified::Unpinned { name, specifier } => self.assembly.unpinned.push(Unpinned {
                 name,
@@ -349,12 +358,14 @@ impl Reader<'_> {
                         artifacts.push(Artifact {
                             filename: archive.filename,
                             sha256: None,
+                            other_hashes: Vec::new(),
                             url,
                         });
                     } else {
                         artifacts.extend(sha256s.into_iter().map(|sha256| Artifact {
                             filename: archive.filename.clone(),
                             sha256: Some(sha256),
+                            other_hashes: Vec::new(),
                             url: url.clone(),
                         }));
                     }
@@ -366,6 +377,7 @@ impl Reader<'_> {
                     artifacts,
                     marker,
                     location: location.clone(),
+                    attestation_identities: Vec::new(),
                 });
             }
         }
@@ -555,7 +567,7 @@ mod tests {
                 url: SecretUrl::new("https://tok@mirror.example/simple")
             }
         );
-        let indexes: Vec<&str> = lock.indexes.iter().map(SecretUrl::expose).collect();
+        let indexes: Vec<&str> = lock.indexes.iter().map(|i| i.url.expose()).collect();
         assert_eq!(
             indexes,
             vec![
@@ -565,7 +577,7 @@ mod tests {
         );
         // an extra index alone keeps PyPI first
         let lock = parse_one("a==1\n--extra-index-url https://extra.example/simple\n").unwrap();
-        let indexes: Vec<String> = lock.indexes.iter().map(ToString::to_string).collect();
+        let indexes: Vec<String> = lock.indexes.iter().map(|i| i.url.to_string()).collect();
         assert_eq!(
             indexes,
             vec!["https://pypi.org/simple", "https://extra.example/simple"]
@@ -619,7 +631,7 @@ mod tests {
         .unwrap();
         assert!(lock.packages.is_empty());
         assert_eq!(lock.unpinned.len(), 1);
-        assert_eq!(lock.indexes[0].expose(), "https://m.example/simple");
+        assert_eq!(lock.indexes[0].url.expose(), "https://m.example/simple");
     }
 
     #[test]

@@ -298,6 +298,31 @@ pub fn default_publisher(name: &str) -> FakePublisher {
     FakePublisher::github(&format!("{name}-dev/{name}"), "release.yml", Some("pypi"))
 }
 
+/// The publisher a lockfile records for a package (pylock `attestation-identities`), when
+/// the minter can sign as it: a fake PyPI built from a lockfile agrees with the lock.
+fn recorded_publisher(package: &crate::lockfile::LockedPackage) -> Option<FakePublisher> {
+    package.attestation_identities.iter().find_map(|identity| {
+        let kind = crate::policy::parse_kind(&identity.kind)?;
+        let (repository, workflow) = match kind {
+            crate::verify::PublisherKind::GitHub => {
+                (identity.repository.clone()?, identity.workflow.clone()?)
+            }
+            crate::verify::PublisherKind::GitLab => (
+                identity.repository.clone()?,
+                identity.workflow_filepath.clone()?,
+            ),
+            crate::verify::PublisherKind::Google => (identity.email.clone()?, String::new()),
+            _ => return None,
+        };
+        Some(FakePublisher {
+            kind: kind.as_str().to_string(),
+            repository,
+            workflow,
+            environment: identity.environment.clone(),
+        })
+    })
+}
+
 /// The publisher of an earlier release when the package is in `publisher_change`.
 pub fn other_publisher(name: &str) -> FakePublisher {
     FakePublisher::github(&format!("someone-else/{name}"), "publish.yml", None)
@@ -395,7 +420,7 @@ pub fn index_from_lockfiles(
         if files.is_empty() {
             continue;
         }
-        let publisher = default_publisher(&name);
+        let publisher = recorded_publisher(package).unwrap_or_else(|| default_publisher(&name));
         let variant = if tampered.is_match(&name) {
             Variant::Tampered
         } else {
@@ -475,6 +500,7 @@ mod tests {
                         .map(|(filename, sha)| Artifact {
                             filename: filename.to_string(),
                             sha256: Some(sha.to_string()),
+                            other_hashes: Vec::new(),
                             url: None,
                         })
                         .collect(),
@@ -483,6 +509,7 @@ mod tests {
                         path: "uv.lock".into(),
                         line: 1,
                     },
+                    attestation_identities: Vec::new(),
                 })
                 .collect(),
             unpinned: Vec::new(),
