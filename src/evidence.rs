@@ -149,6 +149,8 @@ pub struct LockfileEvidence {
     pub format: LockFormat,
     pub packages: Vec<PackageEvidence>,
     pub unpinned: Vec<Unpinned>,
+    /// Every package source the lockfile names (indexes, find-links, trusted hosts).
+    pub indexes: Vec<crate::lockfile::NamedIndex>,
 }
 
 impl LockfileEvidence {

@@ -1,7 +1,8 @@
 //! The one list of rules: code, slug, default level, summary, fix and docs anchor.
 //!
 //! Everything that names a rule (policy keys, findings, JSON, SARIF, docs tests) reads
-//! it from [`Rule`]; adding a rule means adding a variant and its [`RuleInfo`].
+//! it from [`Rule`]; adding a rule means adding one entry to the `rules!` list (then its
+//! section in docs/rules.md, which a test demands, and the check that raises it).
 
 use std::fmt;
 use std::str::FromStr;
@@ -52,22 +53,17 @@ impl FromStr for Level {
     }
 }
 
-/// A check pubgate performs. The variant order is the code order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rule {
-    UnpinnedRequirement,
-    UnhashedArtifact,
-    NonIndexSource,
-    OtherIndex,
-    MissingProvenance,
-    InvalidProvenance,
-    ProvenanceUnavailable,
-    PublisherMismatch,
-    PublisherChange,
-    ProvenanceRegression,
-    MixedPublishers,
-    ExpiredExemption,
-    UnusedExemption,
+/// Who a rule's findings are about, which decides where a policy may set its level and
+/// whether an exemption can cover it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One locked package: levels in `[rules]` and `[[package]]`, exemptions by package.
+    Package,
+    /// A lockfile as a whole (its sources, its emptiness): levels in `[rules]` only, no
+    /// exemptions (there is no package to name).
+    Lockfile,
+    /// The policy file itself: levels in `[rules]` only, no exemptions.
+    Policy,
 }
 
 /// The static description of one rule.
@@ -79,127 +75,224 @@ pub struct RuleInfo {
     pub slug: &'static str,
     /// The level when no policy says otherwise.
     pub default_level: Level,
+    /// Whether a policy may set it below `deny`. Rules whose findings mean "the installer may
+    /// take a file nobody examined" or "a required publisher was not verified" may not: a
+    /// finding of theirs can only be accepted one release (or one file) at a time.
+    pub lowerable: bool,
+    pub scope: Scope,
     /// One line: what the finding means.
     pub summary: &'static str,
     /// One line: what to do about it.
     pub fix: &'static str,
 }
 
-impl Rule {
-    /// Every rule, in code order.
-    pub const ALL: [Rule; 13] = [
-        Rule::UnpinnedRequirement,
-        Rule::UnhashedArtifact,
-        Rule::NonIndexSource,
-        Rule::OtherIndex,
-        Rule::MissingProvenance,
-        Rule::InvalidProvenance,
-        Rule::ProvenanceUnavailable,
-        Rule::PublisherMismatch,
-        Rule::PublisherChange,
-        Rule::ProvenanceRegression,
-        Rule::MixedPublishers,
-        Rule::ExpiredExemption,
-        Rule::UnusedExemption,
-    ];
-
-    /// The rule's description.
-    pub fn info(self) -> &'static RuleInfo {
-        match self {
-            Rule::UnpinnedRequirement => &RuleInfo {
-                code: "PG001",
-                slug: "unpinned-requirement",
-                default_level: Level::Deny,
-                summary: "a requirement that is not an exact `==`/`===` pin",
-                fix: "pin every requirement to one version with hashes (`uv pip compile --generate-hashes` or `pip-compile --generate-hashes`)",
-            },
-            Rule::UnhashedArtifact => &RuleInfo {
-                code: "PG002",
-                slug: "unhashed-artifact",
-                default_level: Level::Warn,
-                summary: "no sha256 is locked, so the installed file is not pinned",
-                fix: "re-lock with hashes so the installer refuses any other file",
-            },
-            Rule::NonIndexSource => &RuleInfo {
-                code: "PG003",
-                slug: "non-index-source",
-                default_level: Level::Warn,
-                summary: "a git, URL or local-path source: no attestation is possible",
-                fix: "depend on a release from PyPI, or allow this source in the policy with a reason",
-            },
-            Rule::OtherIndex => &RuleInfo {
-                code: "PG004",
-                slug: "other-index",
-                default_level: Level::Warn,
-                summary: "an index other than PyPI, which has no PEP 740 provenance today",
-                fix: "install it from PyPI, or allow the rule for the packages your private index serves",
-            },
-            Rule::MissingProvenance => &RuleInfo {
-                code: "PG101",
-                slug: "missing-provenance",
-                default_level: Level::Warn,
-                summary: "a locked artifact has no provenance",
-                fix: "ask the maintainers to publish with Trusted Publishing and attestations, or exempt it with a reason",
-            },
-            Rule::InvalidProvenance => &RuleInfo {
-                code: "PG102",
-                slug: "invalid-provenance",
-                default_level: Level::Deny,
-                summary: "provenance is present but fails verification (never below deny)",
-                fix: "do not install this file: treat it as a possible compromise, re-lock from PyPI and tell the maintainers",
-            },
-            Rule::ProvenanceUnavailable => &RuleInfo {
-                code: "PG103",
-                slug: "provenance-unavailable",
-                default_level: Level::Deny,
-                summary: "the index could not be asked about provenance (network, 5xx, 429, bad answer)",
-                fix: "re-run when the index answers, or vendor provenance with `pubgate fetch` and check with `--offline --provenance-dir`",
-            },
-            Rule::PublisherMismatch => &RuleInfo {
-                code: "PG201",
-                slug: "publisher-mismatch",
-                default_level: Level::Deny,
-                summary: "the verified publisher differs from the one the policy requires",
-                fix: "confirm the new publisher with the project, then update the `publisher` of its `[[package]]` entry; otherwise do not upgrade",
-            },
-            Rule::PublisherChange => &RuleInfo {
-                code: "PG202",
-                slug: "publisher-change",
-                default_level: Level::Deny,
-                summary: "the verified publisher differs from the previous release's",
-                fix: "confirm the move with the project (release notes, repository), then exempt this version with a reason",
-            },
-            Rule::ProvenanceRegression => &RuleInfo {
-                code: "PG203",
-                slug: "provenance-regression",
-                default_level: Level::Deny,
-                summary: "an earlier release was attested, this one is not",
-                fix: "keep the previous version until the maintainers explain why attestations stopped, or exempt this version with a reason",
-            },
-            Rule::MixedPublishers => &RuleInfo {
-                code: "PG204",
-                slug: "mixed-publishers",
-                default_level: Level::Warn,
-                summary: "files of one release were attested by different publishers",
-                fix: "check with the project that every publisher is theirs; pin a publisher with a `[[package]]` entry",
-            },
-            Rule::ExpiredExemption => &RuleInfo {
-                code: "PG301",
-                slug: "expired-exemption",
-                default_level: Level::Warn,
-                summary: "an exemption is past its `expires` date and no longer applies",
-                fix: "renew the exemption with a new `expires` date and reason, or remove it",
-            },
-            Rule::UnusedExemption => &RuleInfo {
-                code: "PG302",
-                slug: "unused-exemption",
-                default_level: Level::Warn,
-                summary: "an exemption or `[[package]]` name that matched nothing",
-                fix: "remove the entry, or correct its name, versions or rule",
-            },
+/// Declares every rule once: the enum, [`Rule::ALL`] and each rule's [`RuleInfo`] come from
+/// this one list, so a rule cannot exist without its code, slug, level and docs.
+macro_rules! rules {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident {
+            code: $code:literal,
+            slug: $slug:literal,
+            default: $level:ident,
+            lowerable: $lowerable:literal,
+            scope: $scope:ident,
+            summary: $summary:literal,
+            fix: $fix:literal $(,)?
         }
-    }
+    )*) => {
+        /// A check pubgate performs. The variant order is the code order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Rule {
+            $($(#[$doc])* $variant,)*
+        }
 
+        impl Rule {
+            /// Every rule, in code order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            /// The rule's description.
+            pub fn info(self) -> &'static RuleInfo {
+                match self {
+                    $(Rule::$variant => &RuleInfo {
+                        code: $code,
+                        slug: $slug,
+                        default_level: Level::$level,
+                        lowerable: $lowerable,
+                        scope: Scope::$scope,
+                        summary: $summary,
+                        fix: $fix,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    /// PG001: a requirements line that is not an exact pin.
+    UnpinnedRequirement {
+        code: "PG001",
+        slug: "unpinned-requirement",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "a requirement that is not an exact `==`/`===` pin",
+        fix: "pin every requirement to one version with hashes (`uv pip compile --generate-hashes` or `pip-compile --generate-hashes`)",
+    }
+    /// PG002: a locked file without a sha256.
+    UnhashedArtifact {
+        code: "PG002",
+        slug: "unhashed-artifact",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "no sha256 is locked, so the installed file is not pinned",
+        fix: "re-lock with hashes so the installer refuses any other file",
+    }
+    /// PG003: git, URL, path, editable or virtual source.
+    NonIndexSource {
+        code: "PG003",
+        slug: "non-index-source",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "a git, URL, local-path, editable or virtual source: no attestation is possible",
+        fix: "depend on a release from PyPI, or allow this source in the policy with a reason",
+    }
+    /// PG004: a package from an index other than PyPI.
+    OtherIndex {
+        code: "PG004",
+        slug: "other-index",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "an index other than PyPI, which has no PEP 740 provenance today",
+        fix: "install it from PyPI, or allow the rule for the packages your private index serves",
+    }
+    /// PG005: a locked hash no examined file carries.
+    UnverifiableHash {
+        code: "PG005",
+        slug: "unverifiable-hash",
+        default: Deny,
+        lowerable: false,
+        scope: Package,
+        summary: "the installer would accept a file by a hash that binds to no file pubgate examined",
+        fix: "re-lock so every hash is the sha256 of a file on the index (`--generate-hashes`); remove hashes you cannot account for",
+    }
+    /// PG006: a package source the policy does not list.
+    IndexNotAllowed {
+        code: "PG006",
+        slug: "index-not-allowed",
+        default: Deny,
+        lowerable: false,
+        scope: Lockfile,
+        summary: "the lockfile tells the installer to use an index, find-links location or trusted host the policy does not allow",
+        fix: "remove the option from the lockfile, or list the source under `[sources]` in the policy after reviewing who controls it",
+    }
+    /// PG007: a lockfile that locks nothing.
+    EmptyLockfile {
+        code: "PG007",
+        slug: "empty-lockfile",
+        default: Warn,
+        lowerable: true,
+        scope: Lockfile,
+        summary: "the lockfile locks no package: nothing was checked",
+        fix: "re-create the lockfile with its tool (a failed or interrupted lock can leave it empty), or stop checking it",
+    }
+    /// PG101: the index says a locked file has no provenance.
+    MissingProvenance {
+        code: "PG101",
+        slug: "missing-provenance",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "a locked artifact has no provenance",
+        fix: "ask the maintainers to publish with Trusted Publishing and attestations, or exempt it with a reason",
+    }
+    /// PG102: provenance that fails verification, or a file that is not the index's.
+    InvalidProvenance {
+        code: "PG102",
+        slug: "invalid-provenance",
+        default: Deny,
+        lowerable: false,
+        scope: Package,
+        summary: "provenance is present but fails verification (never below deny)",
+        fix: "do not install this file: treat it as a possible compromise, re-lock from PyPI and tell the maintainers",
+    }
+    /// PG103: the index could not be asked.
+    ProvenanceUnavailable {
+        code: "PG103",
+        slug: "provenance-unavailable",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "the index could not be asked about provenance (network, 5xx, 429, bad answer)",
+        fix: "re-run when the index answers, or vendor provenance with `pubgate fetch` and check with `--offline --provenance-dir`",
+    }
+    /// PG201: a required publisher that was not verified.
+    PublisherMismatch {
+        code: "PG201",
+        slug: "publisher-mismatch",
+        default: Deny,
+        lowerable: false,
+        scope: Package,
+        summary: "a file was not verified as published by the publisher the policy (or the lockfile) requires (never below deny)",
+        fix: "confirm the new publisher with the project, then update the `publisher` of its `[[package]]` entry; otherwise do not upgrade",
+    }
+    /// PG202: a publisher other than the last known one.
+    PublisherChange {
+        code: "PG202",
+        slug: "publisher-change",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "the verified publisher differs from the last attested earlier release's",
+        fix: "confirm the move with the project (release notes, repository), then exempt this version with a reason",
+    }
+    /// PG203: an earlier release was attested, this one is not.
+    ProvenanceRegression {
+        code: "PG203",
+        slug: "provenance-regression",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "an earlier release was attested, this one is not",
+        fix: "keep the previous version until the maintainers explain why attestations stopped, or exempt this version with a reason",
+    }
+    /// PG204: several publishers in one release.
+    MixedPublishers {
+        code: "PG204",
+        slug: "mixed-publishers",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "files of one release were attested by different publishers",
+        fix: "check with the project that every publisher is theirs; pin a publisher with a `[[package]]` entry",
+    }
+    /// PG301: an exemption past its date.
+    ExpiredExemption {
+        code: "PG301",
+        slug: "expired-exemption",
+        default: Warn,
+        lowerable: true,
+        scope: Policy,
+        summary: "an exemption is past its `expires` date and no longer applies",
+        fix: "renew the exemption with a new `expires` date and reason, or remove it",
+    }
+    /// PG302: an exemption or name that matched nothing.
+    UnusedExemption {
+        code: "PG302",
+        slug: "unused-exemption",
+        default: Warn,
+        lowerable: true,
+        scope: Policy,
+        summary: "an exemption, `[[package]]` name or allowed source that matched nothing",
+        fix: "remove the entry, or correct its name, versions or rule",
+    }
+}
+
+impl Rule {
     /// Stable code, e.g. `PG101`.
     pub fn code(self) -> &'static str {
         self.info().code
@@ -236,20 +329,24 @@ impl Rule {
     /// Finds a rule by slug (`missing-provenance`) or code (`PG101`, any case).
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|r| r.slug() == id || r.code().eq_ignore_ascii_case(id))
     }
 
-    /// Whether a policy may set this rule below `deny`. `invalid-provenance` may only be
-    /// exempted for named versions, never lowered.
+    /// Whether a policy may set this rule below `deny` (see [`RuleInfo::lowerable`]).
     pub fn can_be_lowered(self) -> bool {
-        self != Rule::InvalidProvenance
+        self.info().lowerable
+    }
+
+    pub fn scope(self) -> Scope {
+        self.info().scope
     }
 
     /// Rules about the policy file itself (not about a package): set only in `[rules]`,
     /// never exempted.
     pub fn is_about_policy(self) -> bool {
-        matches!(self, Rule::ExpiredExemption | Rule::UnusedExemption)
+        self.scope() == Scope::Policy
     }
 }
 
@@ -303,6 +400,9 @@ mod tests {
             ("PG002", Warn),
             ("PG003", Warn),
             ("PG004", Warn),
+            ("PG005", Deny),
+            ("PG006", Deny),
+            ("PG007", Warn),
             ("PG101", Warn),
             ("PG102", Deny),
             ("PG103", Deny),

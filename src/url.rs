@@ -72,9 +72,86 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Whether `url` is PyPI's simple API: `https`, host `pypi.org` (or the legacy
+/// `pypi.python.org`, `www.pypi.org`), default port, path `/simple` with or without a
+/// trailing slash, no query or fragment. Credentials do not change where a request goes, so
+/// they do not matter; `https://pypi.org@evil.example/simple` is `evil.example`.
+/// The one test for "is this PyPI?" every stage uses.
+pub fn is_pypi_index(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url.trim()) else {
+        return false;
+    };
+    parsed.scheme() == "https"
+        && matches!(
+            parsed.host_str(),
+            Some("pypi.org" | "pypi.python.org" | "www.pypi.org")
+        )
+        && parsed.port().is_none()
+        && parsed.path().trim_end_matches('/') == "/simple"
+        && parsed.query().is_none()
+        && parsed.fragment().is_none()
+}
+
+/// A key under which two spellings of one package source compare equal: URLs lose their
+/// userinfo, scheme and host are lowercased (by the URL parser), a default port and a
+/// trailing `/` are dropped. Anything that is not an absolute URL (a local directory, a bare
+/// host) is compared as written, without a trailing `/`.
+pub fn source_key(source: &str) -> String {
+    let source = source.trim();
+    match reqwest::Url::parse(source) {
+        Ok(mut parsed) if parsed.has_host() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_fragment(None);
+            parsed.as_str().trim_end_matches('/').to_string()
+        }
+        _ => source.trim_end_matches('/').to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognizes_pypi_index_urls() {
+        for yes in [
+            "https://pypi.org/simple",
+            "https://pypi.org/simple/",
+            "https://PyPI.org/simple",
+            "https://pypi.python.org/simple/",
+            "https://user:pw@pypi.org/simple",
+            "https://pypi.org:443/simple",
+        ] {
+            assert!(is_pypi_index(yes), "{yes}");
+        }
+        for no in [
+            "https://test.pypi.org/simple",
+            "https://pypi.org.evil.com/simple",
+            "https://pypi.org@evil.com/simple",
+            "http://pypi.org/simple",
+            "https://pypi.org:8443/simple",
+            "https://pypi.org/simple/extra",
+            "https://pypi.org/simple?x=1",
+            "https://download.pytorch.org/whl/cpu",
+            "pypi.org/simple",
+        ] {
+            assert!(!is_pypi_index(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn source_keys_ignore_credentials_case_and_trailing_slashes() {
+        assert_eq!(
+            source_key("https://user:tok@Pkgs.Example.COM:443/simple/"),
+            "https://pkgs.example.com/simple"
+        );
+        assert_eq!(source_key("../wheels/"), "../wheels");
+        assert_ne!(
+            source_key("https://pkgs.example.com/simple"),
+            source_key("http://pkgs.example.com/simple")
+        );
+    }
 
     #[test]
     fn redacts_userinfo_everywhere_it_is_shown() {

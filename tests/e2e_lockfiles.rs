@@ -455,7 +455,7 @@ fn check_lockfile(path: &Path) -> Vec<String> {
     let legacy: BTreeSet<String> = lock
         .packages
         .iter()
-        .filter(|p| matches!(&p.source, Source::Index { url } if pubgate::evaluate::is_pypi(url.expose())))
+        .filter(|p| matches!(&p.source, Source::Index { url } if pubgate::url::is_pypi_index(url.expose())))
         .filter(|p| {
             p.artifacts.iter().any(|a| {
                 !a.filename.is_empty() && pubgate::dist::DistFilename::parse(&a.filename).is_err()
@@ -480,7 +480,7 @@ fn check_lockfile(path: &Path) -> Vec<String> {
             }
             continue;
         }
-        let from_pypi = pubgate::evaluate::is_pypi(source["url"].as_str().unwrap());
+        let from_pypi = pubgate::url::is_pypi_index(source["url"].as_str().unwrap());
         if !from_pypi {
             other_index.insert(name.to_string());
             if statuses.contains("invalid") {
@@ -534,6 +534,19 @@ fn check_lockfile(path: &Path) -> Vec<String> {
         .filter(|p| p.artifacts.is_empty() || p.artifacts.iter().any(|a| a.sha256.is_none()))
         .map(|p| normalize_name(&p.name))
         .collect();
+    // Every source that is not an index is PG003, editable and unnamed ones included.
+    let non_index_read: BTreeSet<String> = lock
+        .packages
+        .iter()
+        .filter(|p| !p.source.is_index())
+        .map(|p| normalize_name(&p.name))
+        .collect();
+    // Sources other than PyPI the lockfile names: PG006 under the built-in policy.
+    let foreign_sources = !other_index.is_empty()
+        || lock.indexes.iter().any(|i| {
+            i.kind == pubgate::lockfile::IndexKind::TrustedHost
+                || !pubgate::url::is_pypi_index(i.url.expose())
+        });
     let mut found: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for finding in report["findings"].as_array().unwrap() {
         let rule = finding["rule"].as_str().unwrap();
@@ -544,7 +557,10 @@ fn check_lockfile(path: &Path) -> Vec<String> {
                 .as_ref()
                 .is_none_or(|names| names.contains(&package)),
             "unhashed-artifact" => unhashed.contains(&package),
-            "non-index-source" => expected.non_index_names.contains(&package),
+            "non-index-source" => {
+                expected.non_index_names.contains(&package) || non_index_read.contains(&package)
+            }
+            "index-not-allowed" => foreign_sources && package.is_empty(),
             "other-index" | "provenance-unavailable" => other_index.contains(&package),
             "missing-provenance" => legacy.contains(&package),
             _ => false,

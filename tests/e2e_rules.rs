@@ -222,7 +222,24 @@ fn a_non_index_source_warns_and_fails_when_denied() {
 fn another_index_warns_and_fails_when_denied() {
     // The lockfile names the fake index itself: not PyPI, but it answers.
     let lock = [pkg("good").on(Src::Registry(site().index_url()))];
+    // An index the policy does not list is denied (PG006), whatever it serves.
     let run = check_uv(&lock, None, &[]);
+    run.expect_code(1);
+    assert_eq!(
+        run.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["index-not-allowed", "other-index"]
+    );
+    // Listed under [sources], it is only another index.
+    let allowed = format!(
+        "schema = 1\n[sources]\nallow-indexes = [\"{}\"]\n",
+        site().index_url()
+    );
+    let run = check_uv(&lock, Some(&allowed), &[]);
     run.expect_code(0);
     assert_eq!(active(&run), pairs(&[("other-index", "good")]));
     let report = run.json();
@@ -233,7 +250,7 @@ fn another_index_warns_and_fails_when_denied() {
         "{report:#}"
     );
 
-    let policy = format!("{STRICT_POLICY_HEAD}other-index = \"deny\"\n");
+    let policy = format!("{allowed}[rules]\nother-index = \"deny\"\n");
     check_uv(&lock, Some(&policy), &[]).expect_code(1);
 }
 
@@ -250,11 +267,17 @@ fn missing_provenance_warns_and_fails_when_the_policy_denies_it() {
     run.expect_code(1);
     assert_eq!(run.json()["findings"][0]["level"], "deny");
 
-    // Requiring a publisher makes it deny for that package, without touching [rules].
+    // Requiring a publisher denies it for that package (PG201), whatever PG101's level.
     let policy = "schema = 1\n[[package]]\nnames = [\"legacy\"]\npublisher = { kind = \"github\", repository = \"legacy-dev/legacy\" }\n";
     let run = check_uv(&lock, Some(policy), &[]);
     run.expect_code(1);
-    assert_eq!(active(&run), pairs(&[("missing-provenance", "legacy")]));
+    assert_eq!(
+        active(&run),
+        pairs(&[
+            ("missing-provenance", "legacy"),
+            ("publisher-mismatch", "legacy")
+        ])
+    );
 }
 
 #[test]

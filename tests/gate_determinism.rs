@@ -75,6 +75,7 @@ fn the_realistic_set_yields_the_expected_findings() {
             "PG204 warn dualpub==1.0.0 92",
             "PG101 warn legacy-lib==1.2.0 104 exempted",
             "PG003 warn mylib==0.3.0 115",
+            "PG006 deny  124",
             "PG004 warn acme-internal==3.1.0 124",
             "PG302 warn  18",
             "PG301 warn  33",

@@ -93,6 +93,10 @@ fn every_policy_key_is_documented() {
         "rule",
         "reason",
         "expires",
+        "hashes",
+        "[sources]",
+        "allow-indexes",
+        "allow-trusted-hosts",
     ] {
         assert!(
             text.contains(&format!("`{key}`")),

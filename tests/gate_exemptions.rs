@@ -326,3 +326,156 @@ rules = { missing-provenance = "deny" }
         .message
         .contains("only matches packages a more specific entry decides"));
 }
+
+// ---- an exemption admits exactly what its text says (issue: the gate cannot be talked past)
+
+#[test]
+fn an_exact_version_exemption_never_covers_a_local_label() {
+    let pol = policy(
+        "schema = 1\n[rules]\nmissing-provenance = \"deny\"\n[[exemption]]\npackage = \"legacy-lib\"\nversions = \"==1.2.0\"\nrule = \"missing-provenance\"\nreason = \"checked\"\n",
+    );
+    let findings = eval(
+        &[lockfile(
+            "uv.lock",
+            vec![legacy("1.2.0", 3), legacy("1.2.0+evil", 9)],
+        )],
+        &pol,
+    );
+    assert_eq!(
+        summary(&findings),
+        [("PG101", Level::Deny, true), ("PG101", Level::Deny, false)],
+        "{findings:#?}"
+    );
+    // Naming the local version covers exactly it; a range covers by PEP 440 order.
+    for versions in ["==1.2.0+evil", "<2.0", ">=1.2.0,<1.3"] {
+        let pol = policy(&format!(
+            "schema = 1\n[rules]\nmissing-provenance = \"deny\"\n[[exemption]]\npackage = \"legacy-lib\"\nversions = \"{versions}\"\nrule = \"missing-provenance\"\nreason = \"checked\"\n"
+        ));
+        let findings = eval(&[lockfile("uv.lock", vec![legacy("1.2.0+evil", 9)])], &pol);
+        assert_eq!(
+            summary(&findings),
+            [("PG101", Level::Deny, true)],
+            "{versions}"
+        );
+    }
+    assert!(pubgate::policy::versions_match(
+        &"==1.2.0".parse().unwrap(),
+        "1.2.0"
+    ));
+    assert!(!pubgate::policy::versions_match(
+        &"==1.2.0".parse().unwrap(),
+        "1.2.0+cpu"
+    ));
+    assert!(pubgate::policy::versions_match(
+        &"==1.2.*".parse().unwrap(),
+        "1.2.0+cpu"
+    ));
+    assert!(!pubgate::policy::versions_match(
+        &"===1.2.0".parse().unwrap(),
+        "1.2.0+cpu"
+    ));
+}
+
+fn not_the_index_file(
+    version: &str,
+    reason: pubgate::evidence::InvalidReason,
+) -> pubgate::evidence::PackageEvidence {
+    pkg(
+        "sampleproject",
+        version,
+        4,
+        vec![artifact(
+            &format!("sampleproject-{version}.tar.gz"),
+            invalid(reason, "the index lists another sha256"),
+        )],
+    )
+}
+
+#[test]
+fn a_version_never_covers_a_file_that_is_not_the_index_file() {
+    use pubgate::evidence::InvalidReason::*;
+    let pol = policy(
+        "schema = 1\n[[exemption]]\npackage = \"sampleproject\"\nversions = \"==4.0.0\"\nrule = \"invalid-provenance\"\nreason = \"re-signed upstream\"\n",
+    );
+    for reason in [IndexHashMismatch, NotOnIndex, ReleaseNotOnIndex] {
+        let findings = eval(
+            &[lockfile(
+                "uv.lock",
+                vec![not_the_index_file("4.0.0", reason)],
+            )],
+            &pol,
+        );
+        assert_eq!(
+            summary(&findings),
+            [("PG102", Level::Deny, false), ("PG302", Level::Warn, false)],
+            "{reason:?}"
+        );
+    }
+    // A verification failure of that exact release is what such an exemption is for.
+    let findings = eval(
+        &[lockfile(
+            "uv.lock",
+            vec![pkg(
+                "sampleproject",
+                "4.0.0",
+                4,
+                vec![artifact("sampleproject-4.0.0.tar.gz", bad_signature())],
+            )],
+        )],
+        &pol,
+    );
+    assert_eq!(summary(&findings), [("PG102", Level::Deny, true)]);
+}
+
+#[test]
+fn an_exact_digest_covers_the_file_it_names_and_no_other() {
+    use pubgate::evidence::InvalidReason::*;
+    let file = not_the_index_file("4.0.0", NotOnIndex);
+    let digest = format!("sha256:{}", sha("sampleproject-4.0.0.tar.gz"));
+    let pol = policy(&format!(
+        "schema = 1\n[[exemption]]\npackage = \"sampleproject\"\nhashes = [\"{}\"]\nrule = \"invalid-provenance\"\nreason = \"vendored build, checked by hand\"\n",
+        digest.to_uppercase().replacen("SHA256", "sha256", 1)
+    ));
+    let findings = eval(&[lockfile("uv.lock", vec![file])], &pol);
+    assert_eq!(summary(&findings), [("PG102", Level::Deny, true)]);
+
+    let other = pkg(
+        "sampleproject",
+        "4.0.0",
+        4,
+        vec![artifact(
+            "sampleproject-4.0.0-py3-none-any.whl",
+            invalid(NotOnIndex, "x"),
+        )],
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![other])], &pol);
+    assert_eq!(
+        summary(&findings),
+        [("PG102", Level::Deny, false), ("PG302", Level::Warn, false)]
+    );
+}
+
+#[test]
+fn digest_scoped_exemptions_cover_a_grouped_finding_only_when_every_file_is_named() {
+    let files = vec![
+        artifact("legacy_lib-1.0.tar.gz", absent()),
+        artifact("legacy_lib-1.0-py3-none-any.whl", absent()),
+    ];
+    let one = format!("sha256:{}", sha("legacy_lib-1.0.tar.gz"));
+    let two = format!("sha256:{}", sha("legacy_lib-1.0-py3-none-any.whl"));
+    for (hashes, covered) in [(vec![one.clone()], false), (vec![one, two], true)] {
+        let list: Vec<String> = hashes.iter().map(|h| format!("\"{h}\"")).collect();
+        let pol = policy(&format!(
+            "schema = 1\n[rules]\nmissing-provenance = \"deny\"\nunused-exemption = \"allow\"\n[[exemption]]\npackage = \"legacy-lib\"\nhashes = [{}]\nrule = \"missing-provenance\"\nreason = \"r\"\n",
+            list.join(", ")
+        ));
+        let findings = eval(
+            &[lockfile(
+                "uv.lock",
+                vec![pkg("legacy-lib", "1.0", 2, files.clone())],
+            )],
+            &pol,
+        );
+        assert_eq!(summary(&findings), [("PG101", Level::Deny, covered)]);
+    }
+}

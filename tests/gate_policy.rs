@@ -68,8 +68,27 @@ const MALFORMED: &[(&str, u32, u32, &str)] = &[
     ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"missing-provenance\"\nreason = \"r\"\nexpires = \"2027-03-01\"\n", 6, 11, "expected a TOML datetime"),
     ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"missing-provenance\"\nreason = \"r\"\nexpires = 2027-02-30\n", 6, 11, "invalid date"),
     ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"missing-provenance\"\nreason = \"r\"\nexpires = 2027-03-01T10:00:00Z\n", 6, 11, "is not a date"),
-    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"invalid-provenance\"\nreason = \"r\"\n", 2, 1, "must name the exact versions it covers"),
-    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"invalid-provenance\"\nreason = \"r\"\nversions = \">=1\"\n", 6, 12, "must name the exact versions it covers"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"invalid-provenance\"\nreason = \"r\"\n", 2, 1, "must name the exact versions (or `hashes`) it covers"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"invalid-provenance\"\nreason = \"r\"\nversions = \">=1\"\n", 6, 12, "must name the exact versions (or `hashes`) it covers"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"publisher-mismatch\"\nreason = \"r\"\n", 2, 1, "exemption for `publisher-mismatch` must name the exact versions (or `hashes`)"),
+    ("schema = 1\n[[exemption]]\npackage = \"a-*\"\nrule = \"PG201\"\nreason = \"r\"\nversions = \"==1\"\n", 3, 11, "must name one package, not the glob `a-*`"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"unverifiable-hash\"\nreason = \"r\"\nversions = \"==1.0\"\n", 6, 12, "must list the exact `hashes` it accepts"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"index-not-allowed\"\nreason = \"r\"\n", 4, 8, "is about a lockfile as a whole and cannot be exempted"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"PG101\"\nreason = \"r\"\nhashes = []\n", 6, 10, "`hashes` is empty"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"PG101\"\nreason = \"r\"\nhashes = [\"sha256:abc\"]\n", 6, 11, "`sha256:abc` is not a file digest"),
+    ("schema = 1\n[[exemption]]\npackage = \"a\"\nrule = \"PG101\"\nreason = \"r\"\nhashes = [\"crc32:00000000\"]\n", 6, 11, "is not a file digest"),
+    // non-lowerable and lockfile-scoped rules
+    ("schema = 1\n[rules]\npublisher-mismatch = \"warn\"\n", 3, 22, "`publisher-mismatch` cannot be set below `deny`"),
+    ("schema = 1\n[[package]]\nnames = [\"a\"]\nrules = { PG201 = \"allow\" }\n", 4, 19, "`publisher-mismatch` cannot be set below `deny`"),
+    ("schema = 1\n[rules]\nunverifiable-hash = \"allow\"\n", 3, 21, "`unverifiable-hash` cannot be set below `deny`"),
+    ("schema = 1\n[rules]\nindex-not-allowed = \"warn\"\n", 3, 21, "`index-not-allowed` cannot be set below `deny`"),
+    ("schema = 1\n[[package]]\nnames = [\"a\"]\nrules = { empty-lockfile = \"allow\" }\n", 4, 11, "`empty-lockfile` is about a lockfile as a whole"),
+    // sources
+    ("schema = 1\n[sources]\nallow-index = [\"https://x.example/simple\"]\n", 3, 1, "unknown field `allow-index`"),
+    ("schema = 1\n[sources]\nallow-indexes = [\"\"]\n", 3, 18, "an entry of `allow-indexes` is empty"),
+    ("schema = 1\n[sources]\nallow-indexes = [\"https://u:t@x.example/simple\"]\n", 3, 18, "carries credentials"),
+    ("schema = 1\n[sources]\nallow-indexes = [\"https://x.example/simple\", \"https://X.example/simple/\"]\n", 3, 46, "is already allowed at line 3"),
+    ("schema = 1\n[sources]\nallow-trusted-hosts = \"x.example\"\n", 3, 23, "expected a sequence"),
     ("schema = 1\n[[exemption]]\npackage = \"not valid!\"\nrule = \"PG101\"\nreason = \"r\"\n", 3, 11, "is not a valid package name"),
     ("schema = 1\nexemption = { package = \"a\" }\n", 2, 13, "expected a sequence"),
 ];
@@ -166,7 +185,15 @@ expires = 2027-03-01
     assert_eq!(e.versions.as_ref().unwrap().0, "<2.0");
     assert_eq!(e.expires, Some(gate_support::date("2027-03-01")));
     let today = gate_support::today();
-    let resolve = |rule, package, version| p.resolve(rule, Some(package), version, today);
+    let resolve = |rule, package, version| {
+        let subject = pubgate::policy::Subject {
+            package,
+            version,
+            digests: &[],
+            by_digest_only: false,
+        };
+        p.resolve(rule, Some(&subject), today)
+    };
     assert_eq!(
         resolve(Rule::PublisherChange, "django-cors", None).level,
         Level::Warn
@@ -178,19 +205,26 @@ expires = 2027-03-01
     let r = resolve(Rule::MissingProvenance, "flask", Some("2.0"));
     assert_eq!(r.level, Level::Deny);
     assert!(matches!(r.origin, pubgate::policy::LevelOrigin::Rules(p) if p.line == 3));
+    // A publisher requirement no longer raises PG101: PG201 denies anything but verified
+    // provenance from the publisher, whatever PG101's level.
     let r = resolve(Rule::MissingProvenance, "requests", Some("2.0"));
     assert_eq!(r.level, Level::Deny);
-    assert!(matches!(r.origin, pubgate::policy::LevelOrigin::PublisherRequired(p) if p.line == 6));
+    assert!(matches!(r.origin, pubgate::policy::LevelOrigin::Rules(p) if p.line == 3));
     let r = resolve(Rule::MissingProvenance, "legacy-lib", Some("1.9"));
     assert_eq!(r.exemptions.len(), 1);
     assert!(resolve(Rule::MissingProvenance, "legacy-lib", Some("2.0"))
         .exemptions
         .is_empty());
+    let subject = pubgate::policy::Subject {
+        package: "legacy-lib",
+        version: Some("1.9"),
+        digests: &[],
+        by_digest_only: false,
+    };
     assert!(p
         .resolve(
             Rule::MissingProvenance,
-            Some("legacy-lib"),
-            Some("1.9"),
+            Some(&subject),
             gate_support::date("2027-03-01")
         )
         .exemptions
@@ -201,7 +235,7 @@ expires = 2027-03-01
 fn the_default_policy_spells_out_every_rule_default() {
     let p = gate_support::default_policy();
     assert_eq!(p.source, PolicySource::BuiltIn);
-    for rule in Rule::ALL {
+    for &rule in Rule::ALL {
         let setting = p
             .rules
             .get(&rule)

@@ -4,7 +4,9 @@
 mod gate_support;
 
 use gate_support::*;
-use pubgate::evidence::InvalidReason;
+use pubgate::evidence::{
+    ArtifactEvidence, History, InvalidReason, PackageEvidence, ProvenanceStatus,
+};
 use pubgate::lockfile::Source;
 use pubgate::rules::Level;
 use pubgate::url::SecretUrl;
@@ -104,13 +106,9 @@ fn warns_unhashed_artifact_once_when_nothing_is_locked() {
 }
 
 #[test]
-fn allows_hashed_artifacts_and_local_sources() {
-    let local = with_source(
-        pkg("mine", "0.1.0", 1, vec![]),
-        Source::Editable { path: ".".into() },
-    );
+fn allows_hashed_artifacts() {
     let findings = eval(
-        &[lockfile("uv.lock", vec![clean_package(), local])],
+        &[lockfile("uv.lock", vec![clean_package()])],
         &default_policy(),
     );
     assert!(findings.is_empty(), "{findings:#?}");
@@ -163,20 +161,31 @@ fn warns_non_index_sources_git_url_and_path() {
 }
 
 #[test]
-fn allows_editable_and_virtual_workspace_members() {
+fn warns_editable_and_virtual_sources_too() {
     let editable = with_source(
         pkg("app", "0.1", 1, vec![]),
         Source::Editable { path: ".".into() },
     );
     let virt = with_source(
         pkg("ws", "0.1", 2, vec![]),
-        Source::Virtual { path: ".".into() },
+        Source::Virtual {
+            path: "packages/ws".into(),
+        },
     );
-    assert!(eval(
+    let findings = eval(
         &[lockfile("uv.lock", vec![editable, virt])],
-        &default_policy()
-    )
-    .is_empty());
+        &default_policy(),
+    );
+    assert_eq!(codes(&findings), ["PG003", "PG003"], "{findings:#?}");
+    assert!(findings.iter().all(|f| f.level == Level::Warn));
+    assert_eq!(
+        findings[0].message,
+        "installed from the editable local tree `.`: local files carry no attestations"
+    );
+    assert_eq!(
+        findings[1].message,
+        "installed from the virtual workspace entry `packages/ws`: local files carry no attestations"
+    );
 }
 
 // ---- PG004 other-index -------------------------------------------------------------------
@@ -259,38 +268,36 @@ fn warns_missing_provenance_naming_the_one_file_without_it() {
 }
 
 #[test]
-fn denies_missing_provenance_when_a_publisher_is_required() {
+fn denies_a_required_publisher_without_provenance_whatever_pg101_says() {
     let p = pkg(
         "certifi",
         "2024.8.30",
         20,
         vec![artifact("certifi-2024.8.30.tar.gz", absent())],
     );
-    let pol = policy(
-        r#"schema = 1
+    for rules in ["", "rules = { missing-provenance = \"allow\" }\n"] {
+        let pol = policy(&format!(
+            r#"schema = 1
 [[package]]
 names = ["certifi"]
-publisher = { kind = "github", repository = "certifi/python-certifi", workflow = "release.yml" }
-"#,
-    );
-    let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &pol);
-    let f = only(&findings, "PG101");
-    assert_eq!(f.level, Level::Deny);
-    assert!(f
-        .message
-        .contains("the policy requires GitHub `certifi/python-certifi` workflow `release.yml`"));
-
-    // The entry's own rules still win over the implied deny.
-    let pol = policy(
-        r#"schema = 1
-[[package]]
-names = ["certifi"]
-rules = { missing-provenance = "warn" }
-publisher = { kind = "github", repository = "certifi/python-certifi" }
-"#,
-    );
-    let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
-    assert_eq!(only(&findings, "PG101").level, Level::Warn);
+{rules}publisher = {{ kind = "github", repository = "certifi/python-certifi", workflow = "release.yml" }}
+"#
+        ));
+        let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &pol);
+        let f = only(&findings, "PG201");
+        assert_eq!(f.level, Level::Deny);
+        let line = 4 + usize::from(!rules.is_empty());
+        assert_eq!(
+            f.message,
+            format!("`certifi-2024.8.30.tar.gz` has no provenance, but the policy requires GitHub `certifi/python-certifi` workflow `release.yml` (pubgate.toml:{line})")
+        );
+        // PG101 keeps its own level: the requirement no longer leans on it.
+        let pg101: Vec<_> = findings
+            .iter()
+            .filter(|f| f.rule.code() == "PG101")
+            .collect();
+        assert_eq!(pg101.len(), usize::from(rules.is_empty()), "{findings:#?}");
+    }
 }
 
 #[test]
@@ -717,7 +724,7 @@ fn denies_publisher_change_from_the_previous_release() {
     assert_eq!(f.level, Level::Deny);
     assert_eq!(
         f.message,
-        "`pypi_attestations-0.0.20.tar.gz` was published by GitHub `someone/fork` workflow `release.yml`, but the previous release `0.0.19` was published by GitHub `trailofbits/pypi-attestations` workflow `release.yml`"
+        "`pypi_attestations-0.0.20.tar.gz` was published by GitHub `someone/fork` workflow `release.yml`, but the last attested earlier release `0.0.19` was published by GitHub `trailofbits/pypi-attestations` workflow `release.yml`"
     );
 }
 
@@ -809,7 +816,7 @@ fn denies_provenance_regression() {
     );
     assert_eq!(
         findings[1].message,
-        "`idna-3.8.tar.gz` has no provenance, but the previous release `3.7` was attested by GitHub `kjd/idna` workflow `deploy.yml`"
+        "`idna-3.8.tar.gz` has no provenance, but the last attested earlier release `3.7` was attested by GitHub `kjd/idna` workflow `deploy.yml`"
     );
 }
 
@@ -925,4 +932,339 @@ fn deny_warnings_fails_on_warnings_only() {
         Report::check(lock, &pol, today(), true).outcome(),
         Outcome::Fail
     );
+}
+
+// ---- the gate cannot be talked past ---------------------------------------------------
+
+const REQUIRES_GITHUB: &str = r#"schema = 1
+[rules]
+provenance-unavailable = "allow"
+missing-provenance = "allow"
+non-index-source = "allow"
+[[package]]
+names = ["sampleproject"]
+publisher = { kind = "github", repository = "pypa/sampleproject", workflow = "release.yml" }
+"#;
+
+#[test]
+fn denies_a_required_publisher_that_was_never_verified_whatever_other_levels_say() {
+    let pol = policy(REQUIRES_GITHUB);
+    let cases: Vec<(ProvenanceStatus, &str)> = vec![
+        (absent(), "`sampleproject-4.0.0.tar.gz` has no provenance, but the policy requires"),
+        (
+            unavailable("`https://pypi.org/integrity/…`: HTTP 503 after 4 attempt(s)"),
+            "`sampleproject-4.0.0.tar.gz` could not be checked (its provenance could not be fetched), but the policy requires",
+        ),
+        (bad_signature(), "`sampleproject-4.0.0.tar.gz` has provenance that failed verification, but the policy requires"),
+        (
+            ProvenanceStatus::NotApplicable,
+            "`sampleproject-4.0.0.tar.gz` was not examined (a locked hash binds to no file on the index), but the policy requires",
+        ),
+    ];
+    for (status, expected) in cases {
+        let p = pkg(
+            "sampleproject",
+            "4.0.0",
+            7,
+            vec![artifact("sampleproject-4.0.0.tar.gz", status)],
+        );
+        let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
+        let f = only(&findings, "PG201");
+        assert_eq!(f.level, Level::Deny);
+        assert!(f.message.starts_with(expected), "{}", f.message);
+        assert!(
+            f.message
+                .ends_with("GitHub `pypa/sampleproject` workflow `release.yml` (pubgate.toml:8)"),
+            "{}",
+            f.message
+        );
+    }
+    // Nothing examined at all.
+    let mut p = pkg("sampleproject", "4.0.0", 7, vec![]);
+    p.package.artifacts.clear();
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
+    assert!(only(&findings, "PG201")
+        .message
+        .starts_with("no file of this release was examined"));
+    // Verified from that publisher: nothing to say.
+    let p = pkg(
+        "sampleproject",
+        "4.0.0",
+        7,
+        vec![artifact(
+            "sampleproject-4.0.0.tar.gz",
+            verified(github("pypa/sampleproject", "release.yml")),
+        )],
+    );
+    assert!(eval(&[lockfile("uv.lock", vec![p])], &pol).is_empty());
+}
+
+#[test]
+fn denies_a_required_publisher_moved_to_a_source_that_cannot_meet_it() {
+    let pol = policy(REQUIRES_GITHUB);
+    let sources = [
+        Source::Git {
+            url: SecretUrl::new("https://github.com/evil/sampleproject"),
+            commit: Some("abc".into()),
+        },
+        Source::Url {
+            url: SecretUrl::new("https://evil.example/sampleproject-4.0.0.tar.gz"),
+        },
+        Source::Path {
+            path: "vendor/sampleproject-4.0.0.tar.gz".into(),
+        },
+        Source::Editable {
+            path: "../sampleproject".into(),
+        },
+        Source::Virtual {
+            path: "sampleproject".into(),
+        },
+    ];
+    for source in sources {
+        let p = with_source(pkg("sampleproject", "4.0.0", 7, vec![]), source.clone());
+        let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
+        let f = only(&findings, "PG201");
+        assert_eq!(f.level, Level::Deny, "{source:?}");
+        assert!(
+            f.message.starts_with("installed from ") && f.message.contains("which can carry no attestation, but the policy requires GitHub `pypa/sampleproject`"),
+            "{}",
+            f.message
+        );
+    }
+}
+
+#[test]
+fn denies_a_source_without_provenance_when_the_policy_requires_provenance() {
+    let pol = policy(
+        "schema = 1\n[rules]\nmissing-provenance = \"deny\"\nnon-index-source = \"allow\"\n",
+    );
+    let p = with_source(
+        pkg("mylib", "1.0", 3, vec![]),
+        Source::Git {
+            url: SecretUrl::new("https://github.com/o/mylib"),
+            commit: None,
+        },
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &pol);
+    let f = only(&findings, "PG101");
+    assert_eq!(f.level, Level::Deny);
+    assert_eq!(
+        f.message,
+        "installed from git `https://github.com/o/mylib` without a locked commit, which can carry no provenance, but the policy requires provenance for this package"
+    );
+    // At the default level (warn) only PG003 speaks.
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
+    assert_eq!(codes(&findings), ["PG003"]);
+}
+
+#[test]
+fn denies_a_pylock_identity_that_nothing_verified() {
+    let mut p = pkg(
+        "attrs",
+        "25.1.0",
+        12,
+        vec![artifact("attrs-25.1.0.tar.gz", absent())],
+    );
+    p.package.attestation_identities =
+        vec![recorded("GitHub", "python-attrs/attrs", "pypi-package.yml")];
+    let findings = eval(&[lockfile("pylock.toml", vec![p])], &default_policy());
+    let f = only(&findings, "PG201");
+    assert_eq!(
+        f.message,
+        "`attrs-25.1.0.tar.gz` has no provenance, but the lockfile records GitHub `python-attrs/attrs` workflow `pypi-package.yml` (pylock.toml:18)"
+    );
+}
+
+fn with_history(
+    p: PackageEvidence,
+    version: &str,
+    yanked: bool,
+    passed_over: &[&str],
+    artifacts: Vec<ArtifactEvidence>,
+) -> PackageEvidence {
+    let mut p = with_previous(p, version, artifacts);
+    if let History::Previous(previous) = &mut p.history {
+        previous.yanked = yanked;
+        previous.passed_over = passed_over.iter().map(|v| v.to_string()).collect();
+    }
+    p
+}
+
+#[test]
+fn history_names_the_last_attested_release_past_unattested_and_yanked_ones() {
+    let locked = pkg(
+        "idna",
+        "3.9",
+        5,
+        vec![artifact("idna-3.9.tar.gz", absent())],
+    );
+    let p = with_history(
+        locked,
+        "3.7",
+        true,
+        &["3.8.1", "3.8"],
+        vec![artifact(
+            "idna-3.7.tar.gz",
+            verified(github("kjd/idna", "deploy.yml")),
+        )],
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
+    assert_eq!(
+        only(&findings, "PG203").message,
+        "`idna-3.9.tar.gz` has no provenance, but the last attested earlier release `3.7` (yanked; 2 releases in between have no provenance: `3.8.1`, `3.8`) was attested by GitHub `kjd/idna` workflow `deploy.yml`"
+    );
+}
+
+#[test]
+fn denies_an_earlier_release_whose_provenance_fails_verification() {
+    let locked = pkg(
+        "idna",
+        "3.9",
+        5,
+        vec![artifact(
+            "idna-3.9.tar.gz",
+            verified(github("attacker/idna", "deploy.yml")),
+        )],
+    );
+    let p = with_history(
+        locked,
+        "3.8",
+        false,
+        &[],
+        vec![artifact("idna-3.8.tar.gz", bad_signature())],
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &default_policy());
+    let f = only(&findings, "PG102");
+    assert_eq!(f.level, Level::Deny);
+    assert!(f.message.starts_with("in the earlier release `3.8`, which this one is compared with, the provenance of `idna-3.8.tar.gz` failed verification"), "{}", f.message);
+    // A version-scoped exemption for the locked release does not cover the earlier file.
+    let pol = policy(
+        "schema = 1\n[[exemption]]\npackage = \"idna\"\nversions = \"==3.9\"\nrule = \"invalid-provenance\"\nreason = \"r\"\n",
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
+    assert!(only(&findings, "PG102").exempted_by.is_none());
+}
+
+#[test]
+fn denies_a_hash_nothing_binds_and_only_its_digest_exempts_it() {
+    let mut a = artifact("", ProvenanceStatus::NotApplicable);
+    a.sha256 = None;
+    a.unbound_hashes = vec![pubgate::lockfile::LockedHash {
+        algorithm: "sha512".into(),
+        digest: "ab".repeat(64),
+    }];
+    let p = pkg(
+        "sampleproject",
+        "4.0.0",
+        3,
+        vec![
+            artifact(
+                "sampleproject-4.0.0.tar.gz",
+                verified(github("pypa/sampleproject", "release.yml")),
+            ),
+            a,
+        ],
+    );
+    let lock = || vec![lockfile("requirements.txt", vec![p.clone()])];
+    let findings = eval(&lock(), &default_policy());
+    let f = only(&findings, "PG005");
+    assert_eq!(f.level, Level::Deny);
+    assert_eq!(f.artifact.as_deref(), Some("sha512:abababababab…"));
+    assert!(f.message.starts_with("the locked hash `sha512:abababababababab…` matches no file of this release that pubgate examined"), "{}", f.message);
+
+    let by_version = policy(
+        "schema = 1\n[[exemption]]\npackage = \"sampleproject\"\nversions = \"==4.0.0\"\nhashes = [\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"]\nrule = \"unverifiable-hash\"\nreason = \"r\"\n",
+    );
+    assert!(only(&eval(&lock(), &by_version), "PG005")
+        .exempted_by
+        .is_none());
+    let by_digest = policy(&format!(
+        "schema = 1\n[[exemption]]\npackage = \"sampleproject\"\nhashes = [\"sha512:{}\"]\nrule = \"unverifiable-hash\"\nreason = \"r\"\n",
+        "ab".repeat(64)
+    ));
+    assert!(only(&eval(&lock(), &by_digest), "PG005")
+        .exempted_by
+        .is_some());
+}
+
+fn named(
+    url: &str,
+    kind: pubgate::lockfile::IndexKind,
+    line: u32,
+) -> pubgate::lockfile::NamedIndex {
+    pubgate::lockfile::NamedIndex {
+        url: SecretUrl::new(url),
+        kind,
+        location: pubgate::lockfile::Location {
+            path: "requirements.txt".into(),
+            line,
+        },
+    }
+}
+
+#[test]
+fn denies_package_sources_the_policy_does_not_allow() {
+    use pubgate::lockfile::IndexKind::*;
+    let mut lock = lockfile("requirements.txt", vec![clean_package()]);
+    lock.indexes = vec![
+        named("https://pypi.org/simple", Index, 1),
+        named("https://u:secret@pkgs.example.net/simple/", ExtraIndex, 2),
+        named("https://wheels.example.net/", FindLinks, 3),
+        named("pkgs.example.net", TrustedHost, 4),
+    ];
+    let findings = eval(std::slice::from_ref(&lock), &default_policy());
+    let pg006: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule.code() == "PG006")
+        .collect();
+    assert_eq!(pg006.len(), 3, "{findings:#?}");
+    assert!(pg006
+        .iter()
+        .all(|f| f.level == Level::Deny && f.package.is_none()));
+    assert_eq!(
+        pg006.iter().map(|f| f.location.line).collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
+    assert!(pg006[0]
+        .message
+        .contains("`https://****@pkgs.example.net/simple/`"));
+    assert!(!pg006[0].message.contains("secret"));
+
+    let pol = policy(
+        "schema = 1\n[sources]\nallow-indexes = [\"https://PKGS.example.net/simple\", \"https://wheels.example.net\", \"https://unused.example/simple\"]\nallow-trusted-hosts = [\"pkgs.example.net\"]\n",
+    );
+    let findings = eval(std::slice::from_ref(&lock), &pol);
+    assert_eq!(codes(&findings), ["PG302"], "{findings:#?}");
+    assert_eq!(
+        findings[0].message,
+        "allowed source `https://unused.example/simple` is named by no checked lockfile"
+    );
+}
+
+#[test]
+fn denies_a_package_locked_from_an_index_the_policy_does_not_allow() {
+    let p = with_source(
+        pkg("torch", "2.3.0+cpu", 9, vec![]),
+        Source::Index {
+            url: SecretUrl::new("https://download.pytorch.org/whl/cpu"),
+        },
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &default_policy());
+    assert_eq!(only(&findings, "PG006").location.line, 9);
+    let pol = policy(
+        "schema = 1\n[sources]\nallow-indexes = [\"https://download.pytorch.org/whl/cpu/\"]\n",
+    );
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &pol);
+    assert!(!codes(&findings).contains(&"PG006"), "{findings:#?}");
+}
+
+#[test]
+fn warns_an_empty_lockfile_and_strict_denies_it() {
+    let empty = lockfile("requirements.txt", vec![]);
+    let findings = eval(std::slice::from_ref(&empty), &default_policy());
+    let f = only(&findings, "PG007");
+    assert_eq!(f.level, Level::Warn);
+    assert_eq!(f.location.line, 1);
+    let strict = policy(include_str!("../policies/strict.toml"));
+    assert_eq!(only(&eval(&[empty], &strict), "PG007").level, Level::Deny);
 }

@@ -220,6 +220,7 @@ pub async fn gather_report(
             format: lock.format,
             packages: Vec::with_capacity(lock.packages.len()),
             unpinned: lock.unpinned.clone(),
+            indexes: lock.indexes.clone(),
         })
         .collect();
     for ((lock_index, _), package) in jobs.iter().zip(results) {

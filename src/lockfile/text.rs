@@ -241,15 +241,7 @@ pub(super) fn host_of(url: &str) -> Option<String> {
 /// Whether an index URL is PyPI's simple index (`https://pypi.org/simple`, with or without
 /// a trailing slash, or the legacy `pypi.python.org` host).
 pub fn is_pypi_index(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("https://") else {
-        return false;
-    };
-    let Some((host, path)) = rest.split_once('/') else {
-        return false;
-    };
-    let host = host.to_ascii_lowercase();
-    (host == "pypi.org" || host == "pypi.python.org" || host == "www.pypi.org")
-        && path.trim_end_matches('/') == "simple"
+    crate::url::is_pypi_index(url)
 }
 
 /// Index URL for files whose lockfile does not name the index (pylock without `index`, pdm):

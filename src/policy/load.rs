@@ -13,9 +13,10 @@ use toml::Spanned;
 use super::names::NamePattern;
 use super::publisher::{parse_kind, PublisherRequirement, RefPattern};
 use super::{
-    Exemption, LevelSetting, NameEntry, PackageEntry, Policy, PolicyError, PolicySource, Position,
+    AllowedSource, Exemption, LevelSetting, NameEntry, PackageEntry, Policy, PolicyError,
+    PolicySource, Position, Sources,
 };
-use crate::rules::{Level, Rule};
+use crate::rules::{Level, Rule, Scope};
 use crate::verify::PublisherKind;
 
 /// The built-in default policy (`policies/default.toml`), used when no policy is found.
@@ -117,10 +118,7 @@ fn read_text(path: &Path) -> Result<String, PolicyError> {
 
 /// Parses a dedicated policy file's text.
 pub fn from_str(text: &str, source: PolicySource) -> Result<Policy, PolicyError> {
-    let cx = Context {
-        text,
-        path: source.path(),
-    };
+    let cx = Context::new(text, source.path());
     let probe: SchemaProbe = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
     cx.check_schema(probe.schema.as_ref(), 0)?;
     let raw: RawPolicy = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
@@ -130,10 +128,7 @@ pub fn from_str(text: &str, source: PolicySource) -> Result<Policy, PolicyError>
 /// Parses the `[tool.pubgate]` table of a pyproject.toml; `Ok(None)` when there is none.
 /// Positions point into the pyproject.toml.
 pub fn from_pyproject_str(text: &str, path: &Path) -> Result<Option<Policy>, PolicyError> {
-    let cx = Context {
-        text,
-        path: path.to_path_buf(),
-    };
+    let cx = Context::new(text, path.to_path_buf());
     let probe: PyprojectProbe = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
     let Some(table) = probe.tool.and_then(|t| t.pubgate) else {
         return Ok(None);
@@ -187,6 +182,16 @@ struct RawPolicy {
     package: Vec<Spanned<RawPackage>>,
     #[serde(default)]
     exemption: Vec<Spanned<RawExemption>>,
+    sources: Option<RawSources>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSources {
+    #[serde(default)]
+    allow_indexes: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_trusted_hosts: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +253,7 @@ struct RawExemption {
     rule: Spanned<String>,
     reason: Spanned<String>,
     expires: Option<Spanned<toml::value::Datetime>>,
+    hashes: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 // ---- validation -----------------------------------------------------------------------
@@ -255,6 +261,22 @@ struct RawExemption {
 struct Context<'a> {
     text: &'a str,
     path: PathBuf,
+    /// Byte offset of the start of every line, so a position costs a binary search and
+    /// not a scan of the text before it (a policy with many entries stays linear).
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Context<'a> {
+    fn new(text: &'a str, path: PathBuf) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        Context {
+            text,
+            path,
+            line_starts,
+        }
+    }
 }
 
 type Span = std::ops::Range<usize>;
@@ -262,9 +284,8 @@ type Span = std::ops::Range<usize>;
 impl Context<'_> {
     fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or(self.text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line.saturating_sub(1)];
         let column = self
             .text
             .get(line_start..offset)
@@ -358,12 +379,64 @@ impl Context<'_> {
             .enumerate()
             .map(|(index, e)| self.exemption(index, e))
             .collect::<Result<Vec<_>, _>>()?;
+        let sources = match raw.sources {
+            None => Sources::default(),
+            Some(raw) => Sources {
+                indexes: self.allowed_sources(raw.allow_indexes, "allow-indexes")?,
+                trusted_hosts: self
+                    .allowed_sources(raw.allow_trusted_hosts, "allow-trusted-hosts")?,
+            },
+        };
         Ok(Policy {
             source,
             rules,
             packages,
             exemptions,
+            sources,
         })
+    }
+
+    fn allowed_sources(
+        &self,
+        raw: Vec<Spanned<String>>,
+        key: &str,
+    ) -> Result<Vec<AllowedSource>, PolicyError> {
+        let mut out: Vec<AllowedSource> = Vec::with_capacity(raw.len());
+        for entry in raw {
+            let text = entry.get_ref().trim().to_string();
+            if text.is_empty() {
+                return Err(self.error(
+                    entry.span(),
+                    format!("an entry of `{key}` is empty"),
+                    "remove it, or write the source as the lockfile names it",
+                ));
+            }
+            if crate::url::SecretUrl::new(text.clone()).has_credentials() {
+                return Err(self.error(
+                    entry.span(),
+                    format!("an entry of `{key}` carries credentials"),
+                    "write the URL without `user:token@`: credentials never matter for what is allowed, and a policy is not the place for secrets",
+                ));
+            }
+            let key_text = crate::url::source_key(&text);
+            let position = self.position(entry.span().start);
+            if let Some(first) = out.iter().find(|a| a.key.eq_ignore_ascii_case(&key_text)) {
+                return Err(self.error(
+                    entry.span(),
+                    format!(
+                        "`{text}` is already allowed at line {}",
+                        first.position.line
+                    ),
+                    "list each source once",
+                ));
+            }
+            out.push(AllowedSource {
+                text,
+                key: key_text,
+                position,
+            });
+        }
+        Ok(out)
     }
 
     fn rule(&self, id: &Spanned<String>) -> Result<Rule, PolicyError> {
@@ -391,13 +464,14 @@ impl Context<'_> {
         let mut levels = BTreeMap::new();
         for (key, value) in entries {
             let rule = self.rule(&key)?;
-            if table != "[rules]" && rule.is_about_policy() {
+            if table != "[rules]" && rule.scope() != Scope::Package {
+                let about = match rule.scope() {
+                    Scope::Policy => "the policy itself",
+                    _ => "a lockfile as a whole",
+                };
                 return Err(self.error(
                     key.span(),
-                    format!(
-                        "`{}` is about the policy itself, not a package",
-                        rule.slug()
-                    ),
+                    format!("`{}` is about {about}, not a package", rule.slug()),
                     "set it in the top-level `[rules]` table",
                 ));
             }
@@ -412,7 +486,7 @@ impl Context<'_> {
                 return Err(self.error(
                     value.span(),
                     format!("`{}` cannot be set below `deny` (in {table})", rule.slug()),
-                    "to accept invalid provenance for one release, add an `[[exemption]]` with `versions` and a `reason`",
+                    cannot_lower_hint(rule),
                 ));
             }
             let position = self.position(key.span().start);
@@ -650,15 +724,32 @@ impl Context<'_> {
         let package = NamePattern::parse(raw.package.get_ref())
             .map_err(|e| self.error(raw.package.span(), e.message, e.hint))?;
         let rule = self.rule(&raw.rule)?;
-        if rule.is_about_policy() {
-            return Err(self.error(
-                raw.rule.span(),
-                format!(
-                    "`{}` is about the policy itself and cannot be exempted",
-                    rule.slug()
-                ),
-                "fix or remove the exemption it reports, or set its level in `[rules]`",
-            ));
+        match rule.scope() {
+            Scope::Package => {}
+            Scope::Policy => {
+                return Err(self.error(
+                    raw.rule.span(),
+                    format!(
+                        "`{}` is about the policy itself and cannot be exempted",
+                        rule.slug()
+                    ),
+                    "fix or remove the exemption it reports, or set its level in `[rules]`",
+                ))
+            }
+            Scope::Lockfile => {
+                return Err(self.error(
+                    raw.rule.span(),
+                    format!(
+                        "`{}` is about a lockfile as a whole and cannot be exempted per package",
+                        rule.slug()
+                    ),
+                    if rule == Rule::IndexNotAllowed {
+                        "list the source under `[sources]` `allow-indexes` (or `allow-trusted-hosts`) instead"
+                    } else {
+                        "set its level in `[rules]`"
+                    },
+                ))
+            }
         }
         let versions = match &raw.versions {
             None => None,
@@ -689,19 +780,32 @@ impl Context<'_> {
                 Some((text.to_string(), specifiers))
             }
         };
-        if rule == Rule::InvalidProvenance && !package.is_exact() {
+        let hashes = self.exemption_hashes(raw.hashes.as_ref())?;
+        if !rule.can_be_lowered() && !package.is_exact() {
             // With a glob, `==X` would accept broken provenance of every matching package
             // that ever reaches version X: not "one release you have checked".
             return Err(self.error(
                 raw.package.span(),
                 format!(
-                    "an `invalid-provenance` exemption must name one package, not the glob `{}`",
+                    "an exemption for `{}` must name one package, not the glob `{}`",
+                    rule.slug(),
                     package.as_str()
                 ),
                 "write the exact project name of the release you have checked",
             ));
         }
-        if rule == Rule::InvalidProvenance {
+        if rule == Rule::UnverifiableHash && hashes.is_empty() {
+            let span = raw
+                .versions
+                .as_ref()
+                .map_or(entry_span.clone(), |v| v.span());
+            return Err(self.error(
+                span,
+                "an exemption for `unverifiable-hash` must list the exact `hashes` it accepts",
+                "add `hashes = [\"sha512:…\"]` with the digests you have checked; a version cannot say which file the installer takes",
+            ));
+        }
+        if !rule.can_be_lowered() && hashes.is_empty() {
             let pins = versions.as_ref().is_some_and(|(_, specs)| {
                 specs
                     .iter()
@@ -714,7 +818,10 @@ impl Context<'_> {
                     .map_or(entry_span.clone(), |v| v.span());
                 return Err(self.error(
                     span,
-                    "an `invalid-provenance` exemption must name the exact versions it covers",
+                    format!(
+                        "an exemption for `{}` must name the exact versions (or `hashes`) it covers",
+                        rule.slug()
+                    ),
                     "add `versions = \"==X.Y.Z\"` for the release you have checked",
                 ));
             }
@@ -736,7 +843,54 @@ impl Context<'_> {
             rule,
             reason,
             expires,
+            hashes,
         })
+    }
+
+    /// `hashes = ["sha256:<hex>", …]`: algorithm and lowercase hex, each checked.
+    fn exemption_hashes(
+        &self,
+        raw: Option<&Spanned<Vec<Spanned<String>>>>,
+    ) -> Result<Vec<String>, PolicyError> {
+        let Some(raw) = raw else {
+            return Ok(Vec::new());
+        };
+        if raw.get_ref().is_empty() {
+            return Err(self.error(
+                raw.span(),
+                "`hashes` is empty",
+                "list the digests the exemption accepts, e.g. `hashes = [\"sha256:…\"]`, or remove the key",
+            ));
+        }
+        let mut out = Vec::new();
+        for entry in raw.get_ref() {
+            let text = entry.get_ref().trim();
+            let parsed = text.split_once(':').and_then(|(algorithm, digest)| {
+                let algorithm = algorithm.to_ascii_lowercase();
+                let length = match algorithm.as_str() {
+                    "md5" => 32,
+                    "sha1" => 40,
+                    "sha224" | "sha3_224" => 56,
+                    "sha256" | "sha3_256" | "blake2s" => 64,
+                    "sha384" | "sha3_384" => 96,
+                    "sha512" | "sha3_512" | "blake2b" => 128,
+                    _ => return None,
+                };
+                (digest.len() == length && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| format!("{algorithm}:{}", digest.to_ascii_lowercase()))
+            });
+            match parsed {
+                Some(hash) => out.push(hash),
+                None => {
+                    return Err(self.error(
+                        entry.span(),
+                        format!("`{text}` is not a file digest"),
+                        "write `algorithm:hex`, e.g. `sha256:` followed by 64 hex digits",
+                    ))
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn date(
@@ -757,6 +911,16 @@ impl Context<'_> {
             }
             _ => Err(bad()),
         }
+    }
+}
+
+/// What to do instead of lowering a rule that cannot be lowered.
+fn cannot_lower_hint(rule: Rule) -> &'static str {
+    match rule {
+        Rule::PublisherMismatch => "a publisher requirement is met only by verified provenance from that publisher: change or remove the `publisher` of the `[[package]]` entry, or exempt one release with an `[[exemption]]` naming its exact `versions` and a `reason`",
+        Rule::UnverifiableHash => "exempt the exact digests you have checked with an `[[exemption]]` listing `hashes` and a `reason`",
+        Rule::IndexNotAllowed => "list the source under `[sources]` `allow-indexes` (or `allow-trusted-hosts`) after reviewing who controls it",
+        _ => "to accept invalid provenance for one release, add an `[[exemption]]` with `versions` and a `reason`",
     }
 }
 
@@ -806,7 +970,11 @@ fn toml_hint(message: &str, key: &str) -> String {
 /// The rule whose slug is closest to `id` (edit distance at most 3).
 fn closest_rule(id: &str) -> Option<Rule> {
     Rule::ALL
-        .into_iter()
+        .iter()
+        .copied()
+        // Lengths further apart than the distance allowed cannot match: skipping them keeps
+        // a hostile multi-megabyte key from costing length × slug length per rule.
+        .filter(|r| id.len().abs_diff(r.slug().len()) <= 3)
         .map(|r| (edit_distance(id, r.slug()), r))
         .filter(|(d, _)| *d <= 3)
         .min_by_key(|(d, r)| (*d, *r))

@@ -93,6 +93,55 @@ pub struct PackageEntry {
     pub publishers: Vec<PublisherRequirement>,
 }
 
+/// A package source the policy allows a lockfile to name (`[sources]`).
+#[derive(Debug, Clone)]
+pub struct AllowedSource {
+    /// As written in the policy.
+    pub text: String,
+    /// [`crate::url::source_key`] of `text`: what lockfile sources are compared by.
+    pub key: String,
+    pub position: Position,
+}
+
+/// `[sources]`: what a lockfile may tell the installer to use besides PyPI. An index,
+/// extra index or find-links location must be listed in `allow-indexes`; a host the
+/// installer is told to trust over plain http or unverified TLS in `allow-trusted-hosts`.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub indexes: Vec<AllowedSource>,
+    pub trusted_hosts: Vec<AllowedSource>,
+}
+
+impl Sources {
+    /// The entry that allows a lockfile source of this kind, if any. PyPI is always allowed
+    /// as an index (`None` entry, `true`).
+    pub fn allows(
+        &self,
+        url: &str,
+        kind: crate::lockfile::IndexKind,
+    ) -> (bool, Option<&AllowedSource>) {
+        use crate::lockfile::IndexKind;
+        let key = crate::url::source_key(url);
+        match kind {
+            IndexKind::TrustedHost => {
+                let host = key.to_ascii_lowercase();
+                let found = self
+                    .trusted_hosts
+                    .iter()
+                    .find(|a| a.key.eq_ignore_ascii_case(&host));
+                (found.is_some(), found)
+            }
+            IndexKind::Index | IndexKind::ExtraIndex | IndexKind::FindLinks => {
+                if kind != IndexKind::FindLinks && crate::url::is_pypi_index(url) {
+                    return (true, None);
+                }
+                let found = self.indexes.iter().find(|a| a.key == key);
+                (found.is_some(), found)
+            }
+        }
+    }
+}
+
 /// An `[[exemption]]` entry.
 #[derive(Debug, Clone)]
 pub struct Exemption {
@@ -106,6 +155,43 @@ pub struct Exemption {
     pub reason: String,
     /// The first day on which the exemption no longer applies.
     pub expires: Option<jiff::civil::Date>,
+    /// Exact file digests (`sha256:<hex>`, `sha512:<hex>`, lowercase): when given, the
+    /// exemption covers only findings about files with one of these digests. Findings that
+    /// say a file is not the index's file (or is accepted by a hash nothing binds) can only
+    /// be exempted this way.
+    pub hashes: Vec<String>,
+}
+
+/// What a package finding is about, for matching exemptions.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// PEP 503-normalized name.
+    pub package: &'a str,
+    pub version: Option<&'a str>,
+    /// `algorithm:hex` of every file the finding concerns (empty when it concerns none or
+    /// a file without a known digest).
+    pub digests: &'a [String],
+    /// The finding is about which file is installed (not the index's file, a hash bound to
+    /// nothing): no version can cover it, only the file's exact digest.
+    pub by_digest_only: bool,
+}
+
+/// Whether `version` satisfies `specifiers` exactly as written: as PEP 440, except that
+/// `==X` (no wildcard) never matches a version with a local label `X` does not name. PEP 440
+/// ignores local labels there, so `==4.0.0` would admit `4.0.0+evil` from any index.
+pub fn versions_match(specifiers: &VersionSpecifiers, version: &str) -> bool {
+    let Ok(parsed) = Version::from_str(version) else {
+        return false;
+    };
+    if !specifiers.contains(&parsed) {
+        return false;
+    }
+    if parsed.local().is_empty() {
+        return true;
+    }
+    specifiers
+        .iter()
+        .all(|s| !(*s.operator() == pep440_rs::Operator::Equal && s.version().local().is_empty()))
 }
 
 impl Exemption {
@@ -115,19 +201,30 @@ impl Exemption {
         self.expires.is_some_and(|expires| today >= expires)
     }
 
-    /// Whether it covers a finding of `rule` for `package` (normalized) at `version`.
-    /// Version-scoped exemptions never cover findings without a version.
-    pub fn covers(&self, rule: Rule, package: &str, version: Option<&str>) -> bool {
-        if self.rule != rule || !self.package.matches(package) {
+    /// Whether it covers a finding of `rule` about `subject`. Version-scoped exemptions
+    /// never cover findings without a version; digest-scoped ones cover a finding only when
+    /// every file it concerns has one of their digests; a finding about which file is
+    /// installed is covered only by a digest-scoped exemption.
+    pub fn covers(&self, rule: Rule, subject: &Subject<'_>) -> bool {
+        if self.rule != rule || !self.package.matches(subject.package) {
             return false;
         }
-        match (&self.versions, version) {
+        let versions = match (&self.versions, subject.version) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some((_, specifiers)), Some(version)) => Version::from_str(version)
-                .map(|v| specifiers.contains(&v))
-                .unwrap_or(false),
+            (Some((_, specifiers)), Some(version)) => versions_match(specifiers, version),
+        };
+        if !versions {
+            return false;
         }
+        if self.hashes.is_empty() {
+            return !subject.by_digest_only;
+        }
+        !subject.digests.is_empty()
+            && subject
+                .digests
+                .iter()
+                .all(|d| self.hashes.iter().any(|h| h.eq_ignore_ascii_case(d)))
     }
 }
 
@@ -139,6 +236,8 @@ pub struct Policy {
     pub rules: BTreeMap<Rule, LevelSetting>,
     pub packages: Vec<PackageEntry>,
     pub exemptions: Vec<Exemption>,
+    /// `[sources]`.
+    pub sources: Sources,
 }
 
 /// The `[[package]]` entry and name that won for a package.
@@ -160,9 +259,6 @@ pub enum LevelOrigin {
     Rules(Position),
     /// A `[[package]]` entry's `rules`.
     Package(Position),
-    /// A `[[package]]` entry with a `publisher` requirement, which makes
-    /// `missing-provenance` deny for its packages unless its `rules` say otherwise.
-    PublisherRequired(Position),
 }
 
 impl Policy {
@@ -194,17 +290,17 @@ impl Policy {
         best.map(|(m, _)| m)
     }
 
-    /// How a finding of `rule` about `package` (normalized; `None` for findings about the
-    /// policy itself) at `version` is judged on `today`. The one place levels resolve:
+    /// How a finding of `rule` about `subject` (`None` for findings about a lockfile as a
+    /// whole or the policy itself) is judged on `today`. The one place levels resolve:
     /// the rule's default, overridden by `[rules]`, overridden by the most specific
     /// `[[package]]` entry; then the unexpired exemptions that cover it, in file order.
     pub fn resolve(
         &self,
         rule: Rule,
-        package: Option<&str>,
-        version: Option<&str>,
+        subject: Option<&Subject<'_>>,
         today: jiff::civil::Date,
     ) -> Resolution<'_> {
+        let package = subject.map(|s| s.package);
         let mut level = rule.default_level();
         let mut origin = LevelOrigin::Default;
         if let Some(setting) = self.rules.get(&rule) {
@@ -215,16 +311,18 @@ impl Policy {
             if let Some(setting) = m.entry.rules.get(&rule) {
                 level = setting.level;
                 origin = LevelOrigin::Package(setting.position);
-            } else if rule == Rule::MissingProvenance && !m.entry.publishers.is_empty() {
-                level = Level::Deny;
-                origin = LevelOrigin::PublisherRequired(m.entry.position);
             }
         }
-        let exemptions = match package {
-            Some(package) if level != Level::Allow => self
+        // A rule that cannot be lowered is at deny whatever the policy says (the loader
+        // refuses such settings; this keeps a hand-built policy honest too).
+        if !rule.can_be_lowered() {
+            level = Level::Deny;
+        }
+        let exemptions = match subject {
+            Some(subject) if level != Level::Allow => self
                 .exemptions
                 .iter()
-                .filter(|e| !e.is_expired(today) && e.covers(rule, package, version))
+                .filter(|e| !e.is_expired(today) && e.covers(rule, subject))
                 .collect(),
             _ => Vec::new(),
         };

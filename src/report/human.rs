@@ -63,7 +63,14 @@ pub fn render(report: &Report, color: bool) -> String {
         for finding in own {
             let spec = finding.package_spec();
             if current.as_deref() != Some(spec.as_str()) {
-                let _ = writeln!(out, "   {}", p.paint(BOLD, &sanitize(&spec)));
+                // Findings about the lockfile as a whole (its sources, its emptiness) have
+                // no package to head them.
+                let header = if spec.is_empty() {
+                    "(the lockfile)".to_string()
+                } else {
+                    sanitize(&spec)
+                };
+                let _ = writeln!(out, "   {}", p.paint(BOLD, &header));
                 current = Some(spec);
             }
             let _ = writeln!(out, "     {}", line(&p, finding));
@@ -126,13 +133,13 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
-/// Who publishes each index package of a lockfile, one aligned line per release: the
-/// verified identity (from the certificate), or what stands instead of one.
+/// Who publishes each package of a lockfile, one aligned line per release: the verified
+/// identity (from the certificate), or what stands instead of one (a package moved to git or
+/// a local path says so here rather than vanishing from the list).
 fn write_publishers(out: &mut String, p: &Painter, lockfile: &LockfileEvidence) {
     let mut rows: Vec<(String, String)> = lockfile
         .packages
         .iter()
-        .filter(|package| package.package.source.is_index())
         .map(|package| {
             (
                 sanitize(&package_spec(package)),

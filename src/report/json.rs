@@ -133,6 +133,9 @@ struct JsonArtifact {
     /// Why invalid (a failure slug, `index-hash-mismatch`, `not-on-index` or `release-not-on-index`).
     reason: Option<&'static str>,
     detail: Option<String>,
+    /// Locked hashes in other algorithms that bind to no examined file (`sha512:<hex>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unbound_hashes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -207,6 +210,7 @@ fn artifact(a: &ArtifactEvidence) -> JsonArtifact {
         publisher,
         reason,
         detail,
+        unbound_hashes: a.unbound_hashes.iter().map(ToString::to_string).collect(),
     }
 }
 

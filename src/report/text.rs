@@ -101,6 +101,18 @@ pub fn package_spec(package: &PackageEvidence) -> String {
 /// then the files without verified provenance by status. E.g.
 /// `GitHub `psf/requests` workflow `publish.yml` (2 of 2 files)`.
 pub fn publishers(package: &PackageEvidence) -> String {
+    use crate::lockfile::Source;
+    let what = match &package.package.source {
+        Source::Index { .. } => None,
+        Source::Git { url, .. } => Some(format!("git `{url}`")),
+        Source::Url { url } => Some(format!("the URL `{url}`")),
+        Source::Path { path } => Some(format!("the local path `{path}`")),
+        Source::Editable { path } => Some(format!("the editable tree `{path}`")),
+        Source::Virtual { path } => Some(format!("the virtual workspace entry `{path}`")),
+    };
+    if let Some(what) = what {
+        return format!("no provenance possible: installed from {what}");
+    }
     let total = package.artifacts.len();
     let mut verified: BTreeMap<PublisherIdentity, (String, usize)> = BTreeMap::new();
     let mut others: BTreeMap<&'static str, usize> = BTreeMap::new();

@@ -229,6 +229,7 @@ pub fn lockfile(path: &str, packages: Vec<PackageEvidence>) -> LockfileEvidence 
         },
         packages,
         unpinned: Vec::new(),
+        indexes: Vec::new(),
     }
 }
 

@@ -1,0 +1,251 @@
+//! Where files come from and how they are pinned: PG001 unpinned-requirement, PG002
+//! unhashed-artifact, PG003 non-index-source, PG004 other-index, PG005 unverifiable-hash,
+//! PG006 index-not-allowed, PG007 empty-lockfile.
+
+use std::collections::BTreeSet;
+
+use super::context::{
+    describe_source, file_name, files_phrase, lockfile_candidate, names, single, Candidate,
+    PackageContext,
+};
+use crate::evidence::LockfileEvidence;
+use crate::lockfile::{IndexKind, Location, Source};
+use crate::policy::Policy;
+use crate::rules::Rule;
+
+pub(super) const RULES: &[Rule] = &[
+    Rule::UnpinnedRequirement,
+    Rule::UnhashedArtifact,
+    Rule::NonIndexSource,
+    Rule::OtherIndex,
+    Rule::UnverifiableHash,
+    Rule::IndexNotAllowed,
+    Rule::EmptyLockfile,
+];
+
+/// The checks about a lockfile as a whole: PG001, PG006, PG007.
+pub(super) fn check_lockfile(
+    lockfile: &LockfileEvidence,
+    policy: &Policy,
+    out: &mut Vec<Candidate>,
+) {
+    for unpinned in &lockfile.unpinned {
+        out.push(unpinned_candidate(lockfile, unpinned));
+    }
+    check_sources_allowed(lockfile, policy, out);
+    if lockfile.packages.is_empty() && lockfile.unpinned.is_empty() {
+        out.push(lockfile_candidate(
+            lockfile,
+            Rule::EmptyLockfile,
+            lockfile.location(),
+            "the lockfile locks no package, so nothing in it was checked: a lock that failed or was cut short passes every gate".into(),
+        ));
+    }
+}
+
+/// The checks about one package: PG002, PG003, PG004, PG005.
+pub(super) fn check_package(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    check_source(cx, out);
+    check_hashes(cx, out);
+    check_unbound_hashes(cx, out);
+}
+
+fn unpinned_candidate(
+    lockfile: &LockfileEvidence,
+    unpinned: &crate::lockfile::Unpinned,
+) -> Candidate {
+    let message = if unpinned.specifier.trim().is_empty() {
+        format!("`{}` has no version pin", unpinned.name)
+    } else {
+        format!(
+            "`{}{}` is not an exact `==` pin",
+            unpinned.name, unpinned.specifier
+        )
+    };
+    let mut candidate = lockfile_candidate(
+        lockfile,
+        Rule::UnpinnedRequirement,
+        unpinned.location.clone(),
+        message,
+    );
+    candidate.package = Some(crate::dist::normalize_name(&unpinned.name));
+    candidate
+}
+
+/// PG006 for every package source the lockfile names (indexes, extra indexes, find-links,
+/// trusted hosts, and each package's own index) that the policy's `[sources]` does not allow.
+/// Each source is reported once, at the first place that names it.
+fn check_sources_allowed(lockfile: &LockfileEvidence, policy: &Policy, out: &mut Vec<Candidate>) {
+    let named = lockfile
+        .indexes
+        .iter()
+        .map(|i| (i.url.clone(), i.kind, i.location.clone()));
+    let from_packages = lockfile
+        .packages
+        .iter()
+        .filter_map(|p| match &p.package.source {
+            Source::Index { url } => {
+                Some((url.clone(), IndexKind::Index, p.package.location.clone()))
+            }
+            _ => None,
+        });
+    let mut reported = BTreeSet::new();
+    for (url, kind, location) in named.chain(from_packages) {
+        if policy.sources.allows(url.expose(), kind).0 {
+            continue;
+        }
+        let is_host = kind == IndexKind::TrustedHost;
+        if !reported.insert((is_host, crate::url::source_key(url.expose()))) {
+            continue;
+        }
+        let message = match kind {
+            IndexKind::TrustedHost => format!(
+                "the lockfile makes the installer trust the host `{url}` (plain http or unverified TLS), which the policy does not allow: anyone on the network path can serve files from it"
+            ),
+            IndexKind::FindLinks => format!(
+                "the lockfile makes the installer take files from the find-links location `{url}`, which the policy does not allow: any file found there may be installed for any package"
+            ),
+            IndexKind::ExtraIndex => format!(
+                "the lockfile adds the extra index `{url}`, which the policy does not allow: the installer may take any package's files from it"
+            ),
+            IndexKind::Index => format!(
+                "the lockfile takes packages from the index `{url}`, which the policy does not allow"
+            ),
+        };
+        out.push(lockfile_candidate(
+            lockfile,
+            Rule::IndexNotAllowed,
+            location_or_top(location, lockfile),
+            message,
+        ));
+    }
+}
+
+fn location_or_top(location: Location, lockfile: &LockfileEvidence) -> Location {
+    if location.line == 0 {
+        lockfile.location()
+    } else {
+        location
+    }
+}
+
+/// PG003 for every source that is not an index: git, URL, path, editable and virtual. The
+/// last two are the project's own trees today — and tomorrow a dependency a change moved
+/// to a local path to get around a publisher requirement.
+fn check_source(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    let source = cx.source();
+    match source {
+        Source::Index { url } => {
+            if !crate::url::is_pypi_index(url.expose()) {
+                out.push(cx.candidate(
+                    Rule::OtherIndex,
+                    None,
+                    format!("comes from the index `{url}`, not PyPI: only PyPI serves PEP 740 provenance today"),
+                ));
+            }
+        }
+        _ => {
+            let why = match source {
+                Source::Git { .. } => "git sources carry no attestations",
+                Source::Url { .. } => "direct URLs carry no attestations",
+                _ => "local files carry no attestations",
+            };
+            out.push(cx.candidate(
+                Rule::NonIndexSource,
+                None,
+                format!("installed from {}: {why}", describe_source(source)),
+            ));
+        }
+    }
+}
+
+/// PG002 for index and URL packages whose files have no locked sha256.
+fn check_hashes(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    if !matches!(cx.source(), Source::Index { .. } | Source::Url { .. }) {
+        return;
+    }
+    if cx.artifacts.is_empty() {
+        if cx
+            .package
+            .package
+            .artifacts
+            .iter()
+            .all(|a| a.sha256.is_none() && a.other_hashes.is_empty())
+        {
+            out.push(cx.candidate(
+                Rule::UnhashedArtifact,
+                None,
+                "no sha256 is locked for any file: the installer will accept any file for this version".into(),
+            ));
+        }
+        return;
+    }
+    let unhashed = names(&cx.files_where(|a| !a.locked_hash && a.unbound_hashes.is_empty()));
+    if unhashed.is_empty() {
+        return;
+    }
+    let what = if unhashed.len() == cx.total() && cx.total() > 1 {
+        format!("none of the {} files has a locked sha256", cx.total())
+    } else {
+        let verb = if unhashed.len() == 1 { "has" } else { "have" };
+        format!(
+            "{} {verb} no locked sha256",
+            files_phrase(&unhashed, cx.total())
+        )
+    };
+    out.push(cx.candidate(
+        Rule::UnhashedArtifact,
+        single(&unhashed),
+        format!("{what}: the installer would accept a different file"),
+    ));
+}
+
+/// PG005 for every locked hash no examined file carries: the installer accepts a file
+/// matching any hash of a requirement, so a hash pubgate cannot bind is a file nobody
+/// examined. One finding per file, scoped to its digests.
+fn check_unbound_hashes(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    for artifact in cx.files_where(|a| !a.unbound_hashes.is_empty()) {
+        let hashes: Vec<String> = artifact
+            .unbound_hashes
+            .iter()
+            .map(|h| {
+                format!(
+                    "`{}:{}…`",
+                    h.algorithm,
+                    h.digest.get(..16).unwrap_or(&h.digest)
+                )
+            })
+            .collect();
+        let subject = if artifact.filename.is_empty() {
+            format!(
+                "the locked hash {} matches no file of this release that pubgate examined",
+                hashes.join(", ")
+            )
+        } else {
+            format!(
+                "`{}` is also locked by {} {}, which the index does not list for it",
+                artifact.filename,
+                if hashes.len() == 1 {
+                    "the hash"
+                } else {
+                    "the hashes"
+                },
+                hashes.join(", ")
+            )
+        };
+        let name = file_name(artifact);
+        out.push(
+            cx.candidate(
+                Rule::UnverifiableHash,
+                Some(name),
+                format!(
+                    "{}: {} would let the installer take a different file than the one whose provenance was checked",
+                    subject,
+                    if hashes.len() == 1 { "it" } else { "they" }
+                ),
+            )
+            .about_files(&[artifact])
+            .by_digest_only(),
+        );
+    }
+}
