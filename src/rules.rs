@@ -111,6 +111,11 @@ macro_rules! rules {
             /// Every rule, in code order.
             pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
 
+            /// The rule's position in [`Rule::ALL`] (SARIF's `ruleIndex`).
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
             /// The rule's description.
             pub fn info(self) -> &'static RuleInfo {
                 match self {
@@ -377,6 +382,13 @@ mod tests {
                 .slug()
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c == '-'));
+        }
+    }
+
+    #[test]
+    fn indexes_are_positions_in_all() {
+        for (at, rule) in Rule::ALL.iter().enumerate() {
+            assert_eq!(rule.index(), at, "{rule}");
         }
     }
 

@@ -392,3 +392,20 @@ fn crlf_policies_report_the_same_positions() {
     );
     assert!(!err.to_string().contains('\r'));
 }
+
+#[test]
+fn every_error_in_a_policy_is_reported_at_once() {
+    let text = "schema = 1\n[rules]\nmissing-provenence = \"warn\"\ninvalid-provenance = \"warn\"\n\n[[package]]\nnames = [\"a\"]\npublisher = { kind = \"github\" }\n\n[[exemption]]\npackage = \"b\"\nrule = \"invalid-provenance\"\nreason = \"r\"\n\n[sources]\nallow-indexes = [\"\"]\n";
+    let err =
+        pubgate::policy::from_str(text, PolicySource::File("pubgate.toml".into())).unwrap_err();
+    let lines: Vec<u32> = std::iter::once(&err)
+        .chain(&err.others)
+        .map(|e| e.position.unwrap().line)
+        .collect();
+    assert_eq!(lines, [3, 4, 8, 10, 16], "{err}");
+    let shown = err.to_string();
+    assert_eq!(shown.matches("pubgate.toml:").count(), 5, "{shown}");
+    assert!(shown.contains("unknown rule `missing-provenence`"));
+    assert!(shown.contains("`invalid-provenance` cannot be set below `deny`"));
+    assert!(shown.contains("a github publisher requirement needs `repository`"));
+}

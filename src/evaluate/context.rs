@@ -24,6 +24,8 @@ pub(super) struct Candidate {
     /// The finding is about *which file* is installed: only an exemption naming the file's
     /// exact digest covers it, never one naming a version.
     pub by_digest_only: bool,
+    /// Places that explain it (besides where its level is set, added on resolution).
+    pub related: Vec<super::Related>,
 }
 
 impl Candidate {
@@ -46,6 +48,11 @@ impl Candidate {
     /// Only an exemption naming the exact digests may cover it.
     pub fn by_digest_only(mut self) -> Self {
         self.by_digest_only = true;
+        self
+    }
+
+    pub fn related_to(mut self, location: Location, role: super::RelatedRole) -> Self {
+        self.related.push(super::Related { location, role });
         self
     }
 
@@ -83,6 +90,7 @@ pub(super) fn lockfile_candidate(
         lockfile: lockfile.path.clone(),
         digests: Vec::new(),
         by_digest_only: false,
+        related: Vec::new(),
     }
 }
 
@@ -143,6 +151,7 @@ impl<'a> PackageContext<'a> {
             lockfile: self.lockfile.path.clone(),
             digests: Vec::new(),
             by_digest_only: false,
+            related: Vec::new(),
         }
     }
 

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use crate::evidence::LockfileEvidence;
 use crate::lockfile::Location;
-use crate::policy::{Exemption, Policy};
+use crate::policy::{Exemption, LevelOrigin, Policy, PolicySource};
 use crate::rules::{Level, Rule};
 
 use context::{Candidate, PackageContext};
@@ -40,6 +40,34 @@ pub struct Finding {
     pub lockfile: Option<PathBuf>,
     /// The exemption that covers it: the finding is shown but does not count.
     pub exempted_by: Option<ExemptionRef>,
+    /// Other places that explain the finding: the policy line that required a publisher,
+    /// where its level was set.
+    pub related: Vec<Related>,
+}
+
+/// A place that explains a finding, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub location: Location,
+    pub role: RelatedRole,
+}
+
+/// What a related location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelatedRole {
+    /// The policy line (or lockfile identity) that requires the publisher.
+    Requirement,
+    /// The policy line that set the finding's level.
+    Level,
+}
+
+impl RelatedRole {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RelatedRole::Requirement => "the publisher is required here",
+            RelatedRole::Level => "the level is set here",
+        }
+    }
 }
 
 impl Finding {
@@ -127,6 +155,26 @@ fn resolve(
         .exemptions
         .first()
         .map(|e| exemption_ref(policy, e));
+    let mut related = c.related;
+    let level_at = match resolution.origin {
+        LevelOrigin::Default => None,
+        LevelOrigin::Rules(at) | LevelOrigin::Package(at) => Some(at),
+    };
+    // Only a level the policy changed is worth pointing at.
+    let changed = resolution.level != c.rule.default_level();
+    if let (Some(at), false, true) = (
+        level_at,
+        matches!(policy.source, PolicySource::BuiltIn),
+        changed,
+    ) {
+        related.push(Related {
+            location: Location {
+                path: policy.source.path(),
+                line: at.line,
+            },
+            role: RelatedRole::Level,
+        });
+    }
     Some(Finding {
         rule: c.rule,
         level: resolution.level,
@@ -138,6 +186,7 @@ fn resolve(
         location: c.location,
         lockfile: Some(c.lockfile),
         exempted_by,
+        related,
     })
 }
 

@@ -40,6 +40,7 @@ pub(super) fn check(
             },
             lockfile: None,
             exempted_by: None,
+            related: Vec::new(),
         });
     };
 

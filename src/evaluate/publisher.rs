@@ -9,6 +9,7 @@ use super::context::{
     capitalized, describe_source, file_name, files_phrase, is_absent, names, single, Candidate,
     PackageContext,
 };
+use super::RelatedRole;
 use crate::evidence::{ArtifactEvidence, History, PreviousRelease, ProvenanceStatus};
 use crate::lockfile::Location;
 use crate::policy::{describe, PublisherIdentity, PublisherRequirement};
@@ -66,8 +67,10 @@ fn check_requirement(
 ) {
     let wanted = requirement_list(requirements);
     let fix = |candidate: Candidate| match origin {
-        Origin::Lockfile(_) => candidate.with_fix(LOCKED_IDENTITY_FIX),
-        Origin::Policy(_) => candidate,
+        Origin::Lockfile(at) => candidate
+            .with_fix(LOCKED_IDENTITY_FIX)
+            .related_to(at.clone(), RelatedRole::Requirement),
+        Origin::Policy(at) => candidate.related_to(at.clone(), RelatedRole::Requirement),
     };
     if !cx.is_index_source() {
         out.push(fix(cx.candidate(

@@ -62,6 +62,7 @@ pub fn discover(dir: &Path) -> Result<PolicySource, PolicyError> {
                 ),
                 hint: Some("keep one policy file and delete the other".into()),
                 source_line: None,
+                others: Vec::new(),
             })
         }
         [] => {}
@@ -88,6 +89,7 @@ pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
                 "add `[tool.pubgate]` with `schema = 1`, or pass a dedicated policy file".into(),
             ),
             source_line: None,
+            others: Vec::new(),
         });
     }
     from_str(&text, PolicySource::File(path.to_path_buf()))
@@ -106,6 +108,7 @@ fn read_text(path: &Path) -> Result<String, PolicyError> {
         message,
         hint: Some("check the path given to `--policy` and that the file is UTF-8 text".into()),
         source_line: None,
+        others: Vec::new(),
     };
     let bytes = crate::input::read(path, &crate::input::tree_root(path), MAX_POLICY_BYTES)
         .map_err(|e| match e {
@@ -317,6 +320,7 @@ impl Context<'_> {
             message: message.into(),
             hint: Some(hint.into()),
             source_line: self.line_text(position.line),
+            others: Vec::new(),
         }
     }
 
@@ -366,27 +370,46 @@ impl Context<'_> {
         }
     }
 
+    /// Validates every entry, collecting every error (one per `[rules]` key, `[[package]]`,
+    /// `[[exemption]]` and `[sources]` entry) so one run names everything to fix.
     fn build(&self, raw: RawPolicy, source: PolicySource) -> Result<Policy, PolicyError> {
-        let rules = self.levels(raw.rules, "[rules]")?;
+        let mut errors = Vec::new();
+        let rules = self.levels(raw.rules, "[rules]", &mut errors);
         let mut packages = Vec::with_capacity(raw.package.len());
         let mut seen_names: BTreeMap<String, Position> = BTreeMap::new();
         for entry in raw.package {
-            packages.push(self.package(entry, &mut seen_names)?);
+            match self.package(entry, &mut seen_names) {
+                Ok(entry) => packages.push(entry),
+                Err(mut e) => {
+                    errors.append(&mut e.others);
+                    errors.push(e);
+                }
+            }
         }
-        let exemptions = raw
-            .exemption
-            .into_iter()
-            .enumerate()
-            .map(|(index, e)| self.exemption(index, e))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut exemptions = Vec::with_capacity(raw.exemption.len());
+        for (index, e) in raw.exemption.into_iter().enumerate() {
+            match self.exemption(index, e) {
+                Ok(e) => exemptions.push(e),
+                Err(e) => errors.push(e),
+            }
+        }
         let sources = match raw.sources {
             None => Sources::default(),
             Some(raw) => Sources {
-                indexes: self.allowed_sources(raw.allow_indexes, "allow-indexes")?,
-                trusted_hosts: self
-                    .allowed_sources(raw.allow_trusted_hosts, "allow-trusted-hosts")?,
+                indexes: self.allowed_sources(raw.allow_indexes, "allow-indexes", &mut errors),
+                trusted_hosts: self.allowed_sources(
+                    raw.allow_trusted_hosts,
+                    "allow-trusted-hosts",
+                    &mut errors,
+                ),
             },
         };
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.position);
+            let mut first = errors.remove(0);
+            first.others = errors;
+            return Err(first);
+        }
         Ok(Policy {
             source,
             rules,
@@ -400,28 +423,31 @@ impl Context<'_> {
         &self,
         raw: Vec<Spanned<String>>,
         key: &str,
-    ) -> Result<Vec<AllowedSource>, PolicyError> {
+        errors: &mut Vec<PolicyError>,
+    ) -> Vec<AllowedSource> {
         let mut out: Vec<AllowedSource> = Vec::with_capacity(raw.len());
         for entry in raw {
             let text = entry.get_ref().trim().to_string();
             if text.is_empty() {
-                return Err(self.error(
+                errors.push(self.error(
                     entry.span(),
                     format!("an entry of `{key}` is empty"),
                     "remove it, or write the source as the lockfile names it",
                 ));
+                continue;
             }
             if crate::url::SecretUrl::new(text.clone()).has_credentials() {
-                return Err(self.error(
+                errors.push(self.error(
                     entry.span(),
                     format!("an entry of `{key}` carries credentials"),
                     "write the URL without `user:token@`: credentials never matter for what is allowed, and a policy is not the place for secrets",
                 ));
+                continue;
             }
             let key_text = crate::url::source_key(&text);
             let position = self.position(entry.span().start);
             if let Some(first) = out.iter().find(|a| a.key.eq_ignore_ascii_case(&key_text)) {
-                return Err(self.error(
+                errors.push(self.error(
                     entry.span(),
                     format!(
                         "`{text}` is already allowed at line {}",
@@ -429,6 +455,7 @@ impl Context<'_> {
                     ),
                     "list each source once",
                 ));
+                continue;
             }
             out.push(AllowedSource {
                 text,
@@ -436,7 +463,7 @@ impl Context<'_> {
                 position,
             });
         }
-        Ok(out)
+        out
     }
 
     fn rule(&self, id: &Spanned<String>) -> Result<Rule, PolicyError> {
@@ -454,57 +481,73 @@ impl Context<'_> {
         })
     }
 
+    /// A table of levels; each key in error is reported and left out.
     fn levels(
         &self,
         raw: RawLevels,
         table: &str,
-    ) -> Result<BTreeMap<Rule, LevelSetting>, PolicyError> {
+        errors: &mut Vec<PolicyError>,
+    ) -> BTreeMap<Rule, LevelSetting> {
         let mut entries: Vec<_> = raw.into_iter().collect();
         entries.sort_by_key(|(k, _)| k.span().start);
         let mut levels = BTreeMap::new();
         for (key, value) in entries {
-            let rule = self.rule(&key)?;
-            if table != "[rules]" && rule.scope() != Scope::Package {
-                let about = match rule.scope() {
-                    Scope::Policy => "the policy itself",
-                    _ => "a lockfile as a whole",
-                };
-                return Err(self.error(
-                    key.span(),
-                    format!("`{}` is about {about}, not a package", rule.slug()),
-                    "set it in the top-level `[rules]` table",
-                ));
-            }
-            let level = Level::from_str(value.get_ref()).map_err(|message| {
-                self.error(
-                    value.span(),
-                    message,
-                    "levels are `deny`, `warn` or `allow`",
-                )
-            })?;
-            if level < Level::Deny && !rule.can_be_lowered() {
-                return Err(self.error(
-                    value.span(),
-                    format!("`{}` cannot be set below `deny` (in {table})", rule.slug()),
-                    cannot_lower_hint(rule),
-                ));
-            }
-            let position = self.position(key.span().start);
-            if levels
-                .insert(rule, LevelSetting { level, position })
-                .is_some()
-            {
-                return Err(self.error(
-                    key.span(),
-                    format!(
-                        "`{}` is set twice in {table} (by slug and by code)",
-                        rule.slug()
-                    ),
-                    "keep one of the two keys",
-                ));
+            if let Err(e) = self.level(&key, &value, table, &mut levels) {
+                errors.push(e);
             }
         }
-        Ok(levels)
+        levels
+    }
+
+    /// One `slug = "level"` of a levels table, added to `levels`.
+    fn level(
+        &self,
+        key: &Spanned<String>,
+        value: &Spanned<String>,
+        table: &str,
+        levels: &mut BTreeMap<Rule, LevelSetting>,
+    ) -> Result<(), PolicyError> {
+        let rule = self.rule(key)?;
+        if table != "[rules]" && rule.scope() != Scope::Package {
+            let about = match rule.scope() {
+                Scope::Policy => "the policy itself",
+                _ => "a lockfile as a whole",
+            };
+            return Err(self.error(
+                key.span(),
+                format!("`{}` is about {about}, not a package", rule.slug()),
+                "set it in the top-level `[rules]` table",
+            ));
+        }
+        let level = Level::from_str(value.get_ref()).map_err(|message| {
+            self.error(
+                value.span(),
+                message,
+                "levels are `deny`, `warn` or `allow`",
+            )
+        })?;
+        if level < Level::Deny && !rule.can_be_lowered() {
+            return Err(self.error(
+                value.span(),
+                format!("`{}` cannot be set below `deny` (in {table})", rule.slug()),
+                cannot_lower_hint(rule),
+            ));
+        }
+        let position = self.position(key.span().start);
+        if levels
+            .insert(rule, LevelSetting { level, position })
+            .is_some()
+        {
+            return Err(self.error(
+                key.span(),
+                format!(
+                    "`{}` is set twice in {table} (by slug and by code)",
+                    rule.slug()
+                ),
+                "keep one of the two keys",
+            ));
+        }
+        Ok(())
     }
 
     fn package(
@@ -543,7 +586,13 @@ impl Context<'_> {
                 position: name_position,
             });
         }
-        let rules = self.levels(raw.rules, "[[package]] rules")?;
+        let mut errors = Vec::new();
+        let rules = self.levels(raw.rules, "[[package]] rules", &mut errors);
+        if !errors.is_empty() {
+            let mut first = errors.remove(0);
+            first.others = errors;
+            return Err(first);
+        }
         let publishers = match raw.publisher {
             None => Vec::new(),
             Some(spanned) => {

@@ -353,6 +353,9 @@ pub struct PolicyError {
     pub hint: Option<String>,
     /// The offending source line, when known.
     pub source_line: Option<String>,
+    /// Further errors found in the same file, in file order: every entry is checked, so
+    /// one run names everything there is to fix.
+    pub others: Vec<PolicyError>,
 }
 
 impl PolicyError {
@@ -385,6 +388,9 @@ impl fmt::Display for PolicyError {
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
+        }
+        for other in &self.others {
+            write!(f, "\n{other}")?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::text::{location, package_spec, path, plural, publishers, sanitize};
 use super::{Outcome, Report};
-use crate::evaluate::Finding;
+use crate::evaluate::{Finding, RelatedRole};
 use crate::evidence::LockfileEvidence;
 use crate::rules::Level;
 
@@ -192,7 +192,18 @@ fn line(p: &Painter, f: &Finding) -> String {
             sanitize(&location(&e.location)),
             sanitize(&e.reason)
         )),
-        None => text.push_str(&format!("; fix: {}", sanitize(&f.fix))),
+        None => {
+            // Where a level other than the rule's default came from, so a reader can
+            // tell a policy choice from pubgate's default.
+            if let Some(level) = f.related.iter().find(|r| r.role == RelatedRole::Level) {
+                text.push_str(&format!(
+                    " [{} set at {}]",
+                    f.level,
+                    sanitize(&location(&level.location))
+                ));
+            }
+            text.push_str(&format!("; fix: {}", sanitize(&f.fix)))
+        }
     }
     text
 }

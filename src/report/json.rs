@@ -184,6 +184,15 @@ struct JsonFinding {
     docs: String,
     location: JsonLocation,
     exempted_by: Option<JsonExemption>,
+    /// Other places that explain the finding (present only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated {
+    location: JsonLocation,
+    message: &'static str,
 }
 
 #[derive(Serialize)]
@@ -241,6 +250,14 @@ fn finding(f: &Finding) -> JsonFinding {
             reason: e.reason.clone(),
             expires: e.expires.map(|d| d.to_string()),
         }),
+        related: f
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                location: JsonLocation::from(&r.location),
+                message: r.role.describe(),
+            })
+            .collect(),
     }
 }
 
