@@ -1,5 +1,6 @@
 //! Evidence gathering for a ~450-package lockfile against the fake PyPI with 20 ms of added
-//! latency per request: cold and warm cache, wall time, requests, peak memory.
+//! latency per request: cold and warm cache, recording a vendored directory, offline from it;
+//! wall time, requests, peak memory.
 //!
 //! `cargo bench --bench evidence` (env: `PACKAGES`, `LATENCY_MS`, `CONCURRENCY`).
 //! Results are reported in `BENCHMARKS.md` § Evidence gathering.
@@ -118,8 +119,8 @@ fn write_index(count: usize, root: &Path) -> Option<Vec<u8>> {
 
 /// One measured run, in this (child) process; prints one line of JSON.
 fn child(args: &[String]) {
-    let [index_url, cache, root_file, count, concurrency, offline] = args else {
-        panic!("--child INDEX_URL CACHE ROOT_FILE COUNT CONCURRENCY OFFLINE")
+    let [index_url, cache, root_file, count, concurrency, mode, vendor] = args else {
+        panic!("--child INDEX_URL CACHE ROOT_FILE COUNT CONCURRENCY MODE VENDOR_DIR")
     };
     let lock = lockfile(count.parse().expect("count"), index_url);
     let trust_root = if root_file.is_empty() {
@@ -131,7 +132,14 @@ fn child(args: &[String]) {
     options.index_url = SecretUrl::new(index_url.as_str());
     options.cache_dir = Some(PathBuf::from(cache));
     options.http.concurrency = concurrency.parse().expect("concurrency");
-    options.offline = offline == "offline";
+    match mode.as_str() {
+        "record" => options.record_into = Some(PathBuf::from(vendor)),
+        "offline" => {
+            options.offline = true;
+            options.provenance_dir = Some(PathBuf::from(vendor));
+        }
+        _ => {}
+    }
     let before = peak_rss_kib();
     let start = Instant::now();
     let report =
@@ -190,6 +198,7 @@ fn main() {
     let server = FakePypi::start(&root).expect("fake PyPI");
     server.set_latency(latency);
     let cache = dir.path().join("cache");
+    let vendor = dir.path().join("vendor");
     let exe = std::env::current_exe().expect("current exe");
 
     println!(
@@ -197,7 +206,7 @@ fn main() {
         2 * count
     );
     println!(
-        "{:<14} {:>10} {:>9} {:>11} {:>14} {:>9} {:>14}",
+        "{:<16} {:>10} {:>9} {:>11} {:>14} {:>9} {:>14}",
         "run", "wall", "requests", "cache hits", "verifications", "verified", "peak RSS"
     );
     let mut digests = Vec::new();
@@ -206,7 +215,8 @@ fn main() {
     for (label, mode) in [
         ("cold", "online"),
         ("warm", "online"),
-        ("warm offline", "offline"),
+        ("fetch --into", "record"),
+        ("offline vendored", "offline"),
     ] {
         server.clear_log();
         let output = Command::new(&exe)
@@ -218,6 +228,7 @@ fn main() {
                 count.to_string(),
                 concurrency.to_string(),
                 mode.to_string(),
+                vendor.display().to_string(),
             ])
             .output()
             .expect("run a child");
@@ -234,7 +245,7 @@ fn main() {
             cold_wall = wall;
         }
         println!(
-            "{:<14} {:>8.0}ms {:>9} {:>11} {:>14} {:>9} {:>10} KiB",
+            "{:<16} {:>8.0}ms {:>9} {:>11} {:>14} {:>9} {:>10} KiB",
             label,
             wall,
             requests,

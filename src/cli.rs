@@ -78,7 +78,7 @@ pub struct IndexArgs {
         value_name = "URL"
     )]
     pub index_url: String,
-    /// Make no network request: use the cache and --provenance-dir only
+    /// Make no network request: pages come from --provenance-dir only (the cache holds provenance objects, not pages)
     #[arg(long)]
     pub offline: bool,
     /// Read project pages and provenance from a directory written by `pubgate fetch`
@@ -87,7 +87,7 @@ pub struct IndexArgs {
     /// Sigstore trusted_root.json (default: the embedded public-good root)
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// Cache directory (default: $XDG_CACHE_HOME/pubgate)
+    /// Cache directory for provenance objects, verified again on every run (default: $XDG_CACHE_HOME/pubgate)
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
     /// Do not read or write the cache
@@ -99,6 +99,10 @@ pub struct IndexArgs {
     /// Per-request timeout, in seconds
     #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// Deadline for the whole gathering (network, page parsing, verification), in seconds;
+    /// what is unfinished then is unavailable [default: 10 × --timeout, within 30–900]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub deadline: Option<u64>,
 }
 
 #[derive(Debug, Args)]

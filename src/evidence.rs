@@ -112,19 +112,27 @@ pub struct PreviousRelease {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub yanked: bool,
     /// Releases between this one and the locked one that were passed over because none of
-    /// their files has provenance, newest first.
+    /// their files has provenance, newest first (at most [`PASSED_OVER_MAX`]: the nearest).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub passed_over: Vec<String>,
 }
+
+/// How many passed-over releases [`PreviousRelease::passed_over`] and
+/// [`History::NoAttestedRelease`] list at most (the nearest ones, newest first).
+pub const PASSED_OVER_MAX: usize = 32;
 
 /// History for a package: what the release before the locked one looked like.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum History {
-    /// An earlier release exists and was examined.
+    /// An earlier release with provenance exists and was examined.
     Previous(PreviousRelease),
-    /// The locked version is the first (non-yanked) release.
+    /// The locked version is the first release: the index lists no earlier one, yanked or not.
     FirstRelease,
+    /// Earlier releases exist, but the index says none of their files has provenance: there
+    /// is no earlier publisher to compare with. `passed_over` lists them, newest first (at
+    /// most [`PASSED_OVER_MAX`]).
+    NoAttestedRelease { passed_over: Vec<String> },
     /// History could not be gathered (cause given); rules that need it stay quiet
     /// and the artifact statuses carry the fail-closed signal.
     Unavailable { cause: String },

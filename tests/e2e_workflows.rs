@@ -241,7 +241,7 @@ fn a_vendored_directory_gives_the_online_report_with_the_index_gone() {
 }
 
 #[test]
-fn a_warm_cache_answers_without_the_index_and_changes_nothing() {
+fn a_warm_cache_saves_provenance_requests_and_changes_nothing() {
     let lock = uv_lock(&[
         Pkg::pypi("good", "1.0"),
         Pkg::pypi("legacy", "1.0"),
@@ -265,18 +265,24 @@ fn a_warm_cache_answers_without_the_index_and_changes_nothing() {
     site.server.clear_log();
     let warm = site.check(dir.path(), &args);
     warm.expect_code(1);
+    // The cache holds provenance objects (verified again); pages are always asked.
     assert_eq!(
-        site.server.request_count(),
+        site.server.count_matching("/integrity/**"),
         0,
         "{:?}",
         site.server.requests()
     );
+    assert_eq!(site.server.count_matching("/simple/**"), 3);
     assert_eq!(warm.json(), cold.json());
 
+    // Offline, a cache alone is no evidence: every package is unavailable.
+    site.server.clear_log();
     let mut offline_args = args.to_vec();
     offline_args.push("--offline");
     let offline = site.check(dir.path(), &offline_args);
     offline.expect_code(1);
-    assert_eq!(offline.json(), cold.json());
+    assert!(findings(&offline.json())
+        .iter()
+        .all(|(rule, _, _)| rule == "provenance-unavailable"));
     assert_eq!(site.server.request_count(), 0);
 }

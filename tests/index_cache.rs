@@ -1,16 +1,17 @@
-//! The on-disk cache: a warm run asks nothing, pages expire, corrupt entries are re-fetched,
-//! offline runs use the cache only, and concurrent runs share one cache safely.
+//! The on-disk cache holds provenance objects only: a warm run asks every project page again
+//! and verifies everything again, corrupt entries are re-fetched, an offline run without a
+//! vendored directory fails closed whatever the cache holds, and concurrent runs share one
+//! cache safely.
 
 mod index_common;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
 use index_common::*;
-use pubgate::evidence::{InvalidReason, LockfileEvidence, ProvenanceStatus};
+use pubgate::evidence::{History, InvalidReason, LockfileEvidence, ProvenanceStatus};
 use pubgate::index::{gather_report_blocking, NoProgress};
 use pubgate::lockfile::Lockfile;
-use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakePypi};
+use pubgate::testing::fake_pypi::{fixture_index, tamper, FakeFile, FakeIndex, FakePypi};
+use pubgate::url::SecretUrl;
+use std::path::{Path, PathBuf};
 
 fn setup() -> (tempfile::TempDir, FakePypi, Lockfile) {
     let mut index = fixture_index();
@@ -63,45 +64,60 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn cache_entries(dir: &Path) -> Vec<PathBuf> {
-    files_under(&dir.join("v1"))
+    files_under(&dir.join("v2"))
+}
+
+/// Rewrites a cache entry's body and recomputes its envelope (length, sha256), as whoever
+/// can write the cache directory can.
+fn rewrite_entry(path: &Path, edit: impl FnOnce(Vec<u8>) -> Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    let magic_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let header_end = magic_end + bytes[magic_end..].iter().position(|&b| b == b'\n').unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&bytes[magic_end..header_end]).unwrap();
+    let body = edit(bytes[header_end + 1..].to_vec());
+    header["len"] = body.len().into();
+    header["sha256"] = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body)).into();
+    let mut out = bytes[..magic_end].to_vec();
+    out.extend(serde_json::to_vec(&header).unwrap());
+    out.push(b'\n');
+    out.extend(body);
+    std::fs::write(path, out).unwrap();
 }
 
 #[test]
-fn a_warm_run_makes_no_request_and_gives_the_same_evidence() {
+fn a_warm_run_asks_every_page_again_and_verifies_everything_again() {
     let (_dir, server, lock) = setup();
     let cache = tempfile::tempdir().unwrap();
     let options = cached_options(&server, cache.path());
     let cold = gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
     let cold_requests = server.request_count();
-    assert!(cold_requests >= 8, "{cold_requests}");
+    let provenance_requests = server.count_matching("/integrity/**");
+    assert!(provenance_requests >= 4, "{provenance_requests}");
     assert_eq!(cold.stats.network, cold_requests);
+    assert!(cold.stats.verifications >= 4, "{:?}", cold.stats);
     server.clear_log();
 
     let warm = gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
-    assert_eq!(server.request_count(), 0, "{:?}", server.requests());
     assert_eq!(warm.evidence, cold.evidence);
-    assert_eq!(warm.stats.network, 0);
-    assert_eq!(warm.stats.cache_hits, cold_requests);
-    assert!(cache.path().join("CACHEDIR.TAG").exists());
-}
-
-#[test]
-fn expired_pages_are_asked_again_but_provenance_is_kept() {
-    let (_dir, server, lock) = setup();
-    let cache = tempfile::tempdir().unwrap();
-    let mut options = cached_options(&server, cache.path());
-    options.page_ttl = Duration::ZERO;
-    let cold = gather(std::slice::from_ref(&lock), &options);
-    server.clear_log();
-    let warm = gather(std::slice::from_ref(&lock), &options);
-    assert_eq!(warm, cold);
-    assert_eq!(server.count_matching("/simple/**"), 4);
+    // Pages (and what they say about absence, files and history) are always asked afresh;
+    // provenance objects come from the cache and are verified again.
     assert_eq!(
-        server.count_matching("/integrity/**"),
-        0,
+        server.count_matching("/simple/**"),
+        4,
         "{:?}",
         server.requests()
     );
+    assert_eq!(server.count_matching("/integrity/**"), 0);
+    assert_eq!(warm.stats.cache_hits, provenance_requests);
+    assert_eq!(warm.stats.verifications, cold.stats.verifications);
+    assert!(cache.path().join("CACHEDIR.TAG").exists());
+    // Only provenance objects were stored.
+    let entries = cache_entries(cache.path());
+    assert_eq!(entries.len(), provenance_requests);
+    assert!(entries
+        .iter()
+        .all(|p| p.starts_with(cache.path().join("v2/provenance"))));
 }
 
 #[test]
@@ -112,7 +128,7 @@ fn corrupt_or_tampered_entries_are_discarded_and_fetched_again() {
     let cold = gather(std::slice::from_ref(&lock), &options);
     let entries = cache_entries(cache.path());
     assert!(!entries.is_empty());
-    // Damage every entry a different way: flipped byte, truncation, emptied, swapped.
+    // Damage every entry a different way: flipped byte, truncation, emptied.
     for (i, path) in entries.iter().enumerate() {
         let mut bytes = std::fs::read(path).unwrap();
         match i % 3 {
@@ -125,73 +141,99 @@ fn corrupt_or_tampered_entries_are_discarded_and_fetched_again() {
         }
         std::fs::write(path, bytes).unwrap();
     }
-    let fetched_entries = entries
-        .iter()
-        .filter(|p| !p.starts_with(cache.path().join("v1/verified")))
-        .count();
     server.clear_log();
     let again = gather(std::slice::from_ref(&lock), &options);
     assert_eq!(again, cold);
     assert_eq!(
-        server.request_count(),
-        fetched_entries,
+        server.count_matching("/integrity/**"),
+        entries.len(),
         "each damaged answer was fetched once more"
     );
     // And the cache healed.
     server.clear_log();
     assert_eq!(gather(std::slice::from_ref(&lock), &options), cold);
-    assert_eq!(server.request_count(), 0);
+    assert_eq!(server.count_matching("/integrity/**"), 0);
 }
 
 #[test]
-fn a_provenance_entry_replaced_by_other_bytes_cannot_pass_for_the_original() {
-    // Tampered bytes with a recomputed envelope are taken as the index's answer, so they are
-    // verified afresh; they can never borrow the original's verification result.
+fn provenance_replaced_in_the_cache_is_verified_as_what_it_is() {
+    // Bytes with a rebuilt envelope are taken as the index's answer and verified afresh:
+    // tampered, they are invalid; they never borrow the original's result.
     let (_dir, server, lock) = setup();
     let cache = tempfile::tempdir().unwrap();
     let options = cached_options(&server, cache.path());
     let cold = gather(std::slice::from_ref(&lock), &options);
-    let sample_status = cold[0].packages[0].artifacts[0].provenance.clone();
+    assert!(cold[0].packages[0].artifacts[0]
+        .provenance
+        .verified()
+        .is_some());
     for path in cache_entries(cache.path()) {
-        let bytes = std::fs::read(&path).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        if text.contains("\"kind\":\"provenance\"") && text.contains("pypa/sampleproject") {
-            let tampered = text.replace("pypa/sampleproject", "evil/sampleproject");
-            std::fs::write(&path, tampered).unwrap();
-        }
+        rewrite_entry(&path, |body| tamper(&body));
     }
     let again = gather(std::slice::from_ref(&lock), &options);
     let status = &again[0].packages[0].artifacts[0].provenance;
-    // The edited entry fails its digest check: the original is fetched again.
-    assert_eq!(status, &sample_status);
-    assert_eq!(server.count_matching("/integrity/sampleproject/**"), 2);
+    assert!(
+        matches!(
+            status,
+            ProvenanceStatus::Invalid {
+                reason: InvalidReason::Verification(_),
+                ..
+            }
+        ),
+        "{status:?}"
+    );
+    assert_eq!(server.count_matching("/integrity/sampleproject/**"), 1);
 }
 
 #[test]
-fn offline_runs_use_the_cache_and_never_the_network() {
+fn offline_without_a_vendored_directory_fails_closed_whatever_the_cache_holds() {
     let (_dir, server, lock) = setup();
     let cache = tempfile::tempdir().unwrap();
     let mut options = cached_options(&server, cache.path());
-    options.offline = true;
-    // Cold and offline: everything unavailable, no request.
-    let cold = gather(std::slice::from_ref(&lock), &options);
-    assert_eq!(server.request_count(), 0);
-    for package in &cold[0].packages {
-        for artifact in &package.artifacts {
-            assert!(
-                cause(&artifact.provenance).contains("offline"),
-                "{:?}",
-                artifact.provenance
-            );
-        }
-    }
-    // Fill the cache online, then go offline with pages long expired.
-    options.offline = false;
+    // Fill the cache online.
     let online = gather(std::slice::from_ref(&lock), &options);
+    assert!(online[0].packages[0].artifacts[0]
+        .provenance
+        .verified()
+        .is_some());
     server.clear_log();
     options.offline = true;
-    options.page_ttl = Duration::ZERO;
-    assert_eq!(gather(std::slice::from_ref(&lock), &options), online);
+    let offline = gather(std::slice::from_ref(&lock), &options);
+    assert_eq!(server.request_count(), 0);
+    for package in &offline[0].packages {
+        for artifact in &package.artifacts {
+            let cause = cause(&artifact.provenance);
+            assert!(
+                cause.contains("offline") && cause.contains("--provenance-dir"),
+                "{cause}"
+            );
+        }
+        assert!(matches!(package.history, History::Unavailable { .. }));
+    }
+}
+
+#[test]
+fn offline_cached_provenance_counts_when_a_vendored_page_names_it() {
+    let (_dir, server, lock) = setup();
+    let cache = tempfile::tempdir().unwrap();
+    let vendor = tempfile::tempdir().unwrap();
+    let mut options = cached_options(&server, cache.path());
+    options.record_into = Some(vendor.path().to_path_buf());
+    let online = gather(std::slice::from_ref(&lock), &options);
+    // Keep the vendored pages, drop the vendored provenance: the cache has it.
+    for path in files_under(vendor.path()) {
+        if path.to_string_lossy().ends_with(".provenance") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    server.clear_log();
+    options.record_into = None;
+    options.offline = true;
+    options.provenance_dir = Some(vendor.path().to_path_buf());
+    let report =
+        gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
+    assert_eq!(report.evidence, online);
+    assert!(report.stats.cache_hits >= 4, "{:?}", report.stats);
     assert_eq!(server.request_count(), 0);
 }
 
@@ -221,7 +263,7 @@ fn two_runs_sharing_a_cache_at_once_both_succeed() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     server.clear_log();
     assert_eq!(gather(std::slice::from_ref(&lock), &options), expected);
-    assert_eq!(server.request_count(), 0);
+    assert_eq!(server.count_matching("/integrity/**"), 0);
 }
 
 #[test]
@@ -232,15 +274,26 @@ fn no_cache_means_nothing_is_written() {
     gather(std::slice::from_ref(&lock), &options);
     server.clear_log();
     gather(std::slice::from_ref(&lock), &options);
-    assert!(server.request_count() >= 8);
+    assert!(server.count_matching("/integrity/**") >= 4);
 }
 
 #[test]
-fn not_found_projects_are_cached_briefly() {
-    let (_dir, server, _) = setup();
+fn negative_answers_are_never_cached() {
+    // "No such project" and the integrity API's "no provenance" both weaken a verdict: they
+    // are asked on every run, never read back from a directory others can write.
+    let mut index = FakeIndex::new().api_version("1.0");
+    index.add("plain", FakeFile::new("plain-1.0.tar.gz", &sha("aa")));
+    let (_dir, server) = serve(&index);
     let cache = tempfile::tempdir().unwrap();
     let mut options = cached_options(&server, cache.path());
+    options.authoritative_integrity = vec![SecretUrl::new(server.index_url())];
     let missing = package("missing", "1.0", &server.index_url(), &[]);
+    let plain = package(
+        "plain",
+        "1.0",
+        &server.index_url(),
+        &[("plain-1.0.tar.gz", Some(&sha("aa")))],
+    );
     let first = gather_one(missing.clone(), &options);
     assert!(matches!(
         first.artifacts[0].provenance,
@@ -249,27 +302,32 @@ fn not_found_projects_are_cached_briefly() {
             ..
         }
     ));
+    let absent = gather_one(plain.clone(), &options);
+    assert_eq!(absent.artifacts[0].provenance, ProvenanceStatus::Absent);
+    assert!(cache_entries(cache.path()).is_empty());
     server.clear_log();
-    assert_eq!(gather_one(missing.clone(), &options), first);
-    assert_eq!(server.request_count(), 0);
-    options.negative_ttl = Duration::ZERO;
     assert_eq!(gather_one(missing, &options), first);
-    assert_eq!(server.request_count(), 1);
+    assert_eq!(gather_one(plain, &options), absent);
+    assert_eq!(server.count_matching("/simple/**"), 2);
+    assert_eq!(server.count_matching("/integrity/**"), 1);
 }
 
 #[test]
-fn a_warm_run_verifies_nothing_again() {
+fn entries_of_the_first_layout_are_never_read() {
+    // `v1` held pages, negative answers and verification results. A v1 directory full of
+    // answers (as an older pubgate, or a forger, left it) changes nothing.
     let (_dir, server, lock) = setup();
     let cache = tempfile::tempdir().unwrap();
     let options = cached_options(&server, cache.path());
-    let cold = gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
-    assert!(cold.stats.verifications >= 4, "{:?}", cold.stats);
-    assert!(cold.evidence[0].packages[0].artifacts[0]
-        .provenance
-        .verified()
-        .is_some());
-    let warm = gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).unwrap();
-    assert_eq!(warm.stats.verifications, 0, "{:?}", warm.stats);
-    assert_eq!(warm.stats.verification_cache_hits, cold.stats.verifications);
-    assert_eq!(warm.evidence, cold.evidence);
+    let honest = gather(std::slice::from_ref(&lock), &options);
+    let v1 = cache.path().join("v1");
+    std::fs::create_dir_all(v1.join("verified/00")).unwrap();
+    std::fs::create_dir_all(v1.join("pages/00")).unwrap();
+    std::fs::rename(cache.path().join("v2"), v1.join("provenance")).unwrap();
+    server.clear_log();
+    assert_eq!(gather(std::slice::from_ref(&lock), &options), honest);
+    assert!(
+        server.count_matching("/integrity/**") >= 4,
+        "v1 was not read"
+    );
 }

@@ -60,11 +60,11 @@ fn inspect_shows_each_file_and_the_previous_release() {
       plain-1.0.tar.gz
         provenance   none (the index has no provenance for this file)
 
-    previous release 0.9
-      plain-0.9.tar.gz  absent
+    previous release with provenance: none (earlier releases without provenance: 0.9)
     ");
     assert!(stderr.is_empty(), "{stderr}");
-    // The default cache (XDG_CACHE_HOME) was used: a second run asks nothing.
+    // The default cache (XDG_CACHE_HOME) was used; it holds provenance objects only, so a
+    // second run asks for the page again.
     server.clear_log();
     let (code, again, _) = run(pubgate(&server, cache.path(), &["inspect", "plain==1.0"]));
     assert_eq!(code, Some(0));
@@ -72,8 +72,8 @@ fn inspect_shows_each_file_and_the_previous_release() {
         again.replace(&server.index_url(), "http://fake-pypi/simple"),
         stdout
     );
-    assert_eq!(server.request_count(), 0);
-    assert!(cache.path().join("pubgate/v1").is_dir());
+    assert_eq!(server.request_count(), 1);
+    assert!(cache.path().join("pubgate/v2").is_dir());
 }
 
 #[test]
@@ -95,8 +95,8 @@ fn inspect_json_is_machine_readable() {
     assert_eq!(json["files"][1]["provenance"], "absent");
     assert_eq!(json["files"][1]["sha256"], sha("aa"));
     assert_eq!(json["files"][1]["publisher"], serde_json::Value::Null);
-    assert_eq!(json["previous"]["status"], "previous");
-    assert_eq!(json["previous"]["version"], "0.9");
+    assert_eq!(json["previous"]["status"], "no-attested-release");
+    assert_eq!(json["previous"]["passed_over"], serde_json::json!(["0.9"]));
     assert!(
         !cache.path().join("pubgate").exists(),
         "--no-cache writes nothing"
@@ -164,7 +164,10 @@ fn inspect_offline_without_a_cache_asks_nothing() {
         &["inspect", "plain==1.0", "--offline"],
     ));
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("offline and not in the cache"), "{stderr}");
+    assert!(
+        stderr.contains("offline") && stderr.contains("--provenance-dir"),
+        "{stderr}"
+    );
     assert_eq!(server.request_count(), 0);
 }
 

@@ -171,6 +171,41 @@ fn the_overall_deadline_bounds_every_request() {
 }
 
 #[test]
+fn the_deadline_covers_work_that_needs_no_network() {
+    // Vendored answers ask nothing, but reading, parsing and verifying them is work the
+    // deadline bounds too: with none left, every index package is unavailable, naming it.
+    let (_dir, server) = setup();
+    let vendor = tempfile::tempdir().unwrap();
+    let lock = lockfile("uv.lock", vec![plain(&server), sample(&server)]);
+    let mut online = options(&server);
+    online.record_into = Some(vendor.path().to_path_buf());
+    gather(std::slice::from_ref(&lock), &online);
+    let mut offline = options(&server);
+    offline.offline = true;
+    offline.provenance_dir = Some(vendor.path().to_path_buf());
+    let replayed = gather(std::slice::from_ref(&lock), &offline);
+    assert!(replayed[0].packages[1].artifacts[0]
+        .provenance
+        .verified()
+        .is_some());
+    offline.deadline = Duration::ZERO;
+    let evidence = gather(std::slice::from_ref(&lock), &offline);
+    for package in &evidence[0].packages {
+        for artifact in &package.artifacts {
+            let cause = cause(&artifact.provenance);
+            assert!(
+                cause.contains("deadline") && cause.contains("--deadline"),
+                "{cause}"
+            );
+        }
+        assert!(matches!(
+            &package.history,
+            pubgate::evidence::History::Unavailable { cause } if cause.contains("deadline")
+        ));
+    }
+}
+
+#[test]
 fn a_slow_trickle_times_out() {
     let (_dir, server) = setup();
     fault(

@@ -45,8 +45,14 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     };
     options.http.concurrency = usize::from(args.concurrency);
     options.http.request_timeout = Duration::from_secs(args.timeout);
-    // Retries and queueing share one budget for the whole run.
-    options.http.overall_timeout = Duration::from_secs((args.timeout * 10).clamp(30, 900));
+    // One budget for the whole gathering: requests with their retries and queueing, page
+    // parsing and verification.
+    let deadline = Duration::from_secs(
+        args.deadline
+            .unwrap_or_else(|| (args.timeout * 10).clamp(30, 900)),
+    );
+    options.deadline = deadline;
+    options.http.overall_timeout = deadline;
     Ok(options)
 }
 

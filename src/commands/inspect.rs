@@ -21,9 +21,10 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     let (name, version) = parse_release(&args.release)?;
     let options = index_options(&args.index)?;
     let runtime = pubgate::index::runtime()?;
-    let evidence = runtime
-        .block_on(pubgate::index::inspect(&name, &version, &options))
-        .context("cannot inspect the release")?;
+    let evidence = runtime.block_on(pubgate::index::inspect(&name, &version, &options));
+    // Work the deadline cut off (a page still being parsed) is not waited for.
+    runtime.shutdown_background();
+    let evidence = evidence.context("cannot inspect the release")?;
     let statuses: Vec<&ProvenanceStatus> =
         evidence.artifacts.iter().map(|a| &a.provenance).collect();
     let unjudgeable = |s: &ProvenanceStatus| {
@@ -183,7 +184,19 @@ fn human(evidence: &PackageEvidence) -> String {
     }
     match &evidence.history {
         History::Previous(previous) => {
-            let _ = writeln!(out, "\nprevious release {}", previous.version);
+            let yanked = if previous.yanked { " (yanked)" } else { "" };
+            let _ = writeln!(
+                out,
+                "\nprevious release with provenance {}{yanked}",
+                previous.version
+            );
+            if !previous.passed_over.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  passed over, without provenance: {}",
+                    previous.passed_over.join(", ")
+                );
+            }
             for artifact in &previous.artifacts {
                 let publisher = artifact
                     .provenance
@@ -200,6 +213,13 @@ fn human(evidence: &PackageEvidence) -> String {
         }
         History::FirstRelease => {
             let _ = writeln!(out, "\nprevious release: none (this is the first release)");
+        }
+        History::NoAttestedRelease { passed_over } => {
+            let _ = writeln!(
+                out,
+                "\nprevious release with provenance: none (earlier releases without provenance: {})",
+                passed_over.join(", ")
+            );
         }
         History::Unavailable { cause } => {
             let _ = writeln!(out, "\nprevious release: unknown ({cause})");
@@ -233,9 +253,14 @@ fn to_json(evidence: &PackageEvidence) -> serde_json::Value {
         History::Previous(previous) => json!({
             "status": "previous",
             "version": previous.version,
+            "yanked": previous.yanked,
+            "passed_over": previous.passed_over,
             "files": previous.artifacts.iter().map(artifact_json).collect::<Vec<_>>(),
         }),
         History::FirstRelease => json!({"status": "first-release"}),
+        History::NoAttestedRelease { passed_over } => {
+            json!({"status": "no-attested-release", "passed_over": passed_over})
+        }
         History::Unavailable { cause } => json!({"status": "unavailable", "cause": cause}),
         History::NotApplicable => json!({"status": "not-applicable"}),
     };

@@ -1,6 +1,11 @@
-//! The on-disk cache: project pages (short TTL), provenance objects (kept indefinitely),
-//! and verification results keyed by the provenance bytes, the trust root and the tool
-//! version.
+//! The on-disk cache: provenance objects, and nothing else.
+//!
+//! Whoever can write the cache directory (a shared runner, a CI cache restored from another
+//! workflow) controls every byte in it, and a digest in an envelope is no signature. So the
+//! cache holds only what is checked again on every use: provenance bytes, which are
+//! verified on every run like an answer from the network (they are self-authenticating).
+//! Project pages, "no such project" and "no provenance" answers, and verification results
+//! are never cached: each of them could make a file look better than its bytes do.
 //!
 //! Every entry is one file, written atomically (temporary file + rename), holding a
 //! one-line JSON header (kind, key, length, sha256 of the body) and the body. An entry
@@ -18,51 +23,34 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The first line of every entry.
-const MAGIC: &[u8] = b"pubgate-cache-entry 1\n";
-/// The layout version: bump it to abandon every older entry.
-const LAYOUT: &str = "v1";
+const MAGIC: &[u8] = b"pubgate-cache-entry 2\n";
+/// The layout version: bump it to abandon every older entry. `v1` also held project pages,
+/// negative answers and verification results, which a writer of the directory could forge.
+pub const LAYOUT: &str = "v2";
+/// Where provenance entries live under the layout directory.
+const PROVENANCE_DIR: &str = "provenance";
+/// The only kind of entry.
+const KIND: &str = "provenance";
 /// Makes temporary file names unique within the process (the pid separates processes).
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Largest header accepted.
 const MAX_HEADER: usize = 4096;
 
-/// What an entry holds; each kind lives in its own directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EntryKind {
-    Page,
-    Provenance,
-    Verification,
-}
-
-impl EntryKind {
-    fn dir(self) -> &'static str {
-        match self {
-            EntryKind::Page => "pages",
-            EntryKind::Provenance => "provenance",
-            EntryKind::Verification => "verified",
-        }
-    }
-}
-
-/// A cached response or result.
+/// A cached provenance object, as the index served it with status 200.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub status: u16,
     pub content_type: String,
     pub body: Vec<u8>,
-    /// Unix seconds when it was stored.
-    pub stored_at: u64,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Header {
-    kind: EntryKind,
+    kind: String,
     key: String,
     /// Where the entry came from, credentials removed (for people browsing the cache).
     label: String,
+    /// Unix seconds when it was stored: for people browsing the cache; nothing depends on it.
     stored_at: u64,
-    status: u16,
     content_type: String,
     len: usize,
     sha256: String,
@@ -72,6 +60,8 @@ struct Header {
 #[derive(Debug)]
 pub struct Cache {
     root: PathBuf,
+    /// Largest body read back.
+    limit: usize,
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/pubgate`, else `~/.cache/pubgate`.
@@ -108,8 +98,9 @@ pub fn key(parts: &[&str]) -> String {
 }
 
 impl Cache {
-    /// Opens (creating if needed) the cache rooted at `dir`.
-    pub fn open(dir: &Path) -> std::io::Result<Cache> {
+    /// Opens (creating if needed) the cache rooted at `dir`; bodies larger than `limit`
+    /// bytes are never read back.
+    pub fn open(dir: &Path, limit: usize) -> std::io::Result<Cache> {
         fs::create_dir_all(dir.join(LAYOUT))?;
         let tag = dir.join("CACHEDIR.TAG");
         if !tag.exists() {
@@ -121,6 +112,7 @@ impl Cache {
         }
         Ok(Cache {
             root: dir.to_path_buf(),
+            limit,
         })
     }
 
@@ -129,21 +121,33 @@ impl Cache {
         &self.root
     }
 
-    /// Where the entry for (`kind`, `key`) lives.
-    pub fn path(&self, kind: EntryKind, key: &str) -> PathBuf {
+    /// Where the entry for `key` lives.
+    pub fn path(&self, key: &str) -> PathBuf {
         let shard = key.get(..2).unwrap_or("00");
         self.root
             .join(LAYOUT)
-            .join(kind.dir())
+            .join(PROVENANCE_DIR)
             .join(shard)
             .join(key)
     }
 
-    /// Reads an entry. A missing entry is `None`; a damaged one is deleted and `None`.
-    pub fn read(&self, kind: EntryKind, key: &str) -> Option<Entry> {
-        let path = self.path(kind, key);
-        let bytes = fs::read(&path).ok()?;
-        match decode(&bytes, kind, key) {
+    /// Reads an entry. A missing entry is `None`; a damaged one is deleted and `None`. Only
+    /// a regular file inside the cache is read, and only up to the limit: the directory may
+    /// hold a FIFO, a device or a symlink planted by whoever else can write it.
+    pub fn read(&self, key: &str) -> Option<Entry> {
+        let path = self.path(key);
+        let limit = (MAGIC.len() + MAX_HEADER + 1 + self.limit) as u64;
+        let bytes = match crate::input::read(&path, &self.root, limit) {
+            Ok(bytes) => bytes,
+            Err(crate::input::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return None
+            }
+            Err(_) => {
+                let _ = fs::remove_file(&path);
+                return None;
+            }
+        };
+        match decode(&bytes, key).filter(|e| e.body.len() <= self.limit) {
             Some(entry) => Some(entry),
             None => {
                 // Corrupt, truncated, or renamed from another key: drop it and re-fetch.
@@ -155,26 +159,24 @@ impl Cache {
 
     /// Stores an entry atomically. Failures are ignored: the cache is an optimization and a
     /// read-only or full disk must not fail the run.
-    pub fn write(&self, kind: EntryKind, key: &str, label: &str, entry: &Entry) {
-        let _ = self.try_write(kind, key, label, entry);
+    pub fn write(&self, key: &str, label: &str, entry: &Entry) {
+        let _ = self.try_write(key, label, entry);
     }
 
-    fn try_write(
-        &self,
-        kind: EntryKind,
-        key: &str,
-        label: &str,
-        entry: &Entry,
-    ) -> std::io::Result<()> {
-        let path = self.path(kind, key);
+    fn try_write(&self, key: &str, label: &str, entry: &Entry) -> std::io::Result<()> {
+        let path = self.path(key);
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir)?;
+        // A directory swapped for a symlink would carry the write out of the cache.
+        let root = fs::canonicalize(&self.root)?;
+        if !fs::canonicalize(dir)?.starts_with(&root) {
+            return Err(std::io::Error::other("the cache directory leads outside"));
+        }
         let header = Header {
-            kind,
+            kind: KIND.to_string(),
             key: key.to_string(),
             label: label.to_string(),
-            stored_at: entry.stored_at,
-            status: entry.status,
+            stored_at: now(),
             content_type: entry.content_type.clone(),
             len: entry.body.len(),
             sha256: hex::encode(Sha256::digest(&entry.body)),
@@ -205,7 +207,11 @@ pub(crate) fn write_atomic(
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        // `create_new` never follows a symlink planted under the temporary name.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         fill(&mut file)?;
         file.flush()?;
         drop(file);
@@ -217,26 +223,20 @@ pub(crate) fn write_atomic(
     result
 }
 
-fn decode(bytes: &[u8], kind: EntryKind, key: &str) -> Option<Entry> {
+fn decode(bytes: &[u8], key: &str) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let newline = rest.iter().take(MAX_HEADER).position(|&b| b == b'\n')?;
     let header: Header = serde_json::from_slice(&rest[..newline]).ok()?;
     let body = &rest[newline + 1..];
-    if header.kind != kind || header.key != key || header.len != body.len() {
+    if header.kind != KIND || header.key != key || header.len != body.len() {
         return None;
     }
     if hex::encode(Sha256::digest(body)) != header.sha256 {
         return None;
     }
-    // An entry from the future is a clock jump or a forgery; either way, do not trust its age.
-    if header.stored_at > now() + 300 {
-        return None;
-    }
     Some(Entry {
-        status: header.status,
         content_type: header.content_type,
         body: body.to_vec(),
-        stored_at: header.stored_at,
     })
 }
 
@@ -246,74 +246,118 @@ mod tests {
 
     fn entry(body: &[u8]) -> Entry {
         Entry {
-            status: 200,
             content_type: "application/json".into(),
             body: body.to_vec(),
-            stored_at: now(),
         }
+    }
+
+    fn open(dir: &Path) -> Cache {
+        Cache::open(dir, 1024).unwrap()
     }
 
     #[test]
     fn round_trips_entries() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path()).unwrap();
-        let k = key(&["page", "https://example/simple/a/"]);
-        assert_eq!(cache.read(EntryKind::Page, &k), None);
+        let cache = open(dir.path());
+        let k = key(&["provenance", "https://example/integrity/a"]);
+        assert_eq!(cache.read(&k), None);
         cache.write(
-            EntryKind::Page,
             &k,
-            "https://example/simple/a/",
-            &entry(b"{\"files\":[]}"),
+            "https://example/integrity/a",
+            &entry(b"{\"version\":1}"),
         );
-        let got = cache.read(EntryKind::Page, &k).unwrap();
-        assert_eq!(got.body, b"{\"files\":[]}");
-        assert_eq!(got.status, 200);
-        // The same key under another kind is a different entry.
-        assert_eq!(cache.read(EntryKind::Provenance, &k), None);
+        let got = cache.read(&k).unwrap();
+        assert_eq!(got.body, b"{\"version\":1}");
         assert!(dir.path().join("CACHEDIR.TAG").exists());
+        assert!(cache.path(&k).starts_with(dir.path().join("v2/provenance")));
     }
 
     #[test]
     fn corrupt_entries_are_discarded() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path()).unwrap();
+        let cache = open(dir.path());
         let k = key(&["x"]);
-        cache.write(
-            EntryKind::Provenance,
-            &k,
-            "label",
-            &entry(b"{\"version\":1}"),
-        );
-        let path = cache.path(EntryKind::Provenance, &k);
+        cache.write(&k, "label", &entry(b"{\"version\":1}"));
+        let path = cache.path(&k);
         let mut bytes = fs::read(&path).unwrap();
         let last = bytes.len() - 2;
         bytes[last] ^= 0x01;
         fs::write(&path, &bytes).unwrap();
-        assert_eq!(cache.read(EntryKind::Provenance, &k), None);
+        assert_eq!(cache.read(&k), None);
         assert!(!path.exists(), "a corrupt entry is deleted");
 
         // Truncated.
-        cache.write(
-            EntryKind::Provenance,
-            &k,
-            "label",
-            &entry(b"{\"version\":1}"),
-        );
+        cache.write(&k, "label", &entry(b"{\"version\":1}"));
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
-        assert_eq!(cache.read(EntryKind::Provenance, &k), None);
+        assert_eq!(cache.read(&k), None);
 
         // An entry copied under another key.
         let other = key(&["y"]);
-        cache.write(EntryKind::Provenance, &k, "label", &entry(b"{}"));
-        fs::create_dir_all(cache.path(EntryKind::Provenance, &other).parent().unwrap()).unwrap();
-        fs::copy(&path, cache.path(EntryKind::Provenance, &other)).unwrap();
-        assert_eq!(cache.read(EntryKind::Provenance, &other), None);
-        assert!(cache.read(EntryKind::Provenance, &k).is_some());
+        cache.write(&k, "label", &entry(b"{}"));
+        fs::create_dir_all(cache.path(&other).parent().unwrap()).unwrap();
+        fs::copy(&path, cache.path(&other)).unwrap();
+        assert_eq!(cache.read(&other), None);
+        assert!(cache.read(&k).is_some());
 
         // Garbage.
         fs::write(&path, b"garbage").unwrap();
-        assert_eq!(cache.read(EntryKind::Provenance, &k), None);
+        assert_eq!(cache.read(&k), None);
+
+        // Over the limit.
+        cache.write(&k, "label", &entry(&[b' '; 4096]));
+        assert_eq!(cache.read(&k), None);
+    }
+
+    #[test]
+    fn a_first_layout_entry_is_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = open(dir.path());
+        let k = key(&["x"]);
+        cache.write(&k, "label", &entry(b"{}"));
+        let path = cache.path(&k);
+        let text = fs::read(&path).unwrap();
+        let old = [b"pubgate-cache-entry 1\n".as_slice(), &text[MAGIC.len()..]].concat();
+        fs::write(&path, old).unwrap();
+        assert_eq!(cache.read(&k), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_and_symlinks_out_of_the_cache_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let cache = open(dir.path());
+        let k = key(&["x"]);
+        // A whole entry, but outside the cache, reached through a symlink.
+        let elsewhere = open(outside.path());
+        elsewhere.write(&k, "label", &entry(b"{}"));
+        fs::create_dir_all(cache.path(&k).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(&k), cache.path(&k)).unwrap();
+        assert_eq!(cache.read(&k), None);
+        // A FIFO would block a plain read forever.
+        let fifo = key(&["fifo"]);
+        fs::create_dir_all(cache.path(&fifo).parent().unwrap()).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(cache.path(&fifo))
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            assert_eq!(cache.read(&fifo), None);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_never_leave_the_cache_through_a_symlinked_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let cache = open(dir.path());
+        let k = key(&["x"]);
+        let shard = cache.path(&k).parent().unwrap().to_path_buf();
+        fs::create_dir_all(shard.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(outside.path(), &shard).unwrap();
+        cache.write(&k, "label", &entry(b"{}"));
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
     }
 
     #[test]
@@ -331,14 +375,9 @@ mod tests {
                 let root = dir.path().to_path_buf();
                 let k = k.clone();
                 std::thread::spawn(move || {
-                    let cache = Cache::open(&root).unwrap();
+                    let cache = open(&root);
                     for _ in 0..50 {
-                        cache.write(
-                            EntryKind::Page,
-                            &k,
-                            "l",
-                            &entry(format!("body {i}").as_bytes()),
-                        );
+                        cache.write(&k, "l", &entry(format!("body {i}").as_bytes()));
                     }
                 })
             })
@@ -346,10 +385,10 @@ mod tests {
         for h in handles {
             h.join().unwrap();
         }
-        let cache = Cache::open(dir.path()).unwrap();
-        let got = cache.read(EntryKind::Page, &k).unwrap();
+        let cache = open(dir.path());
+        let got = cache.read(&k).unwrap();
         assert!(got.body.starts_with(b"body "));
-        let leftovers: Vec<_> = fs::read_dir(cache.path(EntryKind::Page, &k).parent().unwrap())
+        let leftovers: Vec<_> = fs::read_dir(cache.path(&k).parent().unwrap())
             .unwrap()
             .filter(|e| {
                 e.as_ref()

@@ -1,32 +1,28 @@
-//! Where answers come from, in order: the vendor directory (`--provenance-dir`), the cache,
-//! then the network (never when `--offline`). Every URL is asked once per run
-//! (single-flight); fresh network answers are cached and, for `pubgate fetch`, recorded
-//! into the vendor directory being written. Verification results are memoized and cached
-//! by the provenance bytes' digest and the trust root's digest.
+//! Where answers come from, in order: the vendor directory (`--provenance-dir`), then —
+//! for provenance objects only — the cache, then the network (never when `--offline`).
+//! Every URL is asked once per run (single-flight); fresh network answers are recorded, for
+//! `pubgate fetch`, into the vendor directory being written, and provenance objects are
+//! cached. Nothing else is cached: a project page, a "no such project" or a "no provenance"
+//! answer read back from a directory others can write could make a file look better than
+//! it is, and a verification result could be forged outright. Provenance is verified on
+//! every run, memoized only in memory.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::Url;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde::Serialize;
 use tokio::sync::OnceCell;
 
-use super::cache::{self, Cache, Entry, EntryKind};
-use super::client::{split_credentials, FetchError, FetchErrorKind, HttpClient};
+use super::cache::{self, Cache, Entry};
+use super::client::{split_credentials, HttpClient};
 use super::simple::{self, ProjectPage};
 use super::vendor::{Stored, VendorDir};
 use super::IndexOptions;
 use crate::url::SecretUrl;
 use crate::verify::{self, TrustRoot, VerifiedProvenance, VerifyError};
-
-/// Part of every verification cache key besides pubgate's version: bump it whenever what
-/// verifies changes, so development builds (one version, several verifiers) never reuse a
-/// result an older verifier accepted. 2: attestations must agree on their publisher.
-const VERIFIER_REVISION: &str = "2";
 
 /// What pubgate accepts for provenance: the integrity media type, then plain JSON.
 pub const PROVENANCE_ACCEPT: &str =
@@ -66,13 +62,11 @@ enum ProvenanceAnswer {
 pub struct FetchStats {
     /// Answers fetched over the network (after retries).
     pub network: usize,
-    /// Answers served by the cache.
+    /// Provenance objects served by the cache (verified again all the same).
     pub cache_hits: usize,
     /// Answers served by the vendor directory.
     pub vendor_hits: usize,
-    /// Verifications served by the cache (no cryptography).
-    pub verification_cache_hits: usize,
-    /// Verifications computed.
+    /// Verifications computed (every provenance object used, once per run).
     pub verifications: usize,
     /// Answers written into the vendor directory being recorded.
     pub recorded: usize,
@@ -91,6 +85,13 @@ struct Raw {
     body: Vec<u8>,
     origin: Origin,
     final_url: Url,
+}
+
+/// What is being loaded: decides which stores may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Page,
+    Provenance,
 }
 
 /// Runs each keyed computation once; later callers share its result.
@@ -118,16 +119,6 @@ impl<T: Clone> SingleFlight<T> {
     }
 }
 
-/// The cached form of a successful verification.
-#[derive(Serialize, Deserialize)]
-struct CachedVerification {
-    provenance_sha256: String,
-    trust_root: String,
-    filename: String,
-    sha256: String,
-    result: VerifiedProvenance,
-}
-
 /// The per-run fetch layer.
 pub struct Fetcher {
     http: Option<HttpClient>,
@@ -135,11 +126,8 @@ pub struct Fetcher {
     vendor: Option<VendorDir>,
     record: Option<VendorDir>,
     trust_root: Arc<TrustRoot>,
-    page_ttl: Duration,
-    negative_ttl: Duration,
     page_limit: usize,
     provenance_limit: usize,
-    offline: bool,
     pages: SingleFlight<Result<PageAnswer, String>>,
     provenance: SingleFlight<ProvenanceOutcome>,
     verifications: SingleFlight<Result<VerifiedProvenance, VerifyError>>,
@@ -149,35 +137,34 @@ pub struct Fetcher {
     network: AtomicUsize,
     cache_hits: AtomicUsize,
     vendor_hits: AtomicUsize,
-    verification_cache_hits: AtomicUsize,
     verifications_done: AtomicUsize,
     recorded: AtomicUsize,
 }
 
 impl Fetcher {
-    /// Sets up the run: the HTTP client (unless offline), the cache (unless disabled; a
-    /// cache that cannot be opened is skipped), the vendor directories.
+    /// Sets up the run: the HTTP client (unless offline; its network deadline is at most
+    /// the run's), the cache (unless disabled; a cache that cannot be opened is skipped),
+    /// the vendor directories.
     pub fn new(options: &IndexOptions) -> Result<Fetcher, String> {
         let http = if options.offline {
             None
         } else {
-            Some(HttpClient::new(options.http.clone())?)
+            let mut http = options.http.clone();
+            http.overall_timeout = http.overall_timeout.min(options.deadline);
+            Some(HttpClient::new(http)?)
         };
         let cache = options
             .cache_dir
             .as_deref()
-            .and_then(|dir| Cache::open(dir).ok());
+            .and_then(|dir| Cache::open(dir, options.provenance_limit).ok());
         Ok(Fetcher {
             http,
             cache,
             vendor: options.provenance_dir.clone().map(VendorDir::new),
             record: options.record_into.clone().map(VendorDir::new),
             trust_root: options.trust_root.clone(),
-            page_ttl: options.page_ttl,
-            negative_ttl: options.negative_ttl,
             page_limit: options.page_limit,
             provenance_limit: options.provenance_limit,
-            offline: options.offline,
             pages: SingleFlight::new(),
             provenance: SingleFlight::new(),
             verifications: SingleFlight::new(),
@@ -188,7 +175,6 @@ impl Fetcher {
             network: AtomicUsize::new(0),
             cache_hits: AtomicUsize::new(0),
             vendor_hits: AtomicUsize::new(0),
-            verification_cache_hits: AtomicUsize::new(0),
             verifications_done: AtomicUsize::new(0),
             recorded: AtomicUsize::new(0),
         })
@@ -207,7 +193,6 @@ impl Fetcher {
             network: self.network.load(Ordering::Relaxed),
             cache_hits: self.cache_hits.load(Ordering::Relaxed),
             vendor_hits: self.vendor_hits.load(Ordering::Relaxed),
-            verification_cache_hits: self.verification_cache_hits.load(Ordering::Relaxed),
             verifications: self.verifications_done.load(Ordering::Relaxed),
             recorded: self.recorded.load(Ordering::Relaxed),
         }
@@ -221,7 +206,8 @@ impl Fetcher {
             .unwrap_or_default()
     }
 
-    /// The project page of `project` (normalized) on `index`.
+    /// The project page of `project` (normalized) on `index`: from the vendor directory or
+    /// the network, never from the cache.
     pub async fn page(&self, index: &SecretUrl, project: &str) -> Result<PageAnswer, String> {
         let request = page_url(index.expose(), project);
         let (clean, _) = split_credentials(&request)?;
@@ -233,28 +219,33 @@ impl Fetcher {
     }
 
     async fn load_page(&self, request: String, clean: Url) -> Result<PageAnswer, String> {
-        let key = cache::key(&["page", clean.as_str()]);
         let raw = self
             .load(
-                EntryKind::Page,
+                Kind::Page,
                 &request,
                 &clean,
-                &key,
+                "",
                 simple::PAGE_ACCEPT,
                 self.page_limit,
             )
-            .await
-            .map_err(|e| e.to_string())?;
-        let answer = match raw.status {
+            .await?;
+        let (answer, raw) = match raw.status {
             200 => {
-                let page = simple::parse_page(&raw.body, &raw.content_type, &raw.final_url)
-                    .map_err(|e| format!("`{clean}`: {e}"))?;
-                PageAnswer::Found(Arc::new(page))
+                // Parsing is CPU work on untrusted bytes: off the async workers, so the
+                // run's deadline still fires while a hostile page is being parsed.
+                let (parsed, raw) = tokio::task::spawn_blocking(move || {
+                    let parsed = simple::parse_page(&raw.body, &raw.content_type, &raw.final_url);
+                    (parsed, raw)
+                })
+                .await
+                .map_err(|e| format!("`{clean}`: the page parser crashed: {e}"))?;
+                let page = parsed.map_err(|e| format!("`{clean}`: {e}"))?;
+                (PageAnswer::Found(Arc::new(page)), raw)
             }
-            404 | 410 => PageAnswer::NotFound,
+            404 | 410 => (PageAnswer::NotFound, raw),
             status => return Err(refused(&clean, status, &raw.body)),
         };
-        self.commit(EntryKind::Page, &clean, &key, &raw);
+        self.commit(Kind::Page, &clean, "", &raw);
         Ok(answer)
     }
 
@@ -309,15 +300,14 @@ impl Fetcher {
         let key = cache::key(&["provenance", clean.as_str(), &sha256]);
         let raw = self
             .load(
-                EntryKind::Provenance,
+                Kind::Provenance,
                 &request,
                 &clean,
                 &key,
                 PROVENANCE_ACCEPT,
                 self.provenance_limit,
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         let answer = match raw.status {
             200 => {
                 if !is_json_media_type(&raw.content_type) {
@@ -340,26 +330,25 @@ impl Fetcher {
             }
             status => return Err(refused(&clean, status, &raw.body)),
         };
-        self.commit(EntryKind::Provenance, &clean, &key, &raw);
+        self.commit(Kind::Provenance, &clean, &key, &raw);
         Ok(answer)
     }
 
-    /// Verifies provenance for (`filename`, `sha256`), once per run, and from the cache when
-    /// this exact verification already succeeded with this trust root and this pubgate.
+    /// Verifies provenance for (`filename`, `sha256`), once per run. Results are never
+    /// cached on disk: a stored "verified" is a claim anyone who can write the cache could
+    /// make.
     pub async fn verify(
         &self,
         provenance: Arc<Vec<u8>>,
         filename: &str,
         sha256: &str,
     ) -> Result<VerifiedProvenance, VerifyError> {
-        let digest = hex::encode(Sha256::digest(provenance.as_slice()));
-        let key = self.verification_key(&digest, filename, sha256);
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            provenance.as_slice(),
+        ));
+        let key = cache::key(&[&digest, filename, sha256]);
         self.verifications
-            .run(key.clone(), || async move {
-                if let Some(hit) = self.cached_verification(&key, &digest, filename, sha256) {
-                    self.verification_cache_hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(hit);
-                }
+            .run(key, || async move {
                 let root = self.trust_root.clone();
                 let (name, sha) = (filename.to_string(), sha256.to_string());
                 let bytes = provenance.clone();
@@ -375,79 +364,26 @@ impl Fetcher {
                     })
                 });
                 self.verifications_done.fetch_add(1, Ordering::Relaxed);
-                // Only successes are cached: a failure is rare and cheap to recompute, and
-                // never caching one means a fixed verifier is never masked by an old entry.
-                if let (Ok(verified), Some(cache)) = (&result, &self.cache) {
-                    let cached = CachedVerification {
-                        provenance_sha256: digest.clone(),
-                        trust_root: self.trust_root.digest().to_string(),
-                        filename: filename.to_string(),
-                        sha256: sha256.to_string(),
-                        result: verified.clone(),
-                    };
-                    if let Ok(body) = serde_json::to_vec(&cached) {
-                        cache.write(
-                            EntryKind::Verification,
-                            &key,
-                            filename,
-                            &Entry {
-                                status: 200,
-                                content_type: "application/json".into(),
-                                body,
-                                stored_at: cache::now(),
-                            },
-                        );
-                    }
-                }
                 result
             })
             .await
     }
 
-    /// The cache key of a verification: what was verified, against which root, by which
-    /// pubgate (a newer verifier never trusts an older one's results).
-    fn verification_key(&self, provenance_digest: &str, filename: &str, sha256: &str) -> String {
-        cache::key(&[
-            "verification",
-            env!("CARGO_PKG_VERSION"),
-            VERIFIER_REVISION,
-            provenance_digest,
-            self.trust_root.digest(),
-            filename,
-            sha256,
-        ])
-    }
-
-    fn cached_verification(
-        &self,
-        key: &str,
-        digest: &str,
-        filename: &str,
-        sha256: &str,
-    ) -> Option<VerifiedProvenance> {
-        let entry = self.cache.as_ref()?.read(EntryKind::Verification, key)?;
-        let cached: CachedVerification = serde_json::from_slice(&entry.body).ok()?;
-        // The key already binds these; checking them again costs nothing.
-        (cached.provenance_sha256 == digest
-            && cached.trust_root == self.trust_root.digest()
-            && cached.filename == filename
-            && cached.sha256 == sha256)
-            .then_some(cached.result)
-    }
-
+    /// One answer: from the vendor directory, then (provenance only, status 200 only) the
+    /// cache, then the network when online.
     async fn load(
         &self,
-        kind: EntryKind,
+        kind: Kind,
         request: &str,
         clean: &Url,
         key: &str,
         accept: &str,
         limit: usize,
-    ) -> Result<Raw, FetchError> {
+    ) -> Result<Raw, String> {
         if let Some(vendor) = &self.vendor {
             let stored = match kind {
-                EntryKind::Page => vendor.read_page(clean),
-                _ => vendor.read_provenance(clean),
+                Kind::Page => vendor.read_page(clean),
+                Kind::Provenance => vendor.read_provenance(clean),
             };
             if let Some(stored) = stored {
                 self.vendor_hits.fetch_add(1, Ordering::Relaxed);
@@ -460,11 +396,11 @@ impl Fetcher {
                 });
             }
         }
-        if let Some(entry) = self.cache.as_ref().and_then(|c| c.read(kind, key)) {
-            if self.offline || self.is_fresh(kind, &entry) {
+        if kind == Kind::Provenance {
+            if let Some(entry) = self.cache.as_ref().and_then(|c| c.read(key)) {
                 self.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(Raw {
-                    status: entry.status,
+                    status: 200,
                     content_type: entry.content_type,
                     body: entry.body,
                     origin: Origin::Cache,
@@ -473,21 +409,24 @@ impl Fetcher {
             }
         }
         let Some(http) = &self.http else {
-            return Err(FetchError {
-                url: clean.to_string(),
-                kind: match &self.vendor {
-                    Some(dir) => FetchErrorKind::NotVendored(dir.root().display().to_string()),
-                    None => FetchErrorKind::Offline,
-                },
+            return Err(match (&self.vendor, kind) {
+                (Some(dir), _) => format!(
+                    "`{clean}`: not in the provenance directory `{}` (run `pubgate fetch` again)",
+                    dir.root().display()
+                ),
+                (None, Kind::Page) => format!(
+                    "`{clean}`: offline, and project pages are read only from a `--provenance-dir` (the cache holds provenance objects, not pages); run `pubgate fetch --into DIR` online, then check with `--offline --provenance-dir DIR`"
+                ),
+                (None, Kind::Provenance) => format!("`{clean}`: offline and not in the cache"),
             });
         };
-        let response = http.get(request, accept, limit).await?;
+        let response = http
+            .get(request, accept, limit)
+            .await
+            .map_err(|e| e.to_string())?;
         self.network.fetch_add(1, Ordering::Relaxed);
-        let (final_url, _) =
-            split_credentials(response.final_url.as_str()).map_err(|e| FetchError {
-                url: clean.to_string(),
-                kind: FetchErrorKind::Invalid(e),
-            })?;
+        let (final_url, _) = split_credentials(response.final_url.as_str())
+            .map_err(|e| format!("`{clean}`: {e}"))?;
         Ok(Raw {
             status: response.status,
             content_type: response.content_type,
@@ -497,36 +436,20 @@ impl Fetcher {
         })
     }
 
-    fn is_fresh(&self, kind: EntryKind, entry: &Entry) -> bool {
-        let ttl = match (kind, entry.status) {
-            // Provenance for a (URL, sha256) never changes once published.
-            (EntryKind::Provenance, 200) => return true,
-            (EntryKind::Page, 200) => self.page_ttl,
-            _ => self.negative_ttl,
-        };
-        cache::now().saturating_sub(entry.stored_at) < ttl.as_secs()
-    }
-
-    fn commit(&self, kind: EntryKind, clean: &Url, key: &str, raw: &Raw) {
-        if raw.origin == Origin::Network {
-            if let Some(cache) = &self.cache {
-                if kind != EntryKind::Provenance
-                    || raw.status == 200
-                    || !self.negative_ttl.is_zero()
-                {
-                    cache.write(
-                        kind,
-                        key,
-                        clean.as_str(),
-                        &Entry {
-                            status: raw.status,
-                            content_type: raw.content_type.clone(),
-                            body: raw.body.clone(),
-                            stored_at: cache::now(),
-                        },
-                    );
-                }
-            }
+    /// Keeps an answer that was used: provenance objects fresh from the network go to the
+    /// cache, and every answer goes to the vendor directory being recorded.
+    fn commit(&self, kind: Kind, clean: &Url, key: &str, raw: &Raw) {
+        if let (Origin::Network, Kind::Provenance, 200, Some(cache)) =
+            (raw.origin, kind, raw.status, &self.cache)
+        {
+            cache.write(
+                key,
+                clean.as_str(),
+                &Entry {
+                    content_type: raw.content_type.clone(),
+                    body: raw.body.clone(),
+                },
+            );
         }
         if let Some(record) = &self.record {
             let stored = Stored {
@@ -535,18 +458,20 @@ impl Fetcher {
                 body: raw.body.clone(),
             };
             let result = match kind {
-                EntryKind::Page => record.write_page(clean, &stored),
-                _ => record.write_provenance(clean, &stored),
+                Kind::Page => record.write_page(clean, &stored),
+                Kind::Provenance => record.write_provenance(clean, &stored),
             };
-            if result.is_ok() {
-                self.recorded.fetch_add(1, Ordering::Relaxed);
-            }
-            if let Err(e) = result {
-                if let Ok(mut errors) = self.record_errors.lock() {
-                    errors.push(format!(
-                        "cannot write `{clean}` into `{}`: {e}",
-                        record.root().display()
-                    ));
+            match result {
+                Ok(()) => {
+                    self.recorded.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    if let Ok(mut errors) = self.record_errors.lock() {
+                        errors.push(format!(
+                            "cannot write `{clean}` into `{}`: {e}",
+                            record.root().display()
+                        ));
+                    }
                 }
             }
         }
@@ -596,129 +521,5 @@ fn refused(url: &Url, status: u16, body: &[u8]) -> String {
         format!("`{url}`: HTTP {status}")
     } else {
         format!("`{url}`: HTTP {status}: {message}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::verify::{PublisherKind, VerifiedPublisher};
-
-    fn verified() -> VerifiedProvenance {
-        let publisher = VerifiedPublisher {
-            kind: PublisherKind::GitHub,
-            repository: Some("o/r".into()),
-            workflow: Some("release.yml".into()),
-            workflow_filepath: None,
-            email: None,
-            git_ref: Some("refs/tags/v1".into()),
-            commit: None,
-            issuer: None,
-            san: None,
-            project_id: None,
-            pipeline_definition_id: None,
-            environment: None,
-        };
-        VerifiedProvenance {
-            publisher,
-            claimed: None,
-            attestations: Vec::new(),
-        }
-    }
-
-    /// Options with one of two real trust roots (`staging`: the other one).
-    fn options(cache: &std::path::Path, staging: bool) -> IndexOptions {
-        let name = if staging { "staging" } else { "production" };
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("fixtures/sigstore/trusted_root.{name}.json"));
-        let mut options = IndexOptions::new(TrustRoot::from_file(&path).unwrap());
-        options.cache_dir = Some(cache.to_path_buf());
-        options.offline = true;
-        options
-    }
-
-    /// Plants a verification result the way a previous run would have stored it.
-    fn plant(
-        fetcher: &Fetcher,
-        bytes: &[u8],
-        filename: &str,
-        sha256: &str,
-        result: &VerifiedProvenance,
-    ) -> std::path::PathBuf {
-        let digest = hex::encode(Sha256::digest(bytes));
-        let key = fetcher.verification_key(&digest, filename, sha256);
-        let cached = CachedVerification {
-            provenance_sha256: digest,
-            trust_root: fetcher.trust_root.digest().to_string(),
-            filename: filename.into(),
-            sha256: sha256.into(),
-            result: result.clone(),
-        };
-        let cache = fetcher.cache.as_ref().unwrap();
-        cache.write(
-            EntryKind::Verification,
-            &key,
-            filename,
-            &Entry {
-                status: 200,
-                content_type: "application/json".into(),
-                body: serde_json::to_vec(&cached).unwrap(),
-                stored_at: cache::now(),
-            },
-        );
-        cache.path(EntryKind::Verification, &key)
-    }
-
-    #[tokio::test]
-    async fn cached_verifications_are_bound_to_bytes_root_and_file_and_checked() {
-        let dir = tempfile::tempdir().unwrap();
-        let bytes = b"{\"version\":1,\"attestation_bundles\":[]}".to_vec();
-        let sha = "ab".repeat(32);
-        let fetcher = Fetcher::new(&options(dir.path(), false)).unwrap();
-        let path = plant(&fetcher, &bytes, "a-1.0.tar.gz", &sha, &verified());
-
-        // A planted success is used without verifying (these bytes would never verify).
-        let fresh = Fetcher::new(&options(dir.path(), false)).unwrap();
-        assert_eq!(
-            fresh
-                .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
-                .await,
-            Ok(verified())
-        );
-        assert_eq!(fresh.stats().verification_cache_hits, 1);
-        assert_eq!(fresh.stats().verifications, 0);
-
-        // Other bytes, another file, another digest or another trust root: verified afresh.
-        let other_bytes = Fetcher::new(&options(dir.path(), false)).unwrap();
-        assert!(other_bytes
-            .verify(Arc::new(b"{}".to_vec()), "a-1.0.tar.gz", &sha)
-            .await
-            .is_err());
-        assert!(other_bytes
-            .verify(Arc::new(bytes.clone()), "a-2.0.tar.gz", &sha)
-            .await
-            .is_err());
-        assert!(other_bytes
-            .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &"cd".repeat(32))
-            .await
-            .is_err());
-        let other_root = Fetcher::new(&options(dir.path(), true)).unwrap();
-        assert!(other_root
-            .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
-            .await
-            .is_err());
-
-        // An edited entry fails its digest check, is deleted and verification runs again.
-        let text = std::fs::read_to_string(&path)
-            .unwrap()
-            .replace("o/r", "x/y");
-        std::fs::write(&path, text).unwrap();
-        let after_edit = Fetcher::new(&options(dir.path(), false)).unwrap();
-        assert!(after_edit
-            .verify(Arc::new(bytes.clone()), "a-1.0.tar.gz", &sha)
-            .await
-            .is_err());
-        assert_eq!(after_edit.stats().verifications, 1);
-        assert!(!path.exists());
     }
 }

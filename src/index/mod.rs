@@ -2,10 +2,12 @@
 //! verify, who published it — and what the previous release looked like.
 //!
 //! [`gather`] is the entry point. Under it: [`client`] (HTTP with retries and limits),
-//! [`simple`] (PEP 691 / PEP 503 project pages), [`fetcher`] (vendor dir → cache → network,
-//! single-flight, verification memo), [`cache`], [`vendor`] (the `pubgate fetch` layout) and
-//! [`resolve`] (matching locked artifacts to index files, history). The layout of the cache
-//! and vendor directories and the threat model are in `docs/index-and-cache.md`.
+//! [`simple`] (PEP 691 / PEP 503 project pages), [`fetcher`] (vendor dir → network, with
+//! provenance objects also cached; single-flight, verification memo), [`cache`], [`vendor`]
+//! (the `pubgate fetch` layout) and [`resolve`] (matching locked artifacts to index files,
+//! history). The whole gathering runs under one deadline ([`IndexOptions::deadline`]). The
+//! layout of the cache and vendor directories and the threat model are in
+//! `docs/index-and-cache.md`.
 
 pub mod cache;
 pub mod client;
@@ -35,20 +37,21 @@ pub struct IndexOptions {
     /// The index that stands in for PyPI (`--index-url`): used for packages whose lockfile
     /// names PyPI (or names no index); other indexes a lockfile names are used as named.
     pub index_url: SecretUrl,
-    /// No network: the cache and the vendor directory only.
+    /// No network: project pages and "no provenance" answers come from the vendor
+    /// directory only (the cache holds provenance objects, never pages).
     pub offline: bool,
     /// Read answers from a directory written by `pubgate fetch` first.
     pub provenance_dir: Option<PathBuf>,
-    /// The cache directory; `None` disables the cache.
+    /// The cache directory (provenance objects only); `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
     /// Record every answer into this directory (`pubgate fetch --into`).
     pub record_into: Option<PathBuf>,
     pub http: HttpOptions,
     pub trust_root: Arc<TrustRoot>,
-    /// How long a cached project page is used without asking again.
-    pub page_ttl: Duration,
-    /// How long a cached "not found" (project page or integrity 404) is used.
-    pub negative_ttl: Duration,
+    /// The whole gathering's deadline, from its start: network waits, parsing and
+    /// verification. Work still running when it passes ends as `unavailable`. The network
+    /// deadline (`http.overall_timeout`) is at most this.
+    pub deadline: Duration,
     /// Largest project page accepted, in bytes.
     pub page_limit: usize,
     /// Largest provenance object accepted, in bytes.
@@ -75,8 +78,7 @@ impl IndexOptions {
             record_into: None,
             http: HttpOptions::default(),
             trust_root: Arc::new(trust_root),
-            page_ttl: Duration::from_secs(600),
-            negative_ttl: Duration::from_secs(300),
+            deadline: Duration::from_secs(300),
             page_limit: 64 * 1024 * 1024,
             provenance_limit: 4 * 1024 * 1024,
             authoritative_integrity: Vec::new(),
@@ -134,13 +136,18 @@ pub fn gather_blocking(
     Ok(gather_report_blocking(lockfiles, options, progress)?.evidence)
 }
 
-/// [`gather_report`] on a runtime of its own.
+/// [`gather_report`] on a runtime of its own. Work cut off by the deadline (a page still
+/// being parsed, a verification) is left to finish in the background: the runtime is not
+/// waited for.
 pub fn gather_report_blocking(
     lockfiles: &[Lockfile],
     options: &IndexOptions,
     progress: &dyn Progress,
 ) -> Result<GatherReport, GatherError> {
-    runtime()?.block_on(gather_report(lockfiles, options, progress))
+    let runtime = runtime()?;
+    let report = runtime.block_on(gather_report(lockfiles, options, progress));
+    runtime.shutdown_background();
+    report
 }
 
 /// A multi-threaded runtime for the blocking wrappers.
@@ -157,6 +164,7 @@ pub async fn gather_report(
     options: &IndexOptions,
     progress: &dyn Progress,
 ) -> Result<GatherReport, GatherError> {
+    let deadline = tokio::time::Instant::now() + options.deadline;
     let fetcher = Fetcher::new(options).map_err(GatherError::Setup)?;
     let jobs: Vec<(usize, &LockedPackage)> = lockfiles
         .iter()
@@ -183,19 +191,41 @@ pub async fn gather_report(
     for (position, ((_, package), context)) in jobs.iter().zip(contexts).enumerate() {
         let (fetcher, permits, events) = (fetcher.clone(), permits.clone(), events.clone());
         let package = (*package).clone();
+        let limit = options.deadline;
         tasks.0.push(tokio::spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let _ = events.send(Event::Started(position));
-            let evidence = package_evidence(&fetcher, context.as_ref(), &package).await;
+            let work = async {
+                let _permit = permits.acquire_owned().await;
+                let _ = events.send(Event::Started(position));
+                package_evidence(&fetcher, context.as_ref(), &package).await
+            };
+            let evidence = match context {
+                // Nothing to fetch, parse or verify: no deadline applies.
+                None => work.await,
+                Some(_) if tokio::time::Instant::now() >= deadline => {
+                    past_deadline(&package, context.as_ref(), limit)
+                }
+                Some(_) => match tokio::time::timeout_at(deadline, work).await {
+                    Ok(evidence) => evidence,
+                    Err(_) => past_deadline(&package, context.as_ref(), limit),
+                },
+            };
             let _ = events.send(Event::Finished(position, Box::new(evidence)));
         }));
     }
     drop(events);
     let mut results: Vec<Option<PackageEvidence>> = vec![None; jobs.len()];
+    let mut started = vec![false; jobs.len()];
     while let Some(event) = received.recv().await {
         match event {
-            Event::Started(position) => progress.started(jobs[position].1),
+            Event::Started(position) => {
+                started[position] = true;
+                progress.started(jobs[position].1);
+            }
             Event::Finished(position, evidence) => {
+                if !std::mem::replace(&mut started[position], true) {
+                    // Cut off by the deadline while waiting for its turn.
+                    progress.started(jobs[position].1);
+                }
                 progress.finished(jobs[position].1, &evidence);
                 results[position] = Some(*evidence);
             }
@@ -247,6 +277,31 @@ impl Drop for AbortOnDrop {
         for task in &self.0 {
             task.abort();
         }
+    }
+}
+
+/// Evidence for a package the run's deadline cut off: every file unavailable, naming the
+/// deadline (what was finished is not kept: the package is judged on nothing partial).
+fn past_deadline(
+    package: &LockedPackage,
+    index: Option<&IndexContext>,
+    limit: Duration,
+) -> PackageEvidence {
+    let cause = format!(
+        "the run's deadline of {} s passed before the evidence for `{}` was complete (network, page parsing and verification all count); raise `--deadline` or retry when the index answers faster",
+        limit.as_secs_f64(),
+        package.name
+    );
+    PackageEvidence {
+        package: package.clone(),
+        index_url: index.map(|i| i.url.clone()),
+        artifacts: resolve::every_artifact(
+            package,
+            ProvenanceStatus::Unavailable {
+                cause: cause.clone(),
+            },
+        ),
+        history: History::Unavailable { cause },
     }
 }
 

@@ -1,7 +1,8 @@
 //! Resolution: from one locked package to the evidence for each of its artifacts — find the
 //! file on the index (by filename, else by sha256, else every file of the release), check
 //! the index's sha256 against the locked one, fetch and verify its provenance — and the
-//! package's history (the nearest earlier release and its files' provenance).
+//! package's history (the most recent earlier release with provenance, and its files'
+//! provenance).
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -15,6 +16,7 @@ use super::simple::{filename_version, IndexFile, ProjectPage, ProvenanceLink, Ve
 use crate::dist::DistFilename;
 use crate::evidence::{
     ArtifactEvidence, History, InvalidReason, PackageEvidence, PreviousRelease, ProvenanceStatus,
+    PASSED_OVER_MAX,
 };
 use crate::lockfile::LockedPackage;
 use crate::url::SecretUrl;
@@ -119,7 +121,10 @@ pub async fn index_package(
 
 /// One status for every locked artifact, or a single filename-less entry when the lock
 /// lists none (so a package never ends up with no evidence at all).
-fn every_artifact(package: &LockedPackage, status: ProvenanceStatus) -> Vec<ArtifactEvidence> {
+pub(crate) fn every_artifact(
+    package: &LockedPackage,
+    status: ProvenanceStatus,
+) -> Vec<ArtifactEvidence> {
     if package.artifacts.is_empty() {
         return vec![ArtifactEvidence {
             filename: String::new(),
@@ -491,11 +496,37 @@ pub fn integrity_url(index: &str, project: &str, version: &str, filename: &str) 
     Some(url.to_string())
 }
 
-/// Whether a release counts for history given the locked version's stability.
-fn eligible(version: &Version, allow_prereleases: bool) -> bool {
-    allow_prereleases || !version.any_prerelease()
+/// Releases of a project whose pages predate PEP 740 that are probed through the integrity
+/// API, looking for the last attested one, before history is given up as unavailable.
+pub const LEGACY_RELEASES_MAX: usize = 8;
+
+/// What a page says about whether a release has provenance, before asking anything.
+enum Listed {
+    /// A page speaking API 1.3+ lists no provenance for any of its files.
+    None,
+    /// Some file has a provenance link (one pubgate may not follow counts too).
+    Some,
+    /// The page is older than 1.3: it cannot say.
+    Unknown,
 }
 
+fn listed(page: &ProjectPage, files: &[&IndexFile]) -> Listed {
+    if files
+        .iter()
+        .any(|f| !matches!(f.provenance, ProvenanceLink::None))
+    {
+        Listed::Some
+    } else if page.api_version.speaks_of_provenance() {
+        Listed::None
+    } else {
+        Listed::Unknown
+    }
+}
+
+/// The history of a package: the most recent earlier release (PEP 440 order; yanked, pre-
+/// and dev releases included) whose files carry provenance, with its files examined. Releases
+/// whose files the page says have no provenance are passed over: they cost no request, so an
+/// unattested upload in between (or a yank) cannot hide the last known publisher.
 async fn history(
     fetcher: &Fetcher,
     index: &IndexContext,
@@ -508,33 +539,119 @@ async fn history(
             cause: format!("`{version}` is not a PEP 440 version, so it has no predecessor"),
         };
     };
-    let allow_pre = locked.any_prerelease();
     let releases = page.releases(&package.name);
     // A local version (`1.0+cu121`) is not later than its public one for this purpose.
-    let upper = locked.clone().without_local();
-    let previous = releases
-        .range(..upper)
-        .rev()
-        .find(|(v, files)| eligible(v, allow_pre) && files.iter().any(|f| !f.yanked));
-    let Some((previous_version, files)) = previous else {
+    let upper = locked.without_local();
+    let mut earlier = releases.range(..upper).rev().peekable();
+    if earlier.peek().is_none() {
         return History::FirstRelease;
-    };
+    }
+    let mut passed_over: Vec<String> = Vec::new();
+    let mut probed = 0;
+    for (release, files) in earlier {
+        let shown = shown_version(release, files, &package.name);
+        match listed(page, files) {
+            Listed::None => {}
+            Listed::Some => {
+                return examine(fetcher, index, package, page, shown, files, passed_over).await
+            }
+            // Without a page that speaks of provenance, only an authoritative integrity API
+            // can say a release has none; elsewhere the release is examined as it is (its
+            // files end up unavailable), as the nearest earlier release always was.
+            Listed::Unknown if !index.authoritative_integrity => {
+                return examine(fetcher, index, package, page, shown, files, passed_over).await
+            }
+            Listed::Unknown => {
+                if probed == LEGACY_RELEASES_MAX || files.len() > index.history_max_files.max(1) {
+                    return History::Unavailable {
+                        cause: legacy_cause(index, page, &shown, probed, files.len()),
+                    };
+                }
+                probed += 1;
+                let statuses = join_all(files.iter().map(|file| {
+                    file_provenance(
+                        fetcher,
+                        index,
+                        &package.name,
+                        page,
+                        file,
+                        &file.filename,
+                        file.sha256.as_deref(),
+                    )
+                }))
+                .await;
+                if !statuses.iter().all(|s| *s == ProvenanceStatus::Absent) {
+                    // Memoized: examining asks nothing again.
+                    return examine(fetcher, index, package, page, shown, files, passed_over).await;
+                }
+            }
+        }
+        if passed_over.len() < PASSED_OVER_MAX {
+            passed_over.push(shown);
+        }
+    }
+    History::NoAttestedRelease { passed_over }
+}
 
-    // Prefer the files that correspond to what is locked: same kind, same wheel tags.
+/// Why history is unavailable on a page too old to speak of provenance.
+fn legacy_cause(
+    index: &IndexContext,
+    page: &ProjectPage,
+    release: &str,
+    probed: usize,
+    files: usize,
+) -> String {
+    let why = if probed == LEGACY_RELEASES_MAX {
+        format!("the {LEGACY_RELEASES_MAX} nearest earlier releases have no provenance and pubgate asks no further")
+    } else {
+        format!(
+            "the earlier release `{release}` has {files} files, more than the {} pubgate asks about",
+            index.history_max_files.max(1)
+        )
+    };
+    format!(
+        "the index `{}` serves simple API {}, older than 1.3 (PEP 740), so each earlier release's provenance has to be asked for file by file: {why}, so the last attested release is unknown",
+        index.shown(),
+        page.api_version
+    )
+}
+
+/// The version as the index spells it (from a filename), else PEP 440's normal form.
+fn shown_version(release: &Version, files: &[&IndexFile], project: &str) -> String {
+    files
+        .first()
+        .and_then(|f| filename_version(&f.filename, project))
+        .map(str::to_string)
+        .unwrap_or_else(|| release.to_string())
+}
+
+/// Fetches and verifies the files of the earlier release the locked one is compared with:
+/// up to `history_max_files`, attested files first, then files like the locked ones (same
+/// kind, same wheel tags), then sdists.
+async fn examine(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    package: &LockedPackage,
+    page: &ProjectPage,
+    version: String,
+    files: &[&IndexFile],
+    passed_over: Vec<String>,
+) -> History {
     let locked_kinds: Vec<FileKind> = package
         .artifacts
         .iter()
         .filter_map(|a| file_kind(&a.filename))
         .collect();
-    let mut chosen: Vec<&IndexFile> = files.iter().copied().filter(|f| !f.yanked).collect();
+    let mut chosen: Vec<&IndexFile> = files.to_vec();
     chosen.sort_by_key(|f| {
+        let attested = !matches!(f.provenance, ProvenanceLink::None);
         let kind = file_kind(&f.filename);
         let rank = match &kind {
             Some(k) if locked_kinds.contains(k) => 0,
             Some(FileKind::Sdist) => 1,
             _ => 2,
         };
-        (rank, f.filename.clone())
+        (!attested, rank, f.filename.clone())
     });
     chosen.truncate(index.history_max_files.max(1));
     chosen.sort_by(|a, b| a.filename.cmp(&b.filename));
@@ -558,16 +675,11 @@ async fn history(
         }
     }))
     .await;
-    let shown_version = files
-        .first()
-        .and_then(|f| filename_version(&f.filename, &package.name))
-        .map(str::to_string)
-        .unwrap_or_else(|| previous_version.to_string());
     History::Previous(PreviousRelease {
-        version: shown_version,
+        version,
         artifacts,
-        yanked: false,
-        passed_over: Vec::new(),
+        yanked: files.iter().all(|f| f.yanked),
+        passed_over,
     })
 }
 

@@ -151,3 +151,35 @@ pub fn cause(status: &ProvenanceStatus) -> &str {
         other => panic!("expected unavailable, got {other:?}"),
     }
 }
+
+/// A file of `project` with a synthetic sha256 and provenance signed by the test signer for
+/// GitHub `repository` (`release.yml`).
+pub fn signed(filename: &str, repository: &str) -> FakeFile {
+    use pubgate::testing::fake_pypi::{FakePublisher, MintRequest, Minter, SignerMinter, Variant};
+    let sha256 = pubgate::testing::fake_pypi::synthetic_sha256(filename);
+    let publisher = FakePublisher::github(repository, "release.yml", None);
+    let provenance = SignerMinter.mint(&MintRequest {
+        filename,
+        sha256: &sha256,
+        publisher: &publisher,
+        variant: Variant::Valid,
+    });
+    FakeFile::new(filename, &sha256).with_provenance(provenance)
+}
+
+/// A file with a synthetic sha256 and no provenance.
+pub fn unsigned(filename: &str) -> FakeFile {
+    FakeFile::new(
+        filename,
+        &pubgate::testing::fake_pypi::synthetic_sha256(filename),
+    )
+}
+
+/// [`options`] under the test signer's trust root.
+pub fn signer_options(server: &FakePypi) -> IndexOptions {
+    let mut options = options(server);
+    let root = pubgate::testing::signer::global().trusted_root_json();
+    options.trust_root =
+        std::sync::Arc::new(TrustRoot::from_json(root.as_bytes(), "test signer").unwrap());
+    options
+}
