@@ -381,7 +381,7 @@ impl Context<'_> {
             match self.package(entry, &mut seen_names) {
                 Ok(entry) => packages.push(entry),
                 Err(mut e) => {
-                    errors.append(&mut e.others);
+                    errors.extend(std::mem::take(&mut e.others));
                     errors.push(e);
                 }
             }
