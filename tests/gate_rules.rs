@@ -821,12 +821,13 @@ fn denies_provenance_regression() {
 }
 
 #[test]
-fn allows_no_regression_when_history_is_unavailable_or_first_release() {
+fn allows_no_regression_for_a_first_release_or_one_with_no_attested_predecessor() {
     for history in [
-        pubgate::evidence::History::FirstRelease,
-        pubgate::evidence::History::Unavailable {
-            cause: "HTTP 503".into(),
+        History::FirstRelease,
+        History::NoAttestedRelease {
+            passed_over: vec!["3.7".into()],
         },
+        History::NotApplicable,
     ] {
         let mut p = pkg(
             "idna",
@@ -840,6 +841,29 @@ fn allows_no_regression_when_history_is_unavailable_or_first_release() {
             ["PG101"]
         );
     }
+}
+
+#[test]
+fn denies_when_the_earlier_releases_could_not_be_examined() {
+    let mut p = pkg(
+        "idna",
+        "3.8",
+        60,
+        vec![artifact("idna-3.8.tar.gz", absent())],
+    );
+    p.history = History::Unavailable {
+        cause: "8 earlier releases probed on a page without PEP 740 information".into(),
+    };
+    let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &default_policy());
+    assert_eq!(codes(&findings), ["PG101", "PG103"]);
+    assert_eq!(
+        only(&findings, "PG103").message,
+        "the earlier releases could not be examined, so a publisher change or lost provenance cannot be ruled out: 8 earlier releases probed on a page without PEP 740 information"
+    );
+    // When the locked file already fails, that one denial is enough.
+    p.artifacts[0].provenance = unavailable("HTTP 503");
+    let findings = eval(&[lockfile("uv.lock", vec![p])], &default_policy());
+    assert_eq!(codes(&findings), ["PG103"]);
 }
 
 #[test]

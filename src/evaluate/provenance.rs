@@ -167,13 +167,42 @@ fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
     }
 }
 
+/// PG103 when the earlier releases could not be examined at all (the history walk hit its
+/// bound, its pages failed): PG202/PG203 cannot be judged. Not repeated when the locked
+/// files already fail (unavailable, or not the index's): the package is denied for that.
+fn history_unavailable(cx: &PackageContext<'_>, cause: &str, out: &mut Vec<Candidate>) {
+    let locked_fails = cx.artifacts.is_empty()
+        || cx.artifacts.iter().any(|a| {
+            matches!(
+                a.provenance,
+                ProvenanceStatus::Unavailable { .. } | ProvenanceStatus::Invalid { .. }
+            )
+        });
+    if locked_fails || !cx.is_index_source() {
+        return;
+    }
+    out.push(cx.candidate(
+        Rule::ProvenanceUnavailable,
+        None,
+        format!(
+            "the earlier releases could not be examined, so a publisher change or lost provenance cannot be ruled out: {}",
+            one_line(cause)
+        ),
+    ));
+}
+
 /// The earlier release the locked one is compared with must hold up too: its provenance
 /// failing verification is PG102 (it would otherwise silence PG202/PG203), and provenance
 /// that could not be fetched, with nothing of it verified, is PG103 (not repeated when the
 /// locked files are already unavailable: the package is denied for that).
 fn check_earlier_release(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
-    let History::Previous(previous) = &cx.package.history else {
-        return;
+    let previous = match &cx.package.history {
+        History::Previous(previous) => previous,
+        History::Unavailable { cause } => {
+            history_unavailable(cx, cause, out);
+            return;
+        }
+        _ => return,
     };
     let mut earlier: Vec<&ArtifactEvidence> = previous.artifacts.iter().collect();
     earlier.sort_by(|a, b| (&a.filename, &a.sha256).cmp(&(&b.filename, &b.sha256)));

@@ -102,9 +102,8 @@ pub async fn index_package(
                     if index.history {
                         history(fetcher, index, package, version, &page).await
                     } else {
-                        History::Unavailable {
-                            cause: "history was not requested".into(),
-                        }
+                        // Nothing to compare with by request, not for want of an answer.
+                        History::NotApplicable
                     }
                 };
                 futures::join!(artifacts, history)
@@ -535,9 +534,9 @@ async fn history(
     page: &ProjectPage,
 ) -> History {
     let Ok(locked) = Version::from_str(version.trim()) else {
-        return History::Unavailable {
-            cause: format!("`{version}` is not a PEP 440 version, so it has no predecessor"),
-        };
+        // A literal (`===`) version has no order, so no earlier release (PyPI has refused
+        // such uploads for years: only ancient releases carry one).
+        return History::NotApplicable;
     };
     let releases = page.releases(&package.name);
     // A local version (`1.0+cu121`) is not later than its public one for this purpose.
