@@ -307,7 +307,7 @@ fn a_file_without_filename_or_hash_is_still_accounted_for() {
     let evidence = gather_one(pkg, &options(&server));
     assert_eq!(evidence.artifacts.len(), 2, "{:?}", evidence.artifacts);
     assert!(evidence.artifacts[0].provenance.verified().is_some());
-    assert!(cause(&evidence.artifacts[1].provenance).contains("neither a filename nor a sha256"));
+    assert!(cause(&evidence.artifacts[1].provenance).contains("neither a filename nor a hash"));
 }
 
 #[test]

@@ -446,7 +446,15 @@ impl Fetcher {
     ) -> Result<Raw, FetchError> {
         if let Some(vendor) = &self.vendor {
             let stored = match kind {
-                EntryKind::Page => vendor.read_page(clean),
+                EntryKind::Page => {
+                    vendor
+                        .read_page(clean)
+                        .transpose()
+                        .map_err(|message| FetchError {
+                            url: clean.to_string(),
+                            kind: FetchErrorKind::Invalid(message),
+                        })?
+                }
                 _ => vendor.read_provenance(clean),
             };
             if let Some(stored) = stored {

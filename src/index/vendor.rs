@@ -73,31 +73,43 @@ impl VendorDir {
         crate::input::read(path, &self.root, MAX_VENDORED_BYTES).ok()
     }
 
-    /// Reads a vendored project page.
-    pub fn read_page(&self, url: &Url) -> Option<Stored> {
+    /// Reads a vendored project page. `pubgate fetch` writes one form per page: a
+    /// directory holding two (a JSON and an HTML page that may list different files, or a
+    /// page and a "not found") was edited by hand, and which one counts cannot be known.
+    pub fn read_page(&self, url: &Url) -> Option<Result<Stored, String>> {
         let dir = self.page_dir(url)?;
-        if let Some(body) = self.read_file(&dir.join("index.json")) {
-            return Some(Stored {
-                status: 200,
-                content_type: JSON_MEDIA_TYPE.into(),
-                body,
-            });
+        let mut found: Vec<(&str, Stored)> = Vec::new();
+        for form in PAGE_FORMS {
+            let path = dir.join(form);
+            if let Some(body) = self.read_file(&path) {
+                let (status, content_type) = match form {
+                    "index.json" => (200, JSON_MEDIA_TYPE),
+                    "index.html" => (200, "text/html"),
+                    _ => (404, "text/plain"),
+                };
+                found.push((
+                    form,
+                    Stored {
+                        status,
+                        content_type: content_type.into(),
+                        body,
+                    },
+                ));
+            }
         }
-        if let Some(body) = self.read_file(&dir.join("index.html")) {
-            return Some(Stored {
-                status: 200,
-                content_type: "text/html".into(),
-                body,
-            });
+        match found.len() {
+            0 => None,
+            1 => found.pop().map(|(_, stored)| Ok(stored)),
+            _ => Some(Err(format!(
+                "`{}` holds more than one answer for this page ({}): `pubgate fetch` writes one; remove the others or fetch again",
+                dir.display(),
+                found
+                    .iter()
+                    .map(|(form, _)| format!("`{form}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
         }
-        if let Some(body) = self.read_file(&dir.join("not-found")) {
-            return Some(Stored {
-                status: 404,
-                content_type: "text/plain".into(),
-                body,
-            });
-        }
-        None
     }
 
     /// Reads vendored provenance (or the vendored 404 answer).
@@ -135,7 +147,7 @@ impl VendorDir {
         self.write_readme()?;
         fs::create_dir_all(&dir)?;
         // One answer per page: drop the other forms a previous fetch may have left.
-        for other in ["index.json", "index.html", "not-found"] {
+        for other in PAGE_FORMS {
             if other != name {
                 let _ = fs::remove_file(dir.join(other));
             }
@@ -168,6 +180,9 @@ impl VendorDir {
         Ok(())
     }
 }
+
+/// The files a project page may be vendored as; a directory holds one of them.
+const PAGE_FORMS: [&str; 3] = ["index.json", "index.html", "not-found"];
 
 fn unmappable(url: &Url) -> std::io::Error {
     std::io::Error::other(format!("`{url}` cannot be mapped to a file name"))
@@ -292,14 +307,14 @@ mod tests {
             body: b"{}".to_vec(),
         };
         dir.write_page(&page, &stored).unwrap();
-        assert_eq!(dir.read_page(&page).unwrap(), stored);
+        assert_eq!(dir.read_page(&page).unwrap(), Ok(stored));
         let gone = Stored {
             status: 404,
             content_type: "text/plain".into(),
             body: b"nope".to_vec(),
         };
         dir.write_page(&page, &gone).unwrap();
-        assert_eq!(dir.read_page(&page).unwrap().status, 404);
+        assert_eq!(dir.read_page(&page).unwrap().unwrap().status, 404);
 
         let prov = Url::parse("https://pypi.org/integrity/a/1.0/a-1.0.tar.gz/provenance").unwrap();
         assert_eq!(dir.read_provenance(&prov), None);
