@@ -42,6 +42,9 @@ pub fn is_valid_name(name: &str) -> bool {
     }
 }
 
+/// The most tags one wheel filename may expand to (real wheels carry a handful).
+pub const MAX_WHEEL_TAGS: usize = 1024;
+
 /// One wheel tag triple, e.g. (`cp310`, `cp310`, `manylinux2014_x86_64`).
 pub type WheelTag = (String, String, String);
 
@@ -99,6 +102,16 @@ impl DistFilename {
                 None
             };
             let n = parts.len();
+            // The tag set is a product of the three compressed tag sets: bound it before
+            // expanding, so a hostile name of many dots cannot cost its length cubed.
+            let product = parts[n - 3..]
+                .iter()
+                .map(|part| part.split('.').count())
+                .try_fold(1usize, |acc, count| acc.checked_mul(count))
+                .filter(|&count| count <= MAX_WHEEL_TAGS);
+            if product.is_none() {
+                return Err(err("too many wheel tags"));
+            }
             let mut tags = BTreeSet::new();
             for py in parts[n - 3].split('.') {
                 for abi in parts[n - 2].split('.') {
@@ -200,6 +213,14 @@ mod tests {
             "spt3g-1.0-cp310-cp310-manylinux2014_x86_64.whl",
             "spt3g-1.0-cp311-cp311-manylinux2014_x86_64.whl"
         ));
+    }
+
+    #[test]
+    fn wheel_tag_sets_are_bounded() {
+        let dots = ".x".repeat(20);
+        let name = format!("a-1.0-py3{dots}-none{dots}-any{dots}.whl");
+        assert!(DistFilename::parse(&name).is_err(), "21^3 tags");
+        assert!(DistFilename::parse("a-1.0-py2.py3-none-any.whl").is_ok());
     }
 
     #[test]

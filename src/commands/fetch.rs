@@ -1,14 +1,50 @@
 //! `pubgate fetch`: vendor the project pages and provenance a check needs into a directory,
 //! for hermetic and offline checks (`pubgate check --offline --provenance-dir DIR`).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use pubgate::evidence::{History, ProvenanceStatus};
 use pubgate::index::{self, NoProgress};
 
 use super::index_args::{index_options, lockfile_paths};
 use crate::cli::FetchArgs;
+
+/// The directory to write into, created when missing. It must be a real directory: a
+/// symlink there (planted by the change under review, say) could point anywhere, so it is
+/// refused like any symlink below it (`pubgate::index::vendor` writes through none).
+fn target_directory(into: &Path) -> anyhow::Result<PathBuf> {
+    // Without a trailing `/` or `/.`, which would resolve a symlinked last component.
+    let clean: PathBuf = into.components().collect();
+    let clean = if clean.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        clean
+    };
+    match std::fs::symlink_metadata(&clean) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(&clean)
+                .map(|t| format!(" (to `{}`)", t.display()))
+                .unwrap_or_default();
+            bail!(
+                "--into `{}` is a symlink{target}: pubgate writes only into a real directory, never through a symlink; pass the directory it points to if that is where the files belong",
+                into.display()
+            )
+        }
+        Ok(meta) if meta.is_dir() => Ok(clean),
+        Ok(_) => bail!(
+            "--into `{}` is not a directory: name a directory to write into",
+            into.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&clean)
+                .with_context(|| format!("cannot create `{}`", into.display()))?;
+            Ok(clean)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read `{}`", into.display())),
+    }
+}
 
 pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -18,9 +54,7 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         .map(|path| pubgate::lockfile::read(path, args.lock_format))
         .collect::<Result<Vec<_>, _>>()?;
     let mut options = index_options(&args.index)?;
-    std::fs::create_dir_all(&args.into)
-        .with_context(|| format!("cannot create `{}`", args.into.display()))?;
-    options.record_into = Some(args.into.clone());
+    options.record_into = Some(target_directory(&args.into)?);
     let report = index::gather_report_blocking(&lockfiles, &options, &NoProgress)?;
 
     if !report.record_errors.is_empty() {

@@ -1,6 +1,7 @@
 //! The HTTP client: bounded concurrency, per-request and overall deadlines, retries with
 //! exponential backoff and jitter (honouring `Retry-After`), streamed size limits, limited
-//! redirects, and credentials that are sent but never shown.
+//! redirects (never down to http, never off a plain-http origin), and credentials that are
+//! sent but never shown.
 //!
 //! It knows nothing about PyPI: it fetches one URL and returns its status, content type
 //! and body, or a [`FetchError`] whose message is safe to print.
@@ -396,15 +397,36 @@ impl HttpClient {
     }
 }
 
+/// Why a redirect from `from` to `to` is not followed, if it is not. Never from https down
+/// to http; and a plain-http hop only to its own origin (or the same host over https):
+/// anyone on the path of a plain-http index could otherwise send pubgate to any host,
+/// such as a metadata service or another machine on the runner's network.
+pub fn redirect_refusal(previous: &[Url], to: &Url) -> Option<String> {
+    let from = previous.last()?;
+    if to.scheme() == "http" && previous.iter().any(|u| u.scheme() == "https") {
+        return Some("refusing a redirect from https to http".into());
+    }
+    if from.scheme() == "http" || to.scheme() == "http" {
+        let same_origin = origin_key(from) == origin_key(to);
+        let upgrade = to.scheme() == "https" && to.host_str() == from.host_str();
+        if !same_origin && !upgrade {
+            return Some(format!(
+                "refusing a redirect from plain http `{}` to another origin `{}`",
+                origin_key(from),
+                origin_key(to)
+            ));
+        }
+    }
+    None
+}
+
 fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
     let max_redirects = options.max_redirects;
     let redirect = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max_redirects {
             attempt.error(format!("more than {max_redirects} redirects"))
-        } else if attempt.url().scheme() == "http"
-            && attempt.previous().iter().any(|u| u.scheme() == "https")
-        {
-            attempt.error("refusing a redirect from https to http")
+        } else if let Some(refusal) = redirect_refusal(attempt.previous(), attempt.url()) {
+            attempt.error(refusal)
         } else {
             attempt.follow()
         }
@@ -520,6 +542,29 @@ mod tests {
         let third = client.backoff(3);
         assert!(third >= Duration::from_millis(175) && third <= Duration::from_millis(350));
         assert!(client.backoff(30) <= Duration::from_millis(350));
+    }
+
+    #[test]
+    fn plain_http_redirects_stay_on_their_origin() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        let refused = |from: &str, to: &str| redirect_refusal(&[url(from)], &url(to));
+        assert_eq!(
+            refused("http://a.example/simple/x", "http://a.example/simple/x/"),
+            None
+        );
+        assert_eq!(
+            refused("http://a.example/x", "https://a.example/x"),
+            None,
+            "upgrade"
+        );
+        assert!(refused("http://a.example/x", "http://169.254.169.254/latest").is_some());
+        assert!(refused("http://a.example/x", "http://a.example:8080/x").is_some());
+        assert!(refused("http://a.example/x", "https://b.example/x").is_some());
+        assert!(refused("https://a.example/x", "http://a.example/x").is_some());
+        assert_eq!(refused("https://a.example/x", "https://b.example/x"), None);
+        // Once a hop was https, nothing goes back to http, even on its origin.
+        let chain = [url("http://a.example/x"), url("https://a.example/x")];
+        assert!(redirect_refusal(&chain, &url("http://a.example/y")).is_some());
     }
 
     #[test]

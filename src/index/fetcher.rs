@@ -382,7 +382,10 @@ impl Fetcher {
     ) -> Result<Raw, String> {
         if let Some(vendor) = &self.vendor {
             let stored = match kind {
-                Kind::Page => vendor.read_page(clean),
+                Kind::Page => vendor
+                    .read_page(clean)
+                    .transpose()
+                    .map_err(|message| format!("`{clean}`: {message}"))?,
                 Kind::Provenance => vendor.read_provenance(clean),
             };
             if let Some(stored) = stored {

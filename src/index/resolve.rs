@@ -1,7 +1,7 @@
 //! Resolution: from one locked package to the evidence for each of its artifacts — find the
-//! file on the index (by filename, else by sha256, else every file of the release), check
-//! the index's sha256 against the locked one, fetch and verify its provenance — and the
-//! package's history (the most recent earlier release with provenance, and its files'
+//! file on the index and bind every locked hash to it ([`matching`]), fetch and verify its
+//! provenance — and the package's history (the most recent earlier release with provenance,
+//! and its files'
 //! provenance).
 
 use std::collections::BTreeSet;
@@ -18,6 +18,9 @@ use crate::evidence::{
     ArtifactEvidence, History, InvalidReason, PackageEvidence, PreviousRelease, ProvenanceStatus,
     PASSED_OVER_MAX,
 };
+use matching::Slot;
+
+mod matching;
 use crate::lockfile::LockedPackage;
 use crate::url::SecretUrl;
 
@@ -140,18 +143,11 @@ pub(crate) fn every_artifact(
             filename: a.filename.clone(),
             sha256: a.sha256.clone(),
             locked_hash: a.sha256.is_some(),
-            unbound_hashes: Vec::new(),
+            // Nothing was examined: no locked hash of another algorithm is bound.
+            unbound_hashes: a.other_hashes.clone(),
             provenance: status.clone(),
         })
         .collect()
-}
-
-/// A file whose provenance is to be fetched and verified.
-struct Target<'a> {
-    filename: String,
-    sha256: Option<String>,
-    locked_hash: bool,
-    file: &'a IndexFile,
 }
 
 async fn resolve_release(
@@ -162,168 +158,22 @@ async fn resolve_release(
     page: &ProjectPage,
 ) -> Vec<ArtifactEvidence> {
     let matcher = VersionMatcher::new(version);
-    let release = page.release_files(&package.name, &matcher);
-    let missing_release = || ProvenanceStatus::Invalid {
-        reason: InvalidReason::ReleaseNotOnIndex,
-        detail: format!(
-            "the index `{}` lists no file of `{}` {version}",
-            index.shown(),
-            package.name
-        ),
+    let shown = index.shown();
+    let names = matching::Names {
+        project: &package.name,
+        version,
+        index: &shown,
     };
-
-    // Each slot is either settled already or waits for its target's provenance.
-    let mut slots: Vec<Result<ArtifactEvidence, Target>> = Vec::new();
-    let unhashed_pin = package
-        .artifacts
-        .iter()
-        .all(|a| a.filename.is_empty() && a.sha256.is_none());
-    if unhashed_pin {
-        // A plain `==` pin: any file of the release could be installed; check them all.
-        if release.is_empty() {
-            return vec![ArtifactEvidence {
-                filename: String::new(),
-                sha256: None,
-                locked_hash: false,
-                unbound_hashes: Vec::new(),
-                provenance: missing_release(),
-            }];
-        }
-        let mut release = release.clone();
-        release.sort_by(|a, b| a.filename.cmp(&b.filename));
-        for file in release {
-            slots.push(Err(Target {
-                filename: file.filename.clone(),
-                sha256: file.sha256.clone(),
-                locked_hash: false,
-                file,
-            }));
-        }
-    } else {
-        for artifact in &package.artifacts {
-            let locked_sha = artifact
-                .sha256
-                .as_deref()
-                .and_then(super::simple::normalize_sha256);
-            let settled = |provenance| {
-                Ok(ArtifactEvidence {
-                    filename: artifact.filename.clone(),
-                    sha256: locked_sha.clone().or_else(|| artifact.sha256.clone()),
-                    locked_hash: artifact.sha256.is_some(),
-                    unbound_hashes: Vec::new(),
-                    provenance,
-                })
-            };
-            let found = if !artifact.filename.is_empty() {
-                // Only sdists and wheels can be attested, and one must be a file of the
-                // locked release. Older formats (`.exe`, `.egg`, …) are matched by exact
-                // name on the page: they never carry provenance.
-                let candidates: Vec<&IndexFile> = if DistFilename::parse(&artifact.filename).is_ok()
-                {
-                    release.clone()
-                } else {
-                    page.files
-                        .iter()
-                        .filter(|f| f.filename == artifact.filename)
-                        .collect()
-                };
-                match named_file(&candidates, &artifact.filename, locked_sha.as_deref()) {
-                    Named::Found(file) => Some(file),
-                    Named::Missing => None,
-                    Named::Ambiguous(shas) => {
-                        // Without a locked digest the installer may get either file.
-                        slots.push(settled(ProvenanceStatus::Unavailable {
-                            cause: format!(
-                                "the index lists `{}` more than once with different sha256 ({}) and the lockfile pins none, so which file would be installed cannot be known",
-                                artifact.filename,
-                                shas.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
-                            ),
-                        }));
-                        continue;
-                    }
-                }
-            } else if let Some(sha) = &locked_sha {
-                release
-                    .iter()
-                    .copied()
-                    .find(|f| f.sha256.as_deref() == Some(sha))
-            } else {
-                // Neither filename nor hash: nothing can be looked up, and the file must
-                // still be accounted for (a package never loses an artifact silently).
-                slots.push(settled(ProvenanceStatus::Unavailable {
-                    cause: format!(
-                        "the lockfile gives one file of `{}` {version} neither a filename nor a sha256, so it cannot be looked up",
-                        package.name
-                    ),
-                }));
-                continue;
-            };
-            let Some(file) = found else {
-                slots.push(settled(if release.is_empty() {
-                    missing_release()
-                } else if artifact.filename.is_empty() {
-                    ProvenanceStatus::Invalid {
-                        reason: InvalidReason::NotOnIndex,
-                        detail: format!(
-                            "no file of `{}` {version} on `{}` has the locked sha256 `{}`",
-                            package.name,
-                            index.shown(),
-                            locked_sha.as_deref().unwrap_or("")
-                        ),
-                    }
-                } else if page.file_named(&artifact.filename).is_some() {
-                    // The file exists, but as part of another release (or project): its
-                    // provenance says nothing about the locked one.
-                    ProvenanceStatus::Invalid {
-                        reason: InvalidReason::NotOnIndex,
-                        detail: format!(
-                            "`{}` is not a file of `{}` {version} on `{}`: the lockfile names a file of another release",
-                            artifact.filename,
-                            package.name,
-                            index.shown()
-                        ),
-                    }
-                } else {
-                    ProvenanceStatus::Invalid {
-                        reason: InvalidReason::NotOnIndex,
-                        detail: format!(
-                            "the index `{}` does not list `{}`",
-                            index.shown(),
-                            artifact.filename
-                        ),
-                    }
-                }));
-                continue;
-            };
-            if let (Some(locked), Some(served)) = (&locked_sha, &file.sha256) {
-                if locked != served {
-                    slots.push(settled(ProvenanceStatus::Invalid {
-                        reason: InvalidReason::IndexHashMismatch,
-                        detail: format!(
-                            "the lockfile pins sha256 `{locked}` for `{}` but the index serves `{served}`",
-                            file.filename
-                        ),
-                    }));
-                    continue;
-                }
-            }
-            slots.push(Err(Target {
-                filename: if artifact.filename.is_empty() {
-                    file.filename.clone()
-                } else {
-                    artifact.filename.clone()
-                },
-                sha256: locked_sha.or_else(|| file.sha256.clone()),
-                locked_hash: artifact.sha256.is_some(),
-                file,
-            }));
-        }
-    }
-
+    let slots = matching::match_release(
+        page,
+        page.release_files(&package.name, &matcher),
+        package,
+        &names,
+    );
     join_all(slots.into_iter().map(|slot| async move {
         match slot {
-            Ok(done) => done,
-            Err(target) => {
+            Slot::Settled(done) => done,
+            Slot::Examine(target) => {
                 let provenance = file_provenance(
                     fetcher,
                     index,
@@ -338,69 +188,13 @@ async fn resolve_release(
                     filename: target.filename,
                     sha256: target.sha256,
                     locked_hash: target.locked_hash,
-                    unbound_hashes: Vec::new(),
+                    unbound_hashes: target.unbound_hashes,
                     provenance,
                 }
             }
         }
     }))
     .await
-}
-
-/// What a locked filename names among a release's files.
-enum Named<'a> {
-    Found(&'a IndexFile),
-    Missing,
-    /// Several entries of that name with different sha256 and no locked digest to choose.
-    Ambiguous(Vec<String>),
-}
-
-/// The release file a locked filename names: an exact match first, else one naming the
-/// same distribution after parsing both (case, separators, tag order). Only the locked
-/// release's files count, so a filename of another release (or project) is never matched.
-/// An index may list one name twice: the locked sha256 chooses; without one, entries that
-/// disagree on their sha256 are ambiguous.
-fn named_file<'a>(
-    release: &[&'a IndexFile],
-    filename: &str,
-    locked_sha: Option<&str>,
-) -> Named<'a> {
-    let exact: Vec<&IndexFile> = release
-        .iter()
-        .copied()
-        .filter(|f| f.filename == filename)
-        .collect();
-    let candidates = if exact.is_empty() {
-        release
-            .iter()
-            .copied()
-            .filter(|f| crate::dist::same_distribution(&f.filename, filename))
-            .collect()
-    } else {
-        exact
-    };
-    if let Some(sha) = locked_sha {
-        if let Some(file) = candidates.iter().find(|f| f.sha256.as_deref() == Some(sha)) {
-            return Named::Found(file);
-        }
-    } else {
-        let shas: BTreeSet<&str> = candidates
-            .iter()
-            .filter_map(|f| f.sha256.as_deref())
-            .collect();
-        let unhashed = candidates.iter().any(|f| f.sha256.is_none());
-        if shas.len() > 1 || (unhashed && !shas.is_empty()) {
-            let mut shown: Vec<String> = shas.into_iter().map(str::to_string).collect();
-            if unhashed {
-                shown.push("none".into());
-            }
-            return Named::Ambiguous(shown);
-        }
-    }
-    match candidates.first() {
-        Some(file) => Named::Found(file),
-        None => Named::Missing,
-    }
 }
 
 /// The provenance status of one index file.

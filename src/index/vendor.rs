@@ -13,12 +13,13 @@
 //! A non-default port becomes part of the host directory (`127.0.0.1_8080`). Credentials
 //! never reach a path: only the host is used.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
 use super::simple::JSON_MEDIA_TYPE;
+
+mod beneath;
 
 /// The content type recorded for vendored provenance objects.
 pub const PROVENANCE_MEDIA_TYPE: &str = "application/vnd.pypi.integrity.v1+json";
@@ -73,31 +74,43 @@ impl VendorDir {
         crate::input::read(path, &self.root, MAX_VENDORED_BYTES).ok()
     }
 
-    /// Reads a vendored project page.
-    pub fn read_page(&self, url: &Url) -> Option<Stored> {
+    /// Reads a vendored project page. `pubgate fetch` writes one form per page: a
+    /// directory holding two (a JSON and an HTML page that may list different files, or a
+    /// page and a "not found") was edited by hand, and which one counts cannot be known.
+    pub fn read_page(&self, url: &Url) -> Option<Result<Stored, String>> {
         let dir = self.page_dir(url)?;
-        if let Some(body) = self.read_file(&dir.join("index.json")) {
-            return Some(Stored {
-                status: 200,
-                content_type: JSON_MEDIA_TYPE.into(),
-                body,
-            });
+        let mut found: Vec<(&str, Stored)> = Vec::new();
+        for form in PAGE_FORMS {
+            let path = dir.join(form);
+            if let Some(body) = self.read_file(&path) {
+                let (status, content_type) = match form {
+                    "index.json" => (200, JSON_MEDIA_TYPE),
+                    "index.html" => (200, "text/html"),
+                    _ => (404, "text/plain"),
+                };
+                found.push((
+                    form,
+                    Stored {
+                        status,
+                        content_type: content_type.into(),
+                        body,
+                    },
+                ));
+            }
         }
-        if let Some(body) = self.read_file(&dir.join("index.html")) {
-            return Some(Stored {
-                status: 200,
-                content_type: "text/html".into(),
-                body,
-            });
+        match found.len() {
+            0 => None,
+            1 => found.pop().map(|(_, stored)| Ok(stored)),
+            _ => Some(Err(format!(
+                "`{}` holds more than one answer for this page ({}): `pubgate fetch` writes one; remove the others or fetch again",
+                dir.display(),
+                found
+                    .iter()
+                    .map(|(form, _)| format!("`{form}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
         }
-        if let Some(body) = self.read_file(&dir.join("not-found")) {
-            return Some(Stored {
-                status: 404,
-                content_type: "text/plain".into(),
-                body,
-            });
-        }
-        None
     }
 
     /// Reads vendored provenance (or the vendored 404 answer).
@@ -120,9 +133,10 @@ impl VendorDir {
         None
     }
 
-    /// Writes a project page answer (200 JSON or HTML, or 404).
+    /// Writes a project page answer (200 JSON or HTML, or 404). Nothing is written through
+    /// a symlink, anywhere at or below the directory ([`beneath`]).
     pub fn write_page(&self, url: &Url, stored: &Stored) -> std::io::Result<()> {
-        let dir = self.page_dir(url).ok_or_else(|| unmappable(url))?;
+        let dir = relative_path(url, false).ok_or_else(|| unmappable(url))?;
         let name = match (
             stored.status,
             super::simple::page_format(&stored.content_type),
@@ -133,48 +147,42 @@ impl VendorDir {
             _ => return Ok(()),
         };
         self.write_readme()?;
-        fs::create_dir_all(&dir)?;
         // One answer per page: drop the other forms a previous fetch may have left.
-        for other in ["index.json", "index.html", "not-found"] {
+        for other in PAGE_FORMS {
             if other != name {
-                let _ = fs::remove_file(dir.join(other));
+                beneath::remove(&self.root, &dir.join(other))?;
             }
         }
-        write(&dir.join(name), &stored.body)
+        beneath::write(&self.root, &dir.join(name), &stored.body)
     }
 
-    /// Writes a provenance answer (200 or 404).
+    /// Writes a provenance answer (200 or 404), never through a symlink.
     pub fn write_provenance(&self, url: &Url, stored: &Stored) -> std::io::Result<()> {
-        let base = self.provenance_base(url).ok_or_else(|| unmappable(url))?;
+        let base = relative_path(url, true).ok_or_else(|| unmappable(url))?;
         let (name, other) = match stored.status {
             200 => (".provenance", ".no-provenance"),
             404 => (".no-provenance", ".provenance"),
             _ => return Ok(()),
         };
         self.write_readme()?;
-        if let Some(parent) = base.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        let _ = fs::remove_file(with_suffix(&base, other));
-        write(&with_suffix(&base, name), &stored.body)
+        beneath::remove(&self.root, &with_suffix(&base, other))?;
+        beneath::write(&self.root, &with_suffix(&base, name), &stored.body)
     }
 
     fn write_readme(&self) -> std::io::Result<()> {
-        let path = self.root.join("README.txt");
-        if !path.exists() {
-            fs::create_dir_all(&self.root)?;
-            write(&path, README.as_bytes())?;
+        let readme = Path::new("README.txt");
+        if !beneath::exists(&self.root, readme)? {
+            beneath::write(&self.root, readme, README.as_bytes())?;
         }
         Ok(())
     }
 }
 
+/// The files a project page may be vendored as; a directory holds one of them.
+const PAGE_FORMS: [&str; 3] = ["index.json", "index.html", "not-found"];
+
 fn unmappable(url: &Url) -> std::io::Error {
     std::io::Error::other(format!("`{url}` cannot be mapped to a file name"))
-}
-
-fn write(path: &Path, body: &[u8]) -> std::io::Result<()> {
-    super::cache::write_atomic(path, |file| std::io::Write::write_all(file, body))
 }
 
 fn with_suffix(base: &Path, suffix: &str) -> PathBuf {
@@ -292,14 +300,14 @@ mod tests {
             body: b"{}".to_vec(),
         };
         dir.write_page(&page, &stored).unwrap();
-        assert_eq!(dir.read_page(&page).unwrap(), stored);
+        assert_eq!(dir.read_page(&page).unwrap(), Ok(stored));
         let gone = Stored {
             status: 404,
             content_type: "text/plain".into(),
             body: b"nope".to_vec(),
         };
         dir.write_page(&page, &gone).unwrap();
-        assert_eq!(dir.read_page(&page).unwrap().status, 404);
+        assert_eq!(dir.read_page(&page).unwrap().unwrap().status, 404);
 
         let prov = Url::parse("https://pypi.org/integrity/a/1.0/a-1.0.tar.gz/provenance").unwrap();
         assert_eq!(dir.read_provenance(&prov), None);

@@ -22,6 +22,9 @@ use crate::lockfile::{Lockfile, Source};
 pub struct FakeFile {
     pub filename: String,
     pub sha256: Option<String>,
+    /// Hashes in other algorithms the page lists too, as (algorithm, hex digest): all of
+    /// them in the JSON `hashes`; the HTML link carries one (`#sha256=`, else the first).
+    pub other_hashes: Vec<(String, String)>,
     pub yanked: bool,
     /// Served at the integrity endpoint when present.
     pub provenance: Option<Vec<u8>>,
@@ -35,6 +38,7 @@ impl FakeFile {
         FakeFile {
             filename: filename.into(),
             sha256: Some(sha256.into()),
+            other_hashes: Vec::new(),
             yanked: false,
             provenance: None,
             link_provenance: true,
@@ -43,6 +47,12 @@ impl FakeFile {
 
     pub fn with_provenance(mut self, provenance: Vec<u8>) -> FakeFile {
         self.provenance = Some(provenance);
+        self
+    }
+
+    /// Lists a hash in another algorithm (`sha512`, `sha384`, `md5`, …) for this file.
+    pub fn with_hash(mut self, algorithm: &str, digest: &str) -> FakeFile {
+        self.other_hashes.push((algorithm.into(), digest.into()));
         self
     }
 
@@ -158,13 +168,17 @@ impl FakeIndex {
                     std::fs::create_dir_all(&dir)?;
                     std::fs::write(dir.join("provenance"), bytes)?;
                 }
+                let mut hashes = serde_json::Map::new();
+                if let Some(sha) = &file.sha256 {
+                    hashes.insert("sha256".into(), json!(sha));
+                }
+                for (algorithm, digest) in &file.other_hashes {
+                    hashes.insert(algorithm.clone(), json!(digest));
+                }
                 let mut entry = json!({
                     "filename": file.filename,
                     "url": format!("{BASE_PLACEHOLDER}/files/{}", file.filename),
-                    "hashes": match &file.sha256 {
-                        Some(sha) => json!({"sha256": sha}),
-                        None => json!({}),
-                    },
+                    "hashes": hashes,
                     "requires-python": null,
                     "yanked": file.yanked,
                     "core-metadata": false,
@@ -180,8 +194,20 @@ impl FakeIndex {
                 }
                 json_files.push(entry);
 
-                let href = match &file.sha256 {
-                    Some(sha) => format!("{BASE_PLACEHOLDER}/files/{}#sha256={sha}", file.filename),
+                let fragment = file
+                    .sha256
+                    .as_ref()
+                    .map(|sha| ("sha256", sha.as_str()))
+                    .or_else(|| {
+                        file.other_hashes
+                            .first()
+                            .map(|(a, d)| (a.as_str(), d.as_str()))
+                    });
+                let href = match fragment {
+                    Some((algorithm, digest)) => format!(
+                        "{BASE_PLACEHOLDER}/files/{}#{algorithm}={digest}",
+                        file.filename
+                    ),
                     None => format!("{BASE_PLACEHOLDER}/files/{}", file.filename),
                 };
                 anchors.push_str(&format!("    <a href=\"{}\"", escape(&href)));
@@ -356,6 +382,9 @@ fn with_version(filename: &str, project: &str, new_version: &str) -> Option<Stri
     ))
 }
 
+/// One file a lock names: filename, locked sha256, other (algorithm, digest) hashes.
+type LockedFile = (String, Option<String>, Vec<(String, String)>);
+
 /// A fake index holding every index package of the lockfiles, provenance minted per the
 /// options, plus (by default) an earlier release of each.
 pub fn index_from_lockfiles(
@@ -384,9 +413,23 @@ pub fn index_from_lockfiles(
         };
         let name = normalize_name(&package.name);
         let dist_name = name.replace('-', "_");
-        // The files of the locked release: what the lock names, else invented ones.
-        let mut files: Vec<(String, String)> = Vec::new();
+        // The files of the locked release: what the lock names, else invented ones. The
+        // lock may record one file's hashes as several artifacts (one per digest): they
+        // make one file, listing every locked hash, so the index agrees with the lock. A
+        // sha256 locked twice (here, or by another lockfile) is one file too: one content
+        // has one name on an index.
+        let mut named: Vec<LockedFile> = Vec::new();
         for (i, artifact) in package.artifacts.iter().enumerate() {
+            if artifact.filename.is_empty()
+                && artifact.sha256.is_some()
+                && (named.iter().any(|(_, sha, _)| *sha == artifact.sha256)
+                    || index
+                        .files(&name)
+                        .iter()
+                        .any(|f| f.sha256 == artifact.sha256))
+            {
+                continue;
+            }
             let filename = if artifact.filename.is_empty() {
                 if i == 0 {
                     format!("{dist_name}-{version}.tar.gz")
@@ -396,10 +439,25 @@ pub fn index_from_lockfiles(
             } else {
                 artifact.filename.clone()
             };
-            let sha = artifact
-                .sha256
-                .clone()
-                .unwrap_or_else(|| synthetic_sha256(&filename));
+            let others = artifact
+                .other_hashes
+                .iter()
+                .map(|h| (h.algorithm.clone(), h.digest.clone()));
+            match named.iter_mut().find(|(f, _, _)| *f == filename) {
+                Some((_, sha, hashes)) => {
+                    if sha.is_none() {
+                        sha.clone_from(&artifact.sha256);
+                    }
+                    hashes.extend(others);
+                }
+                None => named.push((filename, artifact.sha256.clone(), others.collect())),
+            }
+        }
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut other_hashes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (filename, sha, hashes) in named {
+            let sha = sha.unwrap_or_else(|| synthetic_sha256(&filename));
+            other_hashes.insert(filename.clone(), hashes);
             files.push((filename, sha));
         }
         if files.is_empty() {
@@ -428,6 +486,9 @@ pub fn index_from_lockfiles(
         };
         for (filename, sha) in &files {
             let mut file = FakeFile::new(filename, sha);
+            for (algorithm, digest) in other_hashes.get(filename).into_iter().flatten() {
+                file = file.with_hash(algorithm, digest);
+            }
             if !(legacy || unattested.is_match(&name)) {
                 file = file.with_provenance(minter.mint(&MintRequest {
                     filename,
