@@ -1,7 +1,7 @@
 //! Pieces every reader shares: TOML with line numbers, name and version checks, lock-version
 //! parsing, and the final assembly of a [`Lockfile`] (validation and de-duplication).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -88,6 +88,8 @@ pub(super) struct Assembly {
     pub packages: Vec<LockedPackage>,
     pub unpinned: Vec<Unpinned>,
     pub indexes: Vec<NamedIndex>,
+    /// `(url, kind)` of every entry of `indexes`, so recording stays linear.
+    indexes_seen: HashSet<(String, IndexKind)>,
     /// Merge entries of the same (name, version, source) into one (pdm extras entries,
     /// Pipfile default + develop), uniting their artifacts.
     pub merge_releases: bool,
@@ -104,6 +106,7 @@ impl Assembly {
             packages: Vec::new(),
             unpinned: Vec::new(),
             indexes: Vec::new(),
+            indexes_seen: HashSet::new(),
             merge_releases: false,
             check_versions: true,
         }
@@ -117,14 +120,9 @@ impl Assembly {
     }
 
     /// Records a package source once per (url, kind), in the order the file names it,
-    /// at the line that first names it.
-    pub(super) fn add_index(&mut self, url: &str, kind: IndexKind, line: u32) {
-        if !self
-            .indexes
-            .iter()
-            .any(|known| known.kind == kind && known.url.expose() == url)
-        {
-            let location = self.location(line);
+    /// at the place that first names it (a requirements option may sit in an included file).
+    pub(super) fn add_index(&mut self, url: &str, kind: IndexKind, location: Location) {
+        if self.indexes_seen.insert((url.to_string(), kind)) {
             self.indexes.push(NamedIndex {
                 url: SecretUrl::new(url),
                 kind,

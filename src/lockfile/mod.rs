@@ -12,6 +12,7 @@ use crate::url::SecretUrl;
 
 mod common;
 mod detect;
+mod hashes;
 mod pdm;
 mod pipfile;
 mod poetry;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
+use super::hashes::{self, Accepted};
 use super::text::{self, LineIndex};
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
@@ -182,17 +183,26 @@ fn file_is_version(filename: &str, version: &str) -> bool {
     DistFilename::parse(filename).is_ok_and(|parsed| parsed.version() == &version)
 }
 
+/// One `{file, hash}` entry. Poetry checks a downloaded file against the entries of its
+/// name, with the strongest algorithm among them (`_validate_archive_hash`, any `hashlib`
+/// algorithm); every algorithm is recorded, since which one is strongest is Poetry's choice.
 fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact, LockError> {
-    let sha256 = text::sha256_of(&file.hash).map_err(|reason| {
-        error_at(
-            location,
-            format!("package `{name}`, `{}`: {}", file.file, first_line(&reason)),
-        )
-    })?;
+    let (sha256, other_hashes) = hashes::check_colon(&file.hash, Accepted::Hashlib)
+        .map_err(|reason| {
+            error_at(
+                location,
+                format!(
+                    "package `{name}`, `{}`: {}: re-create the lockfile with `poetry lock`",
+                    file.file,
+                    first_line(&reason)
+                ),
+            )
+        })?
+        .into_fields();
     Ok(Artifact {
         filename: file.file.clone(),
         sha256,
-        other_hashes: Vec::new(),
+        other_hashes,
         url: None,
     })
 }
@@ -249,7 +259,7 @@ fn source(
     Ok(match wire.kind.as_str() {
         "legacy" => {
             let url = url("legacy")?;
-            assembly.add_index(&url, IndexKind::Index, location.line);
+            assembly.add_index(&url, IndexKind::Index, location.clone());
             Source::Index {
                 url: SecretUrl::new(url),
             }
@@ -303,6 +313,7 @@ mod tests {
 
     const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
     const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+    const MD5: &str = "0123456789abcdef0123456789abcdef";
 
     #[test]
     fn lock_version_1_shares_files_by_name_across_versions() {
@@ -331,7 +342,7 @@ numpy = [
     {{file = "numpy-2.0.0.tar.gz", hash = "sha256:{H2}"}},
 ]
 jinja2 = [
-    {{file = "Jinja2-3.1.0.tar.gz", hash = "md5:abc"}},
+    {{file = "Jinja2-3.1.0.tar.gz", hash = "md5:{MD5}"}},
     {{file = "Jinja2-3.1.0-py3-none-any.whl", hash = "sha256:{H1}"}},
 ]
 "#
@@ -367,8 +378,12 @@ jinja2 = [
                 ),
             ]
         );
-        // a non-sha256 hash keeps the file, without a digest
+        // a non-sha256 hash keeps the file, with that hash among its other hashes
         assert_eq!(lock.packages[2].artifacts[0].sha256, None);
+        assert_eq!(
+            lock.packages[2].artifacts[0].other_hashes[0].to_string(),
+            format!("md5:{MD5}")
+        );
         assert_eq!(lock.packages[0].location.line, 2);
     }
 

@@ -155,20 +155,6 @@ fn clamp_line(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-/// The hex digest of a `sha256:HEX` hash, lowercased. `Ok(None)` for other algorithms;
-/// `Err` with a reason when the sha256 is malformed.
-pub(super) fn sha256_of(hash: &str) -> Result<Option<String>, String> {
-    let Some((algorithm, digest)) = hash.split_once([':', '=']) else {
-        return Err(format!(
-            "hash `{hash}` is not `ALGORITHM:HEX` (e.g. `sha256:…`)"
-        ));
-    };
-    if !algorithm.eq_ignore_ascii_case("sha256") {
-        return Ok(None);
-    }
-    sha256_hex(digest).map(Some)
-}
-
 /// Checks a bare sha256 hex digest and lowercases it.
 pub(super) fn sha256_hex(digest: &str) -> Result<String, String> {
     // no early exit: the check vectorizes
@@ -238,6 +224,15 @@ pub(super) fn host_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// `host[:port]` of an absolute URL, lowercased, without userinfo: what pipenv passes to pip
+/// as `--trusted-host` for a source with `verify_ssl = false`.
+pub(super) fn host_and_port_of(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    (!host_port.is_empty()).then(|| host_port.to_ascii_lowercase())
+}
+
 /// Whether an index URL is PyPI's simple index (`https://pypi.org/simple`, with or without
 /// a trailing slash, or the legacy `pypi.python.org` host).
 pub fn is_pypi_index(url: &str) -> bool {
@@ -304,18 +299,6 @@ mod tests {
             decode(path, b"# -*- coding: latin-1 -*-\n# caf\xE9\n", true).unwrap(),
             "# -*- coding: latin-1 -*-\n# caf\u{e9}\n"
         );
-    }
-
-    #[test]
-    fn hashes() {
-        let hex = "A".repeat(64);
-        assert_eq!(
-            sha256_of(&format!("sha256:{hex}")).unwrap(),
-            Some("a".repeat(64))
-        );
-        assert_eq!(sha256_of("md5:abc").unwrap(), None);
-        assert!(sha256_of("sha256:abc").is_err());
-        assert!(sha256_of("abc").is_err());
     }
 
     #[test]

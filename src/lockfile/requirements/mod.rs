@@ -11,6 +11,7 @@ mod requirement;
 use std::path::{Path, PathBuf};
 
 use super::common::{error_at, Assembly};
+use super::hashes::{self, Accepted};
 use super::text;
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
@@ -81,59 +82,111 @@ impl Includes for NoIncludes {
     }
 }
 
-/// pip's package-finder settings as the file's option lines change them.
+/// A package source an option line names, and where.
+#[derive(Debug, Clone)]
+struct Named {
+    url: String,
+    kind: IndexKind,
+    location: Location,
+}
+
+/// pip's package-finder and session settings as the file's option lines change them
+/// (`handle_option_line`): what pip ends up using, each with the line that named it.
 #[derive(Debug)]
 struct Finder {
-    index_urls: Vec<String>,
+    /// `finder.index_urls`: PyPI until an `--index-url` replaces it.
+    index_urls: Vec<Named>,
+    /// Whether `index_urls` still holds pip's default (PyPI, named by no line).
+    default_index: bool,
     no_index: bool,
-    find_links: Vec<String>,
-    /// Whether any line named an index or find-links location at all.
-    named: bool,
+    find_links: Vec<Named>,
+    trusted_hosts: Vec<Named>,
+    /// The first option line that named a source: where the default PyPI is recorded
+    /// when the file names others beside it.
+    first_named: Option<Location>,
 }
 
 impl Finder {
     fn new() -> Self {
         Finder {
-            index_urls: vec![super::PYPI_SIMPLE.to_string()],
+            index_urls: Vec::new(),
+            default_index: true,
             no_index: false,
             find_links: Vec::new(),
-            named: false,
+            trusted_hosts: Vec::new(),
+            first_named: None,
         }
     }
 
-    /// pip's `handle_option_line`, finder part.
-    fn apply(&mut self, options: &options::LineOptions) {
+    /// pip's `handle_option_line`, finder and session part.
+    fn apply(&mut self, options: &options::LineOptions, location: &Location) {
+        let named = |url: &String, kind| Named {
+            url: url.clone(),
+            kind,
+            location: location.clone(),
+        };
+        let names_a_source = options.no_index
+            || options.index_url.is_some()
+            || !options.extra_index_urls.is_empty()
+            || !options.find_links.is_empty()
+            || !options.trusted_hosts.is_empty();
+        if names_a_source && self.first_named.is_none() {
+            self.first_named = Some(location.clone());
+        }
         if options.no_index {
             self.no_index = true;
             self.index_urls.clear();
-            self.named = true;
+            self.default_index = false;
         }
         if let Some(url) = &options.index_url {
-            self.named = true;
             if !self.no_index {
-                self.index_urls = vec![url.clone()];
+                self.index_urls = vec![named(url, IndexKind::Index)];
+                self.default_index = false;
             }
         }
-        if !options.extra_index_urls.is_empty() {
-            self.named = true;
-            if !self.no_index {
-                self.index_urls
-                    .extend(options.extra_index_urls.iter().cloned());
+        if !self.no_index {
+            for url in &options.extra_index_urls {
+                self.index_urls.push(named(url, IndexKind::ExtraIndex));
             }
         }
         // pip takes only the first `-f` of a line
         if let Some(link) = options.find_links.first() {
-            self.named = true;
-            self.find_links.push(link.clone());
+            self.find_links.push(named(link, IndexKind::FindLinks));
+        }
+        for host in &options.trusted_hosts {
+            self.trusted_hosts.push(named(host, IndexKind::TrustedHost));
         }
     }
 
     /// The index each pin is fetched from first.
     fn primary(&self) -> &str {
+        if self.default_index {
+            return super::PYPI_SIMPLE;
+        }
         self.index_urls
             .first()
             .or(self.find_links.first())
-            .map_or(super::PYPI_SIMPLE, String::as_str)
+            .map_or(super::PYPI_SIMPLE, |named| named.url.as_str())
+    }
+
+    /// Every source pip will use, in order: indexes (PyPI first while it is the default),
+    /// find-links locations, trusted hosts. Empty when the file names none.
+    fn sources(&self) -> Vec<Named> {
+        let Some(first) = &self.first_named else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if self.default_index {
+            out.push(Named {
+                url: super::PYPI_SIMPLE.to_string(),
+                kind: IndexKind::Index,
+                location: first.clone(),
+            });
+        }
+        out.extend(self.index_urls.iter().cloned());
+        out.extend(self.find_links.iter().cloned());
+        out.extend(self.trusted_hosts.iter().cloned());
+        out
     }
 }
 
@@ -212,14 +265,8 @@ fn parse_with_env(
             *url = SecretUrl::new(primary.clone());
         }
     }
-    if finder.named {
-        // TODO(lockfile owner): each option's own kind and line.
-        for url in &finder.index_urls {
-            assembly.add_index(url, IndexKind::Index, 1);
-        }
-        for url in &finder.find_links {
-            assembly.add_index(url, IndexKind::FindLinks, 1);
-        }
+    for named in finder.sources() {
+        assembly.add_index(&named.url, named.kind, named.location);
     }
     assembly.finish()
 }
@@ -292,7 +339,7 @@ impl Reader<'_> {
         if let Some(include) = options.constraints.first() {
             return self.include(include, location, true);
         }
-        self.finder.apply(&options);
+        self.finder.apply(&options, location);
         Ok(())
     }
 
@@ -302,11 +349,10 @@ impl Reader<'_> {
         options: &options::LineOptions,
         location: &Location,
     ) -> Result<(), String> {
-        let mut sha256s = Vec::new();
+        // every `--hash` pip accepts (sha256, sha384, sha512): pip takes a file matching any
+        let mut digests = Vec::new();
         for (algorithm, digest) in &options.hashes {
-            if algorithm == "sha256" {
-                sha256s.push(text::sha256_hex(digest)?);
-            }
+            digests.push(hashes::check(algorithm, digest, Accepted::PipOption)?);
         }
         match classified {
             Classified::Pin {
@@ -320,15 +366,7 @@ impl Reader<'_> {
                 source: Source::Index {
                     url: SecretUrl::new(super::PYPI_SIMPLE),
                 },
-                artifacts: sha256s
-                    .into_iter()
-                    .map(|sha256| Artifact {
-                        filename: String::new(),
-                        sha256: Some(sha256),
-                        other_hashes: Vec::new(),
-                        url: None,
-                    })
-                    .collect(),
+                artifacts: hashes::artifacts("", None, digests),
                 marker,
                 location: location.clone(),
                 attestation_identities: Vec::new(),
@@ -345,31 +383,28 @@ impl Reader<'_> {
                 archive,
                 marker,
             } => {
-                let mut artifacts = Vec::new();
-                if let Some(archive) = archive {
-                    if let Some(fragment) = &archive.fragment_sha256 {
-                        let fragment = text::sha256_hex(fragment)?;
-                        if !sha256s.contains(&fragment) {
-                            sha256s.insert(0, fragment);
+                let artifacts = match archive {
+                    Some(archive) => {
+                        // pip adds the URL's hash to the `--hash` ones (`InstallRequirement.hashes`)
+                        if let Some(link_hash) = archive.link_hash {
+                            digests.insert(0, link_hash);
+                        }
+                        let url = archive.url.map(SecretUrl::new);
+                        if digests.is_empty() {
+                            vec![Artifact {
+                                filename: archive.filename,
+                                sha256: None,
+                                other_hashes: Vec::new(),
+                                url,
+                            }]
+                        } else {
+                            hashes::artifacts(&archive.filename, url.as_ref(), digests)
                         }
                     }
-                    let url = archive.url.map(SecretUrl::new);
-                    if sha256s.is_empty() {
-                        artifacts.push(Artifact {
-                            filename: archive.filename,
-                            sha256: None,
-                            other_hashes: Vec::new(),
-                            url,
-                        });
-                    } else {
-                        artifacts.extend(sha256s.into_iter().map(|sha256| Artifact {
-                            filename: archive.filename.clone(),
-                            sha256: Some(sha256),
-                            other_hashes: Vec::new(),
-                            url: url.clone(),
-                        }));
-                    }
-                }
+                    // a source tree, a VCS checkout or a URL that names no archive: the
+                    // source itself is what the policy judges
+                    None => Vec::new(),
+                };
                 self.assembly.packages.push(LockedPackage {
                     name,
                     version,

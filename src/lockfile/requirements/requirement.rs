@@ -11,6 +11,7 @@ use pep440_rs::{Operator, Version};
 use pep508_rs::{MarkerTree, Requirement, VersionOrUrl};
 
 use crate::dist::{self, DistFilename};
+use crate::lockfile::hashes::{self, Digest};
 use crate::lockfile::text;
 use crate::lockfile::Source;
 use crate::url::SecretUrl;
@@ -37,12 +38,13 @@ pub(super) enum Classified {
     },
 }
 
-/// A direct archive: its filename, download URL (for remote ones) and `#sha256=` fragment.
+/// A direct archive: its filename, download URL (for remote ones) and the hash pip reads
+/// from its URL (`#sha256=…`, `#md5=…`, …; see [`hashes::pip_link_hash`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Archive {
     pub filename: String,
     pub url: Option<String>,
-    pub fragment_sha256: Option<String>,
+    pub link_hash: Option<Digest>,
 }
 
 /// A URL kept verbatim: pep508_rs's own URL type expands variables and resolves paths,
@@ -189,10 +191,17 @@ fn direct(name: String, url: &str, marker: Option<String>) -> Result<Classified,
     }
     let remote = scheme.as_deref().is_some_and(|s| s != "file") && text::has_scheme(url);
     let filename = text::file_name_of(url);
-    let archive = is_archive(&filename).then(|| Archive {
+    // pip reads a hash from a URL (`file:` included), never from a plain path, which it
+    // turns into a URL with its `#` escaped
+    let link_hash = if text::has_scheme(url) {
+        hashes::pip_link_hash(url)?
+    } else {
+        None
+    };
+    let archive = (is_archive(&filename) || link_hash.is_some()).then(|| Archive {
         filename: filename.clone(),
         url: remote.then(|| url.to_string()),
-        fragment_sha256: fragment_param(url, "sha256").map(str::to_ascii_lowercase),
+        link_hash,
     });
     let mut version = None;
     if name.is_empty() {
@@ -532,9 +541,7 @@ mod tests {
 
     #[test]
     fn direct_references() {
-        match classify("idna @ https://files.example/idna-3.20-py3-none-any.whl#sha256=ABC")
-            .unwrap()
-        {
+        match classify("idna @ https://files.example/idna-3.20-py3-none-any.whl#egg=x").unwrap() {
             Classified::Direct {
                 name,
                 version,
@@ -547,7 +554,7 @@ mod tests {
                 assert_eq!(source.kind(), "url");
                 let archive = archive.unwrap();
                 assert_eq!(archive.filename, "idna-3.20-py3-none-any.whl");
-                assert_eq!(archive.fragment_sha256.as_deref(), Some("abc"));
+                assert_eq!(archive.link_hash, None);
             }
             other => panic!("{other:?}"),
         }
