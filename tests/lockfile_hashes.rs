@@ -395,3 +395,37 @@ fn uv_lock_hashes_in_uvs_algorithms_and_flat_indexes() {
         vec![("../wheels".into(), IndexKind::FindLinks, "uv.lock:5".into())]
     );
 }
+
+#[test]
+fn a_latin1_coding_line_on_line_two_reveals_what_pip_installs() {
+    // In UTF-8, `\xc3\x85` is `Å` inside the comment; in latin-1 (what pip reads, from the
+    // coding line on line 2) `\x85` is a line break and `evil==1` a requirement.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(
+        &path,
+        b"# pinned requirements\n# -*- coding: latin-1 -*-\n# note \xc3\x85evil==1\nok==1\n",
+    )
+    .unwrap();
+    let lock = lockfile::read(&path, None).unwrap();
+    let pins: Vec<(&str, u32)> = lock
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.location.line))
+        .collect();
+    assert_eq!(pins, vec![("evil", 4), ("ok", 5)]);
+    // an encoding pubgate cannot decode exactly is refused, with the line that names it
+    std::fs::write(&path, b"#\n# coding: shift_jis\nok==1\n").unwrap();
+    let out = Command::cargo_bin("pubgate")
+        .unwrap()
+        .arg("lock")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("requirements.txt:2:") && stderr.contains("shift_jis"),
+        "{stderr}"
+    );
+}

@@ -4,6 +4,7 @@
 //! direct source. Hashes lock files without naming them: each `--hash=sha256:…` of a pin
 //! becomes an [`Artifact`] with an empty filename.
 
+pub(super) mod decode;
 mod lines;
 mod options;
 mod requirement;
