@@ -319,8 +319,14 @@ impl Reader<'_> {
             return Ok(());
         }
         if let Some(editable) = options.editables.first() {
+            if constraint {
+                // pip's `install_req_from_editable`
+                return Err(invalid(
+                    "editable requirements are not allowed as constraints".into(),
+                ));
+            }
             let (name, source) = requirement::classify_editable(editable).map_err(invalid)?;
-            if !constraint {
+            {
                 self.assembly.packages.push(LockedPackage {
                     name,
                     version: None,
