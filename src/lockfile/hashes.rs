@@ -168,6 +168,7 @@ pub(super) fn artifacts(
     digests: impl IntoIterator<Item = Digest>,
 ) -> Vec<super::Artifact> {
     let mut out: Vec<super::Artifact> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for digest in digests {
         let (sha256, other_hashes) = digest.into_fields();
         let artifact = super::Artifact {
@@ -176,7 +177,7 @@ pub(super) fn artifacts(
             other_hashes,
             url: url.cloned(),
         };
-        if !out.contains(&artifact) {
+        if seen.insert(artifact.clone()) {
             out.push(artifact);
         }
     }

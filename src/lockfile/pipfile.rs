@@ -124,6 +124,11 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         sources.push((source.name.clone().unwrap_or_default(), url.clone()));
     }
 
+    // name → URL, the first source of a name winning (as a linear scan would find it)
+    let mut source_urls: HashMap<&str, &str> = HashMap::new();
+    for (name, url) in &sources {
+        source_urls.entry(name.as_str()).or_insert(url.as_str());
+    }
     let mut entries: Vec<(u32, &str, String, EntryWire)> = Vec::new();
     for (section, map) in SECTIONS.into_iter().zip([wire.default, wire.develop]) {
         for (name, entry) in map {
@@ -232,10 +237,9 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 continue;
             }
             let url = match &entry.index {
-                Some(index) => sources
-                    .iter()
-                    .find(|(source_name, _)| source_name == index)
-                    .map(|(_, url)| url.clone())
+                Some(index) => source_urls
+                    .get(index.as_str())
+                    .map(|url| (*url).to_string())
                     .ok_or_else(|| {
                         error_at(
                             &location,

@@ -562,7 +562,18 @@ fn hashes(rng: &mut Rng) -> String {
 }
 
 fn option_line(rng: &mut Rng) -> String {
-    let host = rng.pick(&["mirror.example", "mirror.example:8080", "10.0.0.1"]);
+    let host = rng.pick(&[
+        "mirror.example",
+        "mirror.example:8080",
+        "10.0.0.1",
+        "Mirror.Example:443",
+        "u:p@h.example:1",
+        "[::1]:8080",
+        "::1",
+        "h.example:http",
+        ":8080",
+        "''",
+    ]);
     let url = format!(
         "https://{}/simple",
         rng.pick(&["a.example", "b.example", "c.example"])

@@ -346,6 +346,10 @@ impl Reader<'_> {
         if let Some(include) = options.constraints.first() {
             return self.include(include, location, true);
         }
+        // pip's `PipSession.add_trusted_host` refuses a host it cannot parse
+        for host in &options.trusted_hosts {
+            options::check_trusted_host(host).map_err(invalid)?;
+        }
         self.finder.apply(&options, location);
         Ok(())
     }

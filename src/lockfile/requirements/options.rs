@@ -309,6 +309,42 @@ fn apply(options: &mut LineOptions, spec: &Spec, value: Option<String>) -> Resul
     Ok(())
 }
 
+/// pip's `parse_netloc` (`build_url_from_netloc` + `urllib.parse.urlparse`): a trusted
+/// host needs a host part, and a port, when given, must be a number up to 65535.
+pub(super) fn check_trusted_host(value: &str) -> Result<(), String> {
+    let bare_ipv6 = value.matches(':').count() >= 2 && !value.contains(['@', '[']);
+    let netloc = value.split(['/', '?', '#']).next().unwrap_or_default();
+    let hostinfo = netloc.rsplit_once('@').map_or(netloc, |(_, host)| host);
+    let (host, port) = if bare_ipv6 {
+        (hostinfo, None)
+    } else if let Some(rest) = hostinfo.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return Err(format!("`--trusted-host {value}`: invalid IPv6 address")),
+        }
+    } else {
+        match hostinfo.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (hostinfo, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!(
+            "`--trusted-host {value}`: a trusted host must include a host part"
+        ));
+    }
+    if let Some(port) = port.filter(|port| !port.is_empty()) {
+        let valid = port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|port| port <= 65535);
+        if !valid {
+            return Err(format!(
+                "`--trusted-host {value}`: the port must be a number from 0 to 65535"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,6 +405,23 @@ mod tests {
             .unwrap_err()
             .contains("hash name followed by a value"));
         assert!(parse("--hash").unwrap_err().contains("requires 1 argument"));
+    }
+
+    #[test]
+    fn trusted_hosts_pip_can_parse() {
+        for ok in [
+            "h.example",
+            "h.example:8080",
+            "u:p@h:1",
+            "::1",
+            "[::1]:443",
+            "h:",
+        ] {
+            assert!(check_trusted_host(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ":80", "h:abc", "h:70000", "[::1", "u@"] {
+            assert!(check_trusted_host(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

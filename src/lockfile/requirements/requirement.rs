@@ -258,6 +258,7 @@ pub(super) fn classify(req: &str) -> Result<Classified, String> {
     };
     let marker = match marker {
         Some(marker) if !marker.is_empty() => {
+            check_marker_nesting(marker)?;
             shielded(|| {
                 MarkerTree::from_str(marker)
                     .map(drop)
@@ -370,6 +371,36 @@ fn whitespace_after_operators(body: &str) -> String {
         }
     }
     out
+}
+
+/// How deep parentheses may nest in a marker. `pep508_rs` parses them recursively and
+/// would overflow the stack (an abort, not an error) on a few thousand; packaging's parser
+/// is recursive too and pip fails with a `RecursionError` at a few hundred.
+const MAX_MARKER_NESTING: usize = 64;
+
+fn check_marker_nesting(marker: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut quote = None;
+    for c in marker.chars() {
+        match (quote, c) {
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_MARKER_NESTING {
+        return Err(format!(
+            "its marker nests parentheses {deepest} deep, more than the {MAX_MARKER_NESTING} pubgate reads"
+        ));
+    }
+    Ok(())
 }
 
 /// Runs a `pep508_rs` parse, turning a panic inside it into an error: the crate is frozen
