@@ -429,3 +429,26 @@ fn a_latin1_coding_line_on_line_two_reveals_what_pip_installs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn credentials_in_sources_never_reach_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requirements.txt");
+    std::fs::write(
+        &path,
+        "--trusted-host user:s3cret@h.example:8080\n--extra-index-url https://user:s3cret@x.example/simple\na==1\n",
+    )
+    .unwrap();
+    for format in ["human", "json"] {
+        let out = Command::cargo_bin("pubgate")
+            .unwrap()
+            .args(["lock", "--format", format])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success());
+        assert!(!stdout.contains("s3cret"), "{stdout}");
+        assert!(stdout.contains("h.example:8080"), "{stdout}");
+    }
+}

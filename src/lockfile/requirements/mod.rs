@@ -155,7 +155,13 @@ impl Finder {
             self.find_links.push(named(link, IndexKind::FindLinks));
         }
         for host in &options.trusted_hosts {
-            self.trusted_hosts.push(named(host, IndexKind::TrustedHost));
+            // pip trusts `host[:port]`; userinfo never reaches the model (it has no scheme,
+            // so `SecretUrl` would not know to redact it)
+            let host = host
+                .rsplit_once('@')
+                .map_or(host.as_str(), |(_, host)| host);
+            self.trusted_hosts
+                .push(named(&host.to_string(), IndexKind::TrustedHost));
         }
     }
 
@@ -200,6 +206,39 @@ struct Reader<'a> {
     stack: Vec<PathBuf>,
     files_read: usize,
     bytes_read: usize,
+    /// The `--hash` options of constraint-file lines, per project, merged as pip merges
+    /// constraints (`Constraint.__and__`).
+    constraint_hashes: ConstraintHashes,
+}
+
+/// pip hands a constraint's `--hash` options to a requirement of that project that has none
+/// of its own (`Factory._iter_found_candidates` in pip 26): those hashes are then what the
+/// downloaded file is checked against. Several constraints of one project keep, per
+/// algorithm, the digests they all name; one without hashes changes nothing.
+#[derive(Default)]
+struct ConstraintHashes(std::collections::HashMap<String, Vec<(String, String)>>);
+
+impl ConstraintHashes {
+    fn add(&mut self, name: &str, hashes: &[(String, String)]) {
+        if name.is_empty() || hashes.is_empty() {
+            return;
+        }
+        let hashes: Vec<(String, String)> = hashes
+            .iter()
+            .map(|(algorithm, digest)| (algorithm.clone(), digest.to_ascii_lowercase()))
+            .collect();
+        match self.0.get_mut(name) {
+            None => {
+                self.0.insert(name.to_string(), hashes);
+            }
+            Some(known) => {
+                let algorithms: std::collections::HashSet<&String> =
+                    hashes.iter().map(|(algorithm, _)| algorithm).collect();
+                let digests: std::collections::HashSet<&(String, String)> = hashes.iter().collect();
+                known.retain(|entry| algorithms.contains(&entry.0) && digests.contains(entry));
+            }
+        }
+    }
 }
 
 /// Reads a requirements file and everything it includes.
@@ -252,13 +291,30 @@ fn parse_with_env(
         stack: vec![identity],
         files_read: 1,
         bytes_read: text.len(),
+        constraint_hashes: ConstraintHashes::default(),
     };
     reader.read_file(text, path, false)?;
     let Reader {
         mut assembly,
         finder,
+        constraint_hashes,
         ..
     } = reader;
+    for package in &mut assembly.packages {
+        if !package.source.is_index() || !package.artifacts.is_empty() {
+            continue;
+        }
+        if let Some(hashes) = constraint_hashes.0.get(&package.name) {
+            // checked when the constraint line was read
+            let digests = hashes
+                .iter()
+                .filter_map(|(algorithm, digest)| {
+                    hashes::check(algorithm, digest, Accepted::PipOption).ok()
+                })
+                .collect::<Vec<_>>();
+            package.artifacts = hashes::artifacts("", None, digests);
+        }
+    }
     // Index options apply to the whole run wherever they appear: set the source at the end.
     let primary = finder.primary().to_string();
     for package in &mut assembly.packages {
@@ -312,7 +368,16 @@ impl Reader<'_> {
 
         if !args.is_empty() {
             let classified = requirement::classify(&args).map_err(invalid)?;
-            if !constraint {
+            if constraint {
+                for (algorithm, digest) in &options.hashes {
+                    hashes::check(algorithm, digest, Accepted::PipOption).map_err(invalid)?;
+                }
+                if let Classified::Pin { name, .. } | Classified::Unpinned { name, .. } =
+                    &classified
+                {
+                    self.constraint_hashes.add(name, &options.hashes);
+                }
+            } else {
                 self.add_requirement(classified, &options, location)
                     .map_err(invalid)?;
             }
@@ -678,6 +743,49 @@ mod tests {
         assert!(lock.packages.is_empty());
         assert_eq!(lock.unpinned.len(), 1);
         assert_eq!(lock.indexes[0].url.expose(), "https://m.example/simple");
+    }
+
+    #[test]
+    fn constraint_hashes_become_the_hashes_of_an_unhashed_pin() {
+        let sha512 = "5".repeat(128);
+        let lock = parse_files(&[
+            (
+                "dir/requirements.txt",
+                &format!("-c constraints.txt\na==1\nb==1 --hash=sha256:{H1}\n"),
+            ),
+            (
+                "dir/constraints.txt",
+                &format!("a>=1 --hash=sha512:{sha512} --hash=sha256:{H2}\nA==1 --hash=sha256:{H2}\nb==1 --hash=sha256:{H2}\n"),
+            ),
+        ])
+        .unwrap();
+        // pip keeps, per algorithm, what every constraint of `a` names: sha256 H2 only
+        assert_eq!(lock.packages[0].artifacts.len(), 1);
+        assert_eq!(lock.packages[0].artifacts[0].sha256.as_deref(), Some(H2));
+        // a pin with its own hashes keeps them (the constraint only narrows)
+        assert_eq!(lock.packages[1].artifacts.len(), 1);
+        assert_eq!(lock.packages[1].artifacts[0].sha256.as_deref(), Some(H1));
+        let lock = parse_files(&[
+            ("dir/requirements.txt", "-c constraints.txt\na==1\n"),
+            (
+                "dir/constraints.txt",
+                &format!("a==1 --hash=sha512:{sha512}\n"),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            lock.packages[0].artifacts[0].other_hashes[0].to_string(),
+            format!("sha512:{sha512}")
+        );
+        let err = parse_files(&[
+            ("dir/requirements.txt", "-c constraints.txt\na==1\n"),
+            ("dir/constraints.txt", "a==1 --hash=sha512:abc\n"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("dir/constraints.txt:1:"),
+            "{err}"
+        );
     }
 
     #[test]

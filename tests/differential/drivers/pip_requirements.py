@@ -72,7 +72,8 @@ def run(path):
 
     def recording(host, source=None, suppress_logging=False):
         add_trusted_host(host, source=source, suppress_logging=suppress_logging)
-        trusted.append(host)
+        # pip trusts host[:port]; pubgate records that, without any userinfo
+        trusted.append(host.rpartition("@")[2])
 
     session.add_trusted_host = recording
     scope = SearchScope.create(find_links=[], index_urls=[PYPI], no_index=False)
