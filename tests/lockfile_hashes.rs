@@ -452,3 +452,27 @@ fn credentials_in_sources_never_reach_the_output() {
         assert!(stdout.contains("h.example:8080"), "{stdout}");
     }
 }
+
+#[test]
+fn uv_lock_zstd_hashes_are_recorded_too() {
+    // uv accepts a wheel matching its own hash or its zstd copy's
+    let text = format!(
+        "version = 1\nrevision = 3\n\n[[package]]\nname = \"a\"\nversion = \"1\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\nwheels = [\n    {{ url = \"https://files.example/a-1-py3-none-any.whl\", hash = \"sha256:{SHA256}\", zstd = {{ hash = \"sha512:{}\", size = 3 }} }},\n]\n",
+        sha512()
+    );
+    let lock = parse("uv.lock", &text);
+    assert_eq!(
+        hashes(&lock),
+        vec![
+            ("a-1-py3-none-any.whl".into(), Some(SHA256.into()), vec![]),
+            (
+                "a-1-py3-none-any.whl".into(),
+                None,
+                vec![format!("sha512:{}", sha512())]
+            ),
+        ]
+    );
+    let without_fast_path =
+        lockfile::parse_uv_without_fast_path(&text, Path::new("uv.lock")).unwrap();
+    assert_eq!(without_fast_path, lock);
+}

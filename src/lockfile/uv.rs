@@ -69,8 +69,16 @@ struct ArtifactWire {
     path: Option<String>,
     filename: Option<String>,
     hash: Option<String>,
+    /// A zstd-compressed copy of the wheel a registry may serve: uv accepts the wheel when
+    /// it matches this hash too (`Package::to_dist` chains `wheel.zstd` hashes).
+    zstd: Option<ZstdWire>,
     #[serde(rename = "pubgate-fast-path-artifact")]
     fast: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct ZstdWire {
+    hash: Option<String>,
 }
 
 impl ArtifactWire {
@@ -173,7 +181,19 @@ pub(super) fn parse(text: &str, path: &Path, fast: bool) -> Result<Lockfile, Loc
         }
         match &package.wheels {
             WheelsWire::None => {}
-            WheelsWire::List(list) => views.extend(list.iter().map(ArtifactWire::view)),
+            WheelsWire::List(list) => {
+                for wheel in list {
+                    views.push(wheel.view());
+                    // the zstd copy's hash, recorded as another artifact of that wheel so
+                    // that no hash uv accepts is dropped (nothing attests it: a finding)
+                    if let Some(hash) = wheel.zstd.as_ref().and_then(|z| z.hash.as_deref()) {
+                        views.push(FastArtifact {
+                            hash: Some(hash),
+                            ..wheel.view()
+                        });
+                    }
+                }
+            }
             WheelsWire::Fast(start, end) => {
                 for at in *start..*end {
                     views.push(fast(at)?);
