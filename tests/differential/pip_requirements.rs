@@ -19,16 +19,24 @@ const SEED: u64 = 0x5EED_0263;
 const CASES: usize = 320;
 const PYPI: &str = "https://pypi.org/simple";
 
-/// Errors pubgate raises on files pip accepts, each a documented fail-closed choice
-/// (docs/lockfiles.md): a malformed digest (pip keeps it and then matches no file) and a
-/// codec pubgate does not decode exactly as Python (multi-byte and escape codecs).
-const DELIBERATE: [&str; 2] = ["hexadecimal digits", "which pubgate does not decode"];
+/// Errors pubgate raises on files pip's parser accepts, each a documented fail-closed
+/// choice (docs/lockfiles.md): a malformed digest (pip keeps it and then matches no file), a
+/// codec pubgate does not decode exactly as Python (multi-byte and escape codecs), and hashes
+/// on a VCS requirement (pip's parser keeps them; its installer then refuses the file).
+const DELIBERATE: [&str; 3] = [
+    "hexadecimal digits",
+    "which pubgate does not decode",
+    "pip cannot check hashes of a version-control checkout",
+];
 
 /// pip errors on which pubgate reads the file, each documented: a requirement that looks
 /// like a path (has a `/` or starts with `.`) and is not an archive is a local source tree
-/// to pubgate (kind `path`, never an index package); pip takes it only if that directory
-/// exists where it runs, which pubgate cannot know.
-const LENIENT: [&str; 1] = ["It looks like a path"];
+/// to pubgate (kind `path`, never an index package), and `-e PATH` an editable one; pip
+/// takes them only if that directory exists where it runs, which pubgate cannot know.
+const LENIENT: [&str; 2] = [
+    "It looks like a path",
+    "is not a valid editable requirement. It should either be a path to a local project",
+];
 
 #[test]
 fn pubgate_reads_requirements_files_as_pip_does() {
@@ -62,7 +70,8 @@ fn pubgate_reads_requirements_files_as_pip_does() {
         match (ours, pip_ok) {
             (Ok(lock), true) => {
                 let theirs = pip_records(pip);
-                let ours = named_like_pip(records(&lock), &theirs);
+                let ours =
+                    constrained_like_pip(named_like_pip(records(&lock), &theirs), &theirs, pip);
                 let (our_sources, their_sources) = (sources(&lock), pip_sources(pip));
                 if ours != theirs || !same_sources(&our_sources, &their_sources) {
                     failures.push(format!(
@@ -113,7 +122,7 @@ fn pubgate_reads_requirements_files_as_pip_does() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     // the generator must exercise both sides of every outcome
-    assert!(agreed_ok > CASES / 3 && agreed_err > 10 && deliberate > 0);
+    assert!(agreed_ok > CASES / 4 && agreed_err > 10 && deliberate > 0);
 }
 
 fn show(path: &Path) -> String {
@@ -246,6 +255,12 @@ fn pip_records(pip: &serde_json::Value) -> BTreeSet<Record> {
             _ => None,
         };
         let marker = kind != "unpinned" && req["marker"].as_bool() == Some(true);
+        // pubgate keeps no hashes for unpinned requirements (they are a finding of their own)
+        let hashes = if kind == "unpinned" {
+            Vec::new()
+        } else {
+            strings(&req["hashes"])
+        };
         out.push((
             req["file"].as_str().unwrap_or("?").to_string(),
             u32::try_from(req["line"].as_u64().unwrap_or(0)).unwrap_or(0),
@@ -253,7 +268,7 @@ fn pip_records(pip: &serde_json::Value) -> BTreeSet<Record> {
             req["name"].as_str().unwrap_or("").to_string(),
             specifier,
             url,
-            strings(&req["hashes"]),
+            hashes,
             marker,
         ));
     }
@@ -272,6 +287,44 @@ fn named_like_pip(ours: BTreeSet<Record>, pip: &BTreeSet<Record>) -> BTreeSet<Re
             });
             if record.2 == "direct" && unnamed_by_pip {
                 record.3 = String::new();
+            }
+            record
+        })
+        .collect()
+}
+
+/// A pin without hashes of its own takes its project's constraint hashes. pip skips a
+/// constraint whose marker does not match its machine, which pubgate cannot know, so
+/// pubgate records a superset when a constraint has a marker: a superset of pip's is a
+/// match (every recorded hash must still bind to an examined file).
+fn constrained_like_pip(
+    ours: BTreeSet<Record>,
+    pip: &BTreeSet<Record>,
+    answer: &serde_json::Value,
+) -> BTreeSet<Record> {
+    let constrained: BTreeSet<(String, u32)> = answer["requirements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|req| req["constrained"].as_bool() == Some(true))
+        .map(|req| {
+            (
+                req["file"].as_str().unwrap_or("?").to_string(),
+                u32::try_from(req["line"].as_u64().unwrap_or(0)).unwrap_or(0),
+            )
+        })
+        .collect();
+    ours.into_iter()
+        .map(|mut record| {
+            if constrained.contains(&(record.0.clone(), record.1)) {
+                let theirs = pip
+                    .iter()
+                    .find(|theirs| (&theirs.0, theirs.1) == (&record.0, record.1));
+                if let Some(theirs) = theirs {
+                    if theirs.6.iter().all(|hash| record.6.contains(hash)) {
+                        record.6 = theirs.6.clone();
+                    }
+                }
             }
             record
         })
@@ -476,9 +529,12 @@ fn entry(rng: &mut Rng, names: &mut usize, out: &mut Vec<Tok>, includes: bool) {
                 format!("{url}{fragment}{}", hashes(rng))
             }
         }
-        7 => match rng.below(3) {
+        7 => match rng.below(5) {
             0 => format!("{name} @ git+https://git.example/{name}.git@v1"),
             1 => format!("-e git+https://git.example/r{n}.git#egg={name}"),
+            // options other than --config-settings on an editable line are ignored
+            2 => format!("-e ./pkgdir --hash=sha256:{}", rng.hex(64)),
+            3 => "-e ./pkgdir[extra] -C key=value".to_string(),
             _ => "-e ./pkgdir".to_string(),
         },
         8..=10 => option_line(rng),
@@ -605,9 +661,9 @@ fn option_line(rng: &mut Rng) -> String {
 
 /// Line breaks and odd characters for text encodings (every `str.splitlines` boundary,
 /// whitespace Python strips, a BOM inside the text).
-const UNICODE_BREAKS: [&str; 12] = [
+const UNICODE_BREAKS: [&str; 13] = [
     "\n", "\n", "\n", "\r\n", "\r", "\u{b}", "\u{c}", "\u{1c}", "\u{1d}", "\u{1e}", "\u{85}",
-    "\u{2028}",
+    "\u{2028}", "\u{2029}",
 ];
 const UNICODE_ODD: [&str; 9] = [
     "\u{a0}", "\u{3000}", "\u{1f}", "\u{2029}", "\u{feff}", "\u{e9}", "\t", " ", "\u{85}",

@@ -214,12 +214,26 @@ struct Reader<'a> {
 /// pip hands a constraint's `--hash` options to a requirement of that project that has none
 /// of its own (`Factory._iter_found_candidates` in pip 26): those hashes are then what the
 /// downloaded file is checked against. Several constraints of one project keep, per
-/// algorithm, the digests they all name; one without hashes changes nothing.
+/// algorithm, the digests they all name (`Constraint.__and__`); one without hashes changes
+/// nothing. pip skips a constraint whose marker does not match its machine, which pubgate
+/// cannot evaluate: such a constraint's hashes are added, never intersected, so that the
+/// record is a superset of what pip accepts on any machine.
 #[derive(Default)]
-struct ConstraintHashes(std::collections::HashMap<String, Vec<(String, String)>>);
+struct ConstraintHashes(std::collections::HashMap<String, ProjectConstraints>);
+
+#[derive(Default)]
+struct ProjectConstraints {
+    /// pip's merge: per algorithm, the digests every constraint with hashes names.
+    merged: Option<Vec<(String, String)>>,
+    /// Every digest any constraint names, in order, and as a set (linear).
+    union: Vec<(String, String)>,
+    union_seen: std::collections::HashSet<(String, String)>,
+    /// Whether a constraint with hashes has a marker (pip may skip it).
+    gated: bool,
+}
 
 impl ConstraintHashes {
-    fn add(&mut self, name: &str, hashes: &[(String, String)]) {
+    fn add(&mut self, name: &str, hashes: &[(String, String)], has_marker: bool) {
         if name.is_empty() || hashes.is_empty() {
             return;
         }
@@ -227,16 +241,33 @@ impl ConstraintHashes {
             .iter()
             .map(|(algorithm, digest)| (algorithm.clone(), digest.to_ascii_lowercase()))
             .collect();
-        match self.0.get_mut(name) {
-            None => {
-                self.0.insert(name.to_string(), hashes);
+        let project = self.0.entry(name.to_string()).or_default();
+        project.gated |= has_marker;
+        for hash in &hashes {
+            if project.union_seen.insert(hash.clone()) {
+                project.union.push(hash.clone());
             }
-            Some(known) => {
+        }
+        project.merged = Some(match project.merged.take() {
+            None => hashes,
+            Some(mut known) => {
                 let algorithms: std::collections::HashSet<&String> =
                     hashes.iter().map(|(algorithm, _)| algorithm).collect();
                 let digests: std::collections::HashSet<&(String, String)> = hashes.iter().collect();
                 known.retain(|entry| algorithms.contains(&entry.0) && digests.contains(entry));
+                known
             }
+        });
+    }
+
+    /// The hashes pip checks a project's unhashed pin against (a superset when a marker
+    /// could make pip skip a constraint).
+    fn of(&self, name: &str) -> Option<&[(String, String)]> {
+        let project = self.0.get(name)?;
+        if project.gated {
+            Some(&project.union)
+        } else {
+            project.merged.as_deref()
         }
     }
 }
@@ -304,7 +335,7 @@ fn parse_with_env(
         if !package.source.is_index() || !package.artifacts.is_empty() {
             continue;
         }
-        if let Some(hashes) = constraint_hashes.0.get(&package.name) {
+        if let Some(hashes) = constraint_hashes.of(&package.name) {
             // checked when the constraint line was read
             let digests = hashes
                 .iter()
@@ -372,10 +403,25 @@ impl Reader<'_> {
                 for (algorithm, digest) in &options.hashes {
                     hashes::check(algorithm, digest, Accepted::PipOption).map_err(invalid)?;
                 }
-                if let Classified::Pin { name, .. } | Classified::Unpinned { name, .. } =
-                    &classified
-                {
-                    self.constraint_hashes.add(name, &options.hashes);
+                // pip's resolver refuses these constraint forms (`check_invalid_constraint_type`)
+                if requirement::has_extras(&args) {
+                    return Err(invalid("constraints cannot have extras".into()));
+                }
+                match &classified {
+                    Classified::Pin { name, marker, .. } => {
+                        self.constraint_hashes
+                            .add(name, &options.hashes, marker.is_some());
+                    }
+                    Classified::Unpinned { name, .. } => {
+                        let marker = args.contains(';');
+                        self.constraint_hashes.add(name, &options.hashes, marker);
+                    }
+                    Classified::Direct { name, .. } if name.is_empty() => {
+                        return Err(invalid(
+                            "unnamed requirements are not allowed as constraints".into(),
+                        ));
+                    }
+                    Classified::Direct { .. } => {}
                 }
             } else {
                 self.add_requirement(classified, &options, location)
@@ -459,6 +505,12 @@ impl Reader<'_> {
                 archive,
                 marker,
             } => {
+                if matches!(source, Source::Git { .. }) && !digests.is_empty() {
+                    // pip refuses to install it (`VcsHashUnsupported`): it cannot hash a checkout
+                    return Err(
+                        "pip cannot check hashes of a version-control checkout and refuses to install it: remove the `--hash` options or pin an archive".into(),
+                    );
+                }
                 let artifacts = match archive {
                     Some(archive) => {
                         // pip adds the URL's hash to the `--hash` ones (`InstallRequirement.hashes`)
@@ -868,6 +920,11 @@ mod tests {
             ("a==1\nb=1\n", "invalid requirements line `b=1`"),
             ("a==1 --hash=md5:x\n", "allowed hash algorithms"),
             ("a==1 --hash=sha256:abc\n", "not 64 hexadecimal digits"),
+            (
+                "a @ git+https://h/a.git --hash=sha256:1111111111111111111111111111111111111111111111111111111111111111\n",
+                "version-control checkout",
+            ),
+            ("--trusted-host h:x\n", "the port must be a number"),
             ("--bogus-option\n", "no such option"),
             ("a==1 --hash 'x\n", "cannot split its options"),
             (

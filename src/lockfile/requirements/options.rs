@@ -333,6 +333,14 @@ pub(super) fn check_trusted_host(value: &str) -> Result<(), String> {
             "`--trusted-host {value}`: a trusted host must include a host part"
         ));
     }
+    // Python checks a bracketed host is an IPv6 address (an IPvFuture `v…` aside); a zone
+    // (`%eth0`), which Python takes, is refused here rather than guessed at
+    let bracketed = bare_ipv6 || hostinfo.starts_with('[');
+    if bracketed && !host.starts_with(['v', 'V']) && host.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(format!(
+            "`--trusted-host {value}`: `{host}` is not an IPv6 address"
+        ));
+    }
     if let Some(port) = port.filter(|port| !port.is_empty()) {
         let valid = port.bytes().all(|b| b.is_ascii_digit())
             && port.parse::<u32>().is_ok_and(|port| port <= 65535);
@@ -419,7 +427,16 @@ mod tests {
         ] {
             assert!(check_trusted_host(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ":80", "h:abc", "h:70000", "[::1", "u@"] {
+        for bad in [
+            "",
+            ":80",
+            "h:abc",
+            "h:70000",
+            "[::1",
+            "u@",
+            "::1x:y",
+            "[1.2.3.4]",
+        ] {
             assert!(check_trusted_host(bad).is_err(), "{bad}");
         }
     }

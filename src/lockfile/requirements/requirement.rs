@@ -89,6 +89,13 @@ fn vcs_kind(scheme: &str) -> Option<&'static str> {
         .find(|known| vcs.eq_ignore_ascii_case(known))
 }
 
+/// Whether a (non-editable) requirement names extras: `name[extra]…`, `path[extra]`.
+pub(super) fn has_extras(req: &str) -> bool {
+    let body = req.split(';').next().unwrap_or(req);
+    let before_url = body.split('@').next().unwrap_or(body);
+    before_url.contains('[')
+}
+
 /// pip's `_strip_extras`: `path[extra,...]` → (`path`, `[extra,...]`).
 fn strip_extras(path: &str) -> (&str, Option<&str>) {
     if path.ends_with(']') {

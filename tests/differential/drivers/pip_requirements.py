@@ -20,9 +20,12 @@ from pip._internal.index.collector import LinkCollector
 from pip._internal.index.package_finder import PackageFinder
 from pip._internal.models.search_scope import SearchScope
 from pip._internal.models.selection_prefs import SelectionPreferences
+from pip._internal.exceptions import InstallationError
 from pip._internal.network.session import PipSession
 from pip._internal.req.constructors import install_req_from_parsed_requirement
 from pip._internal.req.req_file import parse_requirements
+from pip._internal.req.req_install import check_invalid_constraint_type
+from pip._internal.resolution.resolvelib.base import Constraint
 from pip._vendor.packaging.utils import canonicalize_name
 
 PYPI = "https://pypi.org/simple"
@@ -84,10 +87,41 @@ def run(path):
     # pip reads `-e ./dir` relative to where it runs: the project, beside the file
     os.chdir(os.path.dirname(os.path.abspath(path)))
     requirements = []
+    constraints = {}
     for parsed in parse_requirements(path, session, finder=finder):
         ireq = install_req_from_parsed_requirement(parsed, user_supplied=True)
         if not parsed.constraint:
-            requirements.append(record(ireq))
+            requirements.append((ireq, record(ireq)))
+            continue
+        # the resolver's `collect_root_requirements`: invalid constraint forms fail the
+        # install; constraints whose markers do not match are skipped
+        problem = check_invalid_constraint_type(ireq)
+        if problem:
+            raise InstallationError(problem)
+        if not ireq.match_markers():
+            continue
+        name = canonicalize_name(ireq.name)
+        if name in constraints:
+            constraints[name] &= ireq
+        else:
+            constraints[name] = Constraint.from_ireq(ireq)
+    # `_iter_found_candidates`: a constraint's hash options become those of a requirement
+    # found on an index that has none of its own
+    for ireq, rec in requirements:
+        constraint = constraints.get(rec["name"])
+        if (
+            rec["kind"] in ("pin", "unpinned")
+            and not ireq.hash_options
+            and constraint is not None
+            and any(constraint.hash_options.values())
+        ):
+            rec["hashes"] = sorted(
+                f"{alg}:{digest.lower()}"
+                for alg, digests in constraint.hash_options.items()
+                for digest in digests
+            )
+            rec["constrained"] = True
+    requirements = [rec for _, rec in requirements]
     return {
         "ok": True,
         "requirements": requirements,
