@@ -80,7 +80,8 @@ fn human_pipfile_with_local_file_and_editable() {
                 || line.starts_with("atomicwrites")
                 || line.starts_with("pipenv ")
                 || line.contains("packages (")
-                || line.starts_with("indexes")
+                || line.starts_with("sources")
+                || line.starts_with("  index")
         })
         .collect();
     insta::assert_snapshot!(interesting.join("\n"));

@@ -140,8 +140,16 @@ fn render_human(lockfile: &Lockfile) -> String {
         }
     }
     if !lockfile.indexes.is_empty() {
-        let indexes: Vec<String> = lockfile.indexes.iter().map(|i| i.url.to_string()).collect();
-        let _ = writeln!(out, "\nindexes: {}", indexes.join(", "));
+        out.push_str("\nsources the installer uses:\n");
+        for index in &lockfile.indexes {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                index.kind.describe(),
+                index.url,
+                index.location
+            );
+        }
     }
     let from_index = lockfile
         .packages

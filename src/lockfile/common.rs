@@ -1,7 +1,7 @@
 //! Pieces every reader shares: TOML with line numbers, name and version checks, lock-version
 //! parsing, and the final assembly of a [`Lockfile`] (validation and de-duplication).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -88,6 +88,8 @@ pub(super) struct Assembly {
     pub packages: Vec<LockedPackage>,
     pub unpinned: Vec<Unpinned>,
     pub indexes: Vec<NamedIndex>,
+    /// `(url, kind)` of every entry of `indexes`, so recording stays linear.
+    indexes_seen: HashSet<(String, IndexKind)>,
     /// Merge entries of the same (name, version, source) into one (pdm extras entries,
     /// Pipfile default + develop), uniting their artifacts.
     pub merge_releases: bool,
@@ -104,6 +106,7 @@ impl Assembly {
             packages: Vec::new(),
             unpinned: Vec::new(),
             indexes: Vec::new(),
+            indexes_seen: HashSet::new(),
             merge_releases: false,
             check_versions: true,
         }
@@ -117,14 +120,9 @@ impl Assembly {
     }
 
     /// Records a package source once per (url, kind), in the order the file names it,
-    /// at the line that first names it.
-    pub(super) fn add_index(&mut self, url: &str, kind: IndexKind, line: u32) {
-        if !self
-            .indexes
-            .iter()
-            .any(|known| known.kind == kind && known.url.expose() == url)
-        {
-            let location = self.location(line);
+    /// at the place that first names it (a requirements option may sit in an included file).
+    pub(super) fn add_index(&mut self, url: &str, kind: IndexKind, location: Location) {
+        if self.indexes_seen.insert((url.to_string(), kind)) {
             self.indexes.push(NamedIndex {
                 url: SecretUrl::new(url),
                 kind,
@@ -182,32 +180,35 @@ fn check_index_version(package: &LockedPackage) -> Result<(), LockError> {
 }
 
 /// Removes later copies of identical entries (same name, version, source, marker and
-/// artifacts); only entries sharing a name and version are compared in full.
+/// artifacts), in one pass: a set of what was seen, so a file with many entries of one
+/// release stays linear.
 fn drop_exact_duplicates(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
-    let mut by_release: HashMap<(&str, Option<&str>), Vec<usize>> = HashMap::new();
-    let mut duplicate = vec![false; packages.len()];
-    for (at, package) in packages.iter().enumerate() {
-        let earlier = by_release
-            .entry((package.name.as_str(), package.version.as_deref()))
-            .or_default();
-        duplicate[at] = earlier.iter().any(|&other| {
-            let other = &packages[other];
-            other.source == package.source
-                && other.marker == package.marker
-                && other.artifacts == package.artifacts
-        });
-        earlier.push(at);
-    }
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = packages
+        .iter()
+        .map(|package| {
+            seen.insert((
+                package.name.as_str(),
+                package.version.as_deref(),
+                &package.source,
+                package.marker.as_deref(),
+                package.artifacts.as_slice(),
+            ))
+        })
+        .collect();
     packages
         .into_iter()
-        .zip(duplicate)
-        .filter_map(|(package, duplicate)| (!duplicate).then_some(package))
+        .zip(keep)
+        .filter_map(|(package, keep)| keep.then_some(package))
         .collect()
 }
 
+/// Merges entries of the same (name, version, source), uniting their artifacts; each
+/// package keeps a set of its artifacts so that merging stays linear.
 fn merge_releases(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
     let mut out: Vec<LockedPackage> = Vec::with_capacity(packages.len());
-    let mut index = HashMap::new();
+    let mut artifacts_of: Vec<HashSet<super::Artifact>> = Vec::with_capacity(packages.len());
+    let mut index: HashMap<(String, Option<String>, Source), usize> = HashMap::new();
     for package in packages {
         let key = (
             package.name.clone(),
@@ -216,15 +217,16 @@ fn merge_releases(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
         );
         match index.get(&key) {
             Some(&at) => {
-                let existing: &mut LockedPackage = &mut out[at];
+                let known: &mut HashSet<super::Artifact> = &mut artifacts_of[at];
                 for artifact in package.artifacts {
-                    if !existing.artifacts.contains(&artifact) {
-                        existing.artifacts.push(artifact);
+                    if known.insert(artifact.clone()) {
+                        out[at].artifacts.push(artifact);
                     }
                 }
             }
             None => {
                 index.insert(key, out.len());
+                artifacts_of.push(package.artifacts.iter().cloned().collect());
                 out.push(package);
             }
         }

@@ -12,6 +12,7 @@ use crate::url::SecretUrl;
 
 mod common;
 mod detect;
+mod hashes;
 mod pdm;
 mod pipfile;
 mod poetry;
@@ -260,9 +261,11 @@ pub struct Lockfile {
     pub format: LockFormat,
     pub packages: Vec<LockedPackage>,
     pub unpinned: Vec<Unpinned>,
-    /// Every package source the file names (requirements `--index-url`, `--extra-index-url`,
-    /// `--find-links`, `--trusted-host`; Pipfile sources; uv, poetry and pylock indexes), in
-    /// order, each once per (url, kind); empty when it names none (PyPI by default).
+    /// Every package source the installer will use because of this file (requirements
+    /// `--index-url`, `--extra-index-url`, `--find-links`, `--trusted-host` as pip ends up
+    /// using them, PyPI included while it stays the default; Pipfile sources and their
+    /// trusted hosts; uv, poetry and pylock indexes), in order, each once per (url, kind), at
+    /// the file and line that names it; empty when it names none (PyPI by default).
     pub indexes: Vec<NamedIndex>,
 }
 

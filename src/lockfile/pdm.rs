@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
+use super::hashes::{self, Accepted};
 use super::text::{self, LineIndex};
 use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
 use crate::dist;
@@ -191,19 +192,29 @@ fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact
                 format!("package `{name}` has a file with neither `file` nor `url`: re-create the lockfile with `pdm lock`"),
             )
         })?;
-    let sha256 = match &file.hash {
-        Some(hash) => text::sha256_of(hash).map_err(|reason| {
+    // pdm's `convert_hashes`: `ALGORITHM:HEX` with any hashlib algorithm, a bare digest
+    // being sha256
+    let (sha256, other_hashes) = match &file.hash {
+        Some(hash) => match hash.split_once(':') {
+            Some((algorithm, digest)) => hashes::check(algorithm, digest, Accepted::Hashlib),
+            None => hashes::check("sha256", hash, Accepted::Hashlib),
+        }
+        .map_err(|reason| {
             error_at(
                 location,
-                format!("package `{name}`, `{filename}`: {}", first_line(&reason)),
+                format!(
+                    "package `{name}`, `{filename}`: {}: re-create the lockfile with `pdm lock`",
+                    first_line(&reason)
+                ),
             )
-        })?,
-        None => None,
+        })?
+        .into_fields(),
+        None => (None, Vec::new()),
     };
     Ok(Artifact {
         filename,
         sha256,
-        other_hashes: Vec::new(),
+        other_hashes,
         url: file.url.clone().map(SecretUrl::new),
     })
 }

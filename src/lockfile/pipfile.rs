@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::common::{error_at, first_line, project_name, Assembly};
+use super::hashes::{self, Accepted};
 use super::text::{self, LineIndex};
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
@@ -40,6 +41,7 @@ struct MetaWire {
 struct SourceWire {
     name: Option<String>,
     url: Option<String>,
+    verify_ssl: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -92,17 +94,41 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     }
 
     let lines = LineIndex::new(text);
-    let key_lines = section_key_lines(text, &lines);
+    let scanned = scan_lines(text, &lines);
+    let key_lines = scanned.packages;
     let mut assembly = Assembly::new(path, LockFormat::Pipfile);
     assembly.merge_releases = true;
     let mut sources = Vec::new();
-    for source in &meta.sources {
-        if let Some(url) = &source.url {
-            assembly.add_index(url, IndexKind::Index, 1);
-            sources.push((source.name.clone().unwrap_or_default(), url.clone()));
+    // pipenv hands every source to pip (`prepare_pip_source_args`): the first as
+    // `--index-url`, the others as `--extra-index-url`, and the host of each with
+    // `verify_ssl = false` as `--trusted-host`
+    for (at, source) in meta.sources.iter().enumerate() {
+        let line = scanned.sources.get(at).copied().unwrap_or(1);
+        let Some(url) = &source.url else {
+            return Err(error_at(
+                &assembly.location(line),
+                "a `_meta.sources` entry has no `url` (pipenv refuses it): re-create the lockfile with `pipenv lock`",
+            ));
+        };
+        let kind = if sources.is_empty() {
+            IndexKind::Index
+        } else {
+            IndexKind::ExtraIndex
+        };
+        assembly.add_index(url, kind, assembly.location(line));
+        if source.verify_ssl == Some(false) {
+            if let Some(host) = text::host_and_port_of(url) {
+                assembly.add_index(&host, IndexKind::TrustedHost, assembly.location(line));
+            }
         }
+        sources.push((source.name.clone().unwrap_or_default(), url.clone()));
     }
 
+    // name → URL, the first source of a name winning (as a linear scan would find it)
+    let mut source_urls: HashMap<&str, &str> = HashMap::new();
+    for (name, url) in &sources {
+        source_urls.entry(name.as_str()).or_insert(url.as_str());
+    }
     let mut entries: Vec<(u32, &str, String, EntryWire)> = Vec::new();
     for (section, map) in SECTIONS.into_iter().zip([wire.default, wire.develop]) {
         for (name, entry) in map {
@@ -125,25 +151,24 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 .trim()
                 .to_string()
         });
+        // pipenv passes each hash to pip as `--hash=…`: pip's algorithms, or pip refuses
         let artifacts_from = |filename: String| -> Result<Vec<Artifact>, LockError> {
-            entry
+            let digests = entry
                 .hashes
                 .iter()
                 .map(|hash| {
-                    let sha256 = text::sha256_of(hash).map_err(|reason| {
+                    hashes::check_colon(hash, Accepted::PipOption).map_err(|reason| {
                         error_at(
                             &location,
-                            format!("`{raw_name}` in `{section}`: {}", first_line(&reason)),
+                            format!(
+                                "`{raw_name}` in `{section}`: {}: pip refuses it; re-create the lockfile with `pipenv lock`",
+                                first_line(&reason)
+                            ),
                         )
-                    })?;
-                    Ok(Artifact {
-                        filename: filename.clone(),
-                        sha256,
-                        other_hashes: Vec::new(),
-                        url: None,
                     })
                 })
-                .collect()
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(hashes::artifacts(&filename, None, digests))
         };
 
         let vcs = [
@@ -179,13 +204,15 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         } else if let Some(file) = &entry.file {
             let filename = text::file_name_of(file);
             let remote = text::has_scheme(file) && !file.starts_with("file:");
-            let artifacts = artifacts_from(filename)?
-                .into_iter()
-                .map(|mut artifact| {
-                    artifact.url = remote.then(|| SecretUrl::new(file.clone()));
-                    artifact
-                })
-                .collect();
+            // pipenv installs a `file` entry without its hashes (`dependency_as_pip_install_line`
+            // writes `name @ URL` or the path alone), so no hash binds the file it takes
+            artifacts_from(String::new())?;
+            let artifacts = vec![Artifact {
+                filename,
+                sha256: None,
+                other_hashes: Vec::new(),
+                url: remote.then(|| SecretUrl::new(file.clone())),
+            }];
             let source = if remote {
                 Source::Url {
                     url: SecretUrl::new(file.clone()),
@@ -210,10 +237,9 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 continue;
             }
             let url = match &entry.index {
-                Some(index) => sources
-                    .iter()
-                    .find(|(source_name, _)| source_name == index)
-                    .map(|(_, url)| url.clone())
+                Some(index) => source_urls
+                    .get(index.as_str())
+                    .map(|url| (*url).to_string())
                     .ok_or_else(|| {
                         error_at(
                             &location,
@@ -242,12 +268,24 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     assembly.finish()
 }
 
-/// The line of every package key of the top-level `default` and `develop` objects, found by
-/// scanning the (already validated) JSON text for strings followed by `:`.
-fn section_key_lines(text: &str, lines: &LineIndex) -> HashMap<(&'static str, String), u32> {
+/// Lines found by scanning the (already validated) JSON text.
+struct ScannedLines {
+    /// The line of every package key of the top-level `default` and `develop` objects.
+    packages: HashMap<(&'static str, String), u32>,
+    /// The line of each object of `_meta.sources`, in order.
+    sources: Vec<u32>,
+}
+
+/// One pass over the text, tracking containers and the key each was opened under.
+fn scan_lines(text: &str, lines: &LineIndex) -> ScannedLines {
     let bytes = text.as_bytes();
-    let mut found = HashMap::new();
-    let mut containers: Vec<u8> = Vec::new();
+    let mut found = ScannedLines {
+        packages: HashMap::new(),
+        sources: Vec::new(),
+    };
+    // each open container, and the key it is the value of (for objects' members)
+    let mut containers: Vec<(u8, Option<String>)> = Vec::new();
+    let mut last_key: Option<String> = None;
     let mut section: Option<&'static str> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -260,7 +298,7 @@ fn section_key_lines(text: &str, lines: &LineIndex) -> HashMap<(&'static str, St
                 }
                 let end = i.min(bytes.len().saturating_sub(1));
                 i += 1;
-                let is_key = containers.last() == Some(&b'{')
+                let is_key = containers.last().map(|(open, _)| *open) == Some(b'{')
                     && bytes[i.min(bytes.len())..]
                         .iter()
                         .find(|b| !b.is_ascii_whitespace())
@@ -276,14 +314,31 @@ fn section_key_lines(text: &str, lines: &LineIndex) -> HashMap<(&'static str, St
                     1 => section = SECTIONS.into_iter().find(|s| *s == key),
                     2 => {
                         if let Some(section) = section {
-                            found.insert((section, key), lines.line(start));
+                            found
+                                .packages
+                                .insert((section, key.clone()), lines.line(start));
                         }
                     }
                     _ => {}
                 }
+                last_key = Some(key);
                 continue;
             }
-            open @ (b'{' | b'[') => containers.push(open),
+            open @ (b'{' | b'[') => {
+                let in_sources = containers.len() == 3
+                    && containers[1].1.as_deref() == Some("_meta")
+                    && containers[2].0 == b'['
+                    && containers[2].1.as_deref() == Some("sources");
+                if open == b'{' && in_sources {
+                    found.sources.push(lines.line(i));
+                }
+                let key = if containers.last().map(|(open, _)| *open) == Some(b'{') {
+                    last_key.take()
+                } else {
+                    None
+                };
+                containers.push((open, key));
+            }
             b'}' | b']' => {
                 containers.pop();
             }
@@ -391,9 +446,57 @@ mod tests {
     fn key_scan_handles_escapes_and_nesting() {
         let text = "{\"default\": {\"a\\\"b\": {\"x\": [\"{\", \"}\"]},\n\"c\": {}}, \"other\": {\"d\": {}}}";
         let lines = LineIndex::new(text);
-        let found = section_key_lines(text, &lines);
+        let found = scan_lines(text, &lines).packages;
         assert_eq!(found.get(&("default", "a\"b".to_string())), Some(&1));
         assert_eq!(found.get(&("default", "c".to_string())), Some(&2));
         assert_eq!(found.len(), 2);
+    }
+
+    #[test]
+    fn sources_are_kinds_at_their_lines_and_unverified_hosts_are_trusted() {
+        let text = "{\"_meta\": {\"pipfile-spec\": 6, \"sources\": [\n  {\"name\": \"pypi\", \"url\": \"https://pypi.org/simple\", \"verify_ssl\": true},\n  {\"name\": \"in\", \"url\": \"http://u:p@Mirror.example:8080/simple\", \"verify_ssl\": false}\n]},\n\"default\": {}}";
+        let lock = parse_text(text).unwrap();
+        let found: Vec<(String, IndexKind, u32)> = lock
+            .indexes
+            .iter()
+            .map(|i| (i.url.expose().to_string(), i.kind, i.location.line))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("https://pypi.org/simple".into(), IndexKind::Index, 2),
+                (
+                    "http://u:p@Mirror.example:8080/simple".into(),
+                    IndexKind::ExtraIndex,
+                    3
+                ),
+                ("mirror.example:8080".into(), IndexKind::TrustedHost, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn hashes_pip_refuses_are_errors_and_others_are_recorded() {
+        let meta = "\"_meta\": {\"pipfile-spec\": 6, \"sources\": []}";
+        let sha512 = "a".repeat(128);
+        let text = format!("{{{meta}, \"default\": {{\"a\": {{\"version\": \"==1\", \"hashes\": [\"sha256:{H}\", \"sha512:{sha512}\"]}}}}}}");
+        let lock = parse_text(&text).unwrap();
+        let artifacts = &lock.packages[0].artifacts;
+        assert_eq!(artifacts.len(), 2);
+        assert_eq!(artifacts[0].sha256.as_deref(), Some(H));
+        assert_eq!(artifacts[1].sha256, None);
+        assert_eq!(
+            artifacts[1].other_hashes[0].to_string(),
+            format!("sha512:{sha512}")
+        );
+        for bad in [
+            format!("md5:{}", "a".repeat(32)),
+            format!("sha256={H}"),
+            "sha512:abc".to_string(),
+        ] {
+            let text = format!("{{{meta},\n\"default\": {{\"a\": {{\"version\": \"==1\", \"hashes\": [\"{bad}\"]}}}}}}");
+            let err = parse_text(&text).unwrap_err().to_string();
+            assert!(err.starts_with("Pipfile.lock:2: "), "{bad}: {err}");
+        }
     }
 }

@@ -3,13 +3,14 @@
 //! or `[metadata.hashes]` (pre-1.0 layouts); sources `legacy`, `git`, `directory`, `file`,
 //! `url`. A `legacy` source pointing at PyPI's simple index is PyPI.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
+use super::hashes::{self, Accepted};
 use super::text::{self, LineIndex};
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
@@ -60,6 +61,10 @@ struct FileWire {
     hash: String,
 }
 
+/// How many entries of one name may take its `[metadata.files]` (1.x locks list files per
+/// name; a name has a few versions at most).
+const MAX_SHARED_USES: usize = 16;
+
 pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     let lines = LineIndex::new(text);
     let wire: LockWire = from_toml(text, path, &lines, "poetry.lock")?;
@@ -80,6 +85,22 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     }
     let shared_files = normalized_keys(metadata.files.unwrap_or_default());
     let shared_hashes = normalized_keys(metadata.hashes.unwrap_or_default());
+    // each name's files by the version their filename names, parsed once: a lock with many
+    // versions and many files of one name stays linear
+    let mut files_by_version: HashMap<&str, HashMap<Option<pep440_rs::Version>, Vec<&FileWire>>> =
+        HashMap::new();
+    for (name, files) in &shared_files {
+        let by_version = files_by_version.entry(name.as_str()).or_default();
+        for file in files {
+            let version = DistFilename::parse(&file.file)
+                .ok()
+                .map(|parsed| parsed.version().clone());
+            by_version.entry(version).or_default().push(file);
+        }
+    }
+    // how often each name's shared files or hashes were handed out: entries repeating a
+    // release would otherwise multiply them (packages × files)
+    let mut shared_uses: HashMap<String, usize> = HashMap::new();
 
     let mut assembly = Assembly::new(path, LockFormat::Poetry);
     for package in wire.package {
@@ -108,11 +129,27 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 }
             }
             None => {
+                let uses = shared_uses.entry(name.clone()).or_default();
+                *uses += 1;
+                let shared = shared_files.contains_key(&name) || shared_hashes.contains_key(&name);
+                if shared && *uses > MAX_SHARED_USES {
+                    return Err(error_at(
+                        &location,
+                        format!("more than {MAX_SHARED_USES} entries of `{name}` share its `[metadata.files]`: re-create the lockfile with `poetry lock`"),
+                    ));
+                }
                 let alone = versions_per_name.get(&name).copied().unwrap_or(0) <= 1;
-                for file in shared_files.get(&name).into_iter().flatten() {
-                    if alone || file_is_version(&file.file, &version) {
-                        artifacts.push(artifact(file, &name, &location)?);
-                    }
+                let files: Vec<&FileWire> = if alone {
+                    shared_files.get(&name).into_iter().flatten().collect()
+                } else {
+                    let parsed = version.parse::<pep440_rs::Version>().ok();
+                    parsed
+                        .and_then(|v| files_by_version.get(name.as_str())?.get(&Some(v)))
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                for file in files {
+                    artifacts.push(artifact(file, &name, &location)?);
                 }
                 for digest in shared_hashes.get(&name).into_iter().flatten() {
                     let sha256 = text::sha256_hex(digest).map_err(|reason| {
@@ -173,26 +210,26 @@ fn normalized_keys<T>(map: BTreeMap<String, T>) -> BTreeMap<String, T> {
         .collect()
 }
 
-/// Whether a distribution filename is for `version` (1.x locks list every version's files
-/// under one name). A filename that cannot be parsed belongs to no particular version.
-fn file_is_version(filename: &str, version: &str) -> bool {
-    let Ok(version) = version.parse::<pep440_rs::Version>() else {
-        return false;
-    };
-    DistFilename::parse(filename).is_ok_and(|parsed| parsed.version() == &version)
-}
-
+/// One `{file, hash}` entry. Poetry checks a downloaded file against the entries of its
+/// name, with the strongest algorithm among them (`_validate_archive_hash`, any `hashlib`
+/// algorithm); every algorithm is recorded, since which one is strongest is Poetry's choice.
 fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact, LockError> {
-    let sha256 = text::sha256_of(&file.hash).map_err(|reason| {
-        error_at(
-            location,
-            format!("package `{name}`, `{}`: {}", file.file, first_line(&reason)),
-        )
-    })?;
+    let (sha256, other_hashes) = hashes::check_colon(&file.hash, Accepted::Hashlib)
+        .map_err(|reason| {
+            error_at(
+                location,
+                format!(
+                    "package `{name}`, `{}`: {}: re-create the lockfile with `poetry lock`",
+                    file.file,
+                    first_line(&reason)
+                ),
+            )
+        })?
+        .into_fields();
     Ok(Artifact {
         filename: file.file.clone(),
         sha256,
-        other_hashes: Vec::new(),
+        other_hashes,
         url: None,
     })
 }
@@ -249,7 +286,7 @@ fn source(
     Ok(match wire.kind.as_str() {
         "legacy" => {
             let url = url("legacy")?;
-            assembly.add_index(&url, IndexKind::Index, location.line);
+            assembly.add_index(&url, IndexKind::Index, location.clone());
             Source::Index {
                 url: SecretUrl::new(url),
             }
@@ -303,6 +340,7 @@ mod tests {
 
     const H1: &str = "1111111111111111111111111111111111111111111111111111111111111111";
     const H2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+    const MD5: &str = "0123456789abcdef0123456789abcdef";
 
     #[test]
     fn lock_version_1_shares_files_by_name_across_versions() {
@@ -331,7 +369,7 @@ numpy = [
     {{file = "numpy-2.0.0.tar.gz", hash = "sha256:{H2}"}},
 ]
 jinja2 = [
-    {{file = "Jinja2-3.1.0.tar.gz", hash = "md5:abc"}},
+    {{file = "Jinja2-3.1.0.tar.gz", hash = "md5:{MD5}"}},
     {{file = "Jinja2-3.1.0-py3-none-any.whl", hash = "sha256:{H1}"}},
 ]
 "#
@@ -367,8 +405,12 @@ jinja2 = [
                 ),
             ]
         );
-        // a non-sha256 hash keeps the file, without a digest
+        // a non-sha256 hash keeps the file, with that hash among its other hashes
         assert_eq!(lock.packages[2].artifacts[0].sha256, None);
+        assert_eq!(
+            lock.packages[2].artifacts[0].other_hashes[0].to_string(),
+            format!("md5:{MD5}")
+        );
         assert_eq!(lock.packages[0].location.line, 2);
     }
 

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::common::{error_at, from_toml, major_minor, project_name, Assembly};
+use super::hashes::{self, Accepted, Digest};
 use super::text::{self, LineIndex};
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedIdentity, LockedPackage, Lockfile,
@@ -233,7 +234,7 @@ fn source_and_artifacts(
         .collect::<Result<Vec<_>, _>>()?;
     let source = match &package.index {
         Some(index) => {
-            assembly.add_index(index, IndexKind::Index, location.line);
+            assembly.add_index(index, IndexKind::Index, location.clone());
             Source::Index {
                 url: SecretUrl::new(index.clone()),
             }
@@ -269,19 +270,37 @@ fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact
                 format!("package `{name}` has a file with no `name`, `url` or `path`"),
             )
         })?;
-    let sha256 = match file.hashes.get("sha256") {
-        Some(digest) => Some(text::sha256_hex(digest).map_err(|reason| {
+    // Every entry of `hashes`: uv checks md5, sha256, sha384, sha512 and blake2b (ignoring
+    // other keys); pdm checks the first entry, whatever its hashlib algorithm.
+    let mut sha256 = None;
+    let mut other_hashes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (algorithm, digest) in &file.hashes {
+        let invalid = |reason: String| {
             error_at(
                 location,
-                format!("package `{name}`, `{filename}`: {reason}"),
+                format!("package `{name}`, `{filename}`: {reason}: fix or re-create the lockfile"),
             )
-        })?),
-        None => None,
-    };
+        };
+        let digest = hashes::check(algorithm, digest, Accepted::Hashlib).map_err(invalid)?;
+        let algorithm_name = match &digest {
+            Digest::Sha256(_) => "sha256".to_string(),
+            Digest::Other(other) => other.algorithm.clone(),
+        };
+        if !seen.insert(algorithm_name) {
+            return Err(invalid(format!(
+                "hash algorithm `{algorithm}` appears twice (in another case)"
+            )));
+        }
+        match digest {
+            Digest::Sha256(digest) => sha256 = Some(digest),
+            Digest::Other(other) => other_hashes.push(other),
+        }
+    }
     Ok(Artifact {
         filename,
         sha256,
-        other_hashes: Vec::new(),
+        other_hashes,
         url: file.url.clone().map(SecretUrl::new),
     })
 }

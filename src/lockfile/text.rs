@@ -38,37 +38,20 @@ fn too_large(path: &Path, len: u64) -> LockError {
     }
 }
 
-/// Decodes a lockfile. UTF-8 (a BOM is dropped) everywhere; requirements files may also be
-/// UTF-16 with a BOM (PowerShell's `>` writes that) or declare `latin-1` the way pip allows.
+/// Decodes a lockfile: UTF-8 (a BOM is dropped). Requirements files are decoded the way pip
+/// decodes them (byte order marks, PEP 263 coding lines, Python's codecs; see
+/// `requirements/decode.rs`).
 pub(super) fn decode(path: &Path, bytes: &[u8], pip_rules: bool) -> Result<String, LockError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(path, rest);
-    }
     if pip_rules {
-        if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-            return utf16(path, rest, u16::from_le_bytes);
-        }
-        if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-            return utf16(path, rest, u16::from_be_bytes);
-        }
-        if let Some(coding) = pep263_coding(bytes) {
-            match coding.as_str() {
-                "utf-8" | "utf8" | "utf_8" | "ascii" | "us-ascii" => {}
-                "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" => {
-                    return Ok(bytes.iter().map(|&b| char::from(b)).collect());
-                }
-                other => {
-                    return Err(LockError::Invalid {
-                        path: path.to_path_buf(),
-                        message: format!(
-                            "declares the encoding `{other}`, which pubgate does not read: save the file as UTF-8"
-                        ),
-                    })
-                }
-            }
-        }
+        return super::requirements::decode::decode(bytes).map_err(|err| LockError::Syntax {
+            location: Location {
+                path: path.to_path_buf(),
+                line: err.line,
+            },
+            message: format!("cannot decode this requirements file: it {}", err.message),
+        });
     }
-    utf8(path, bytes)
+    utf8(path, bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
 }
 
 fn utf8(path: &Path, bytes: &[u8]) -> Result<String, LockError> {
@@ -88,45 +71,6 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String, LockError> {
             })
         }
     }
-}
-
-fn utf16(path: &Path, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, LockError> {
-    let invalid = || LockError::Invalid {
-        path: path.to_path_buf(),
-        message:
-            "is not valid UTF-16 although it starts with a UTF-16 byte order mark: save it as UTF-8"
-                .into(),
-    };
-    if !bytes.len().is_multiple_of(2) {
-        return Err(invalid());
-    }
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|pair| unit([pair[0], pair[1]]))
-        .collect();
-    String::from_utf16(&units).map_err(|_| invalid())
-}
-
-/// The PEP 263 `coding` declaration pip honours in the first two lines, lowercased.
-fn pep263_coding(bytes: &[u8]) -> Option<String> {
-    for line in bytes.split(|&b| b == b'\n').take(2) {
-        let line = String::from_utf8_lossy(line);
-        let trimmed = line.trim_start();
-        if !trimmed.starts_with('#') {
-            continue;
-        }
-        let at = trimmed.find("coding")?;
-        let rest = trimmed[at + "coding".len()..].strip_prefix([':', '='])?;
-        let name: String = rest
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        if !name.is_empty() {
-            return Some(name.to_ascii_lowercase());
-        }
-    }
-    None
 }
 
 /// Byte offset → 1-based line number, in O(log n) after one pass over the text.
@@ -153,20 +97,6 @@ impl LineIndex {
 
 fn clamp_line(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
-}
-
-/// The hex digest of a `sha256:HEX` hash, lowercased. `Ok(None)` for other algorithms;
-/// `Err` with a reason when the sha256 is malformed.
-pub(super) fn sha256_of(hash: &str) -> Result<Option<String>, String> {
-    let Some((algorithm, digest)) = hash.split_once([':', '=']) else {
-        return Err(format!(
-            "hash `{hash}` is not `ALGORITHM:HEX` (e.g. `sha256:…`)"
-        ));
-    };
-    if !algorithm.eq_ignore_ascii_case("sha256") {
-        return Ok(None);
-    }
-    sha256_hex(digest).map(Some)
 }
 
 /// Checks a bare sha256 hex digest and lowercases it.
@@ -238,6 +168,15 @@ pub(super) fn host_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// `host[:port]` of an absolute URL, lowercased, without userinfo: what pipenv passes to pip
+/// as `--trusted-host` for a source with `verify_ssl = false`.
+pub(super) fn host_and_port_of(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    (!host_port.is_empty()).then(|| host_port.to_ascii_lowercase())
+}
+
 /// Whether an index URL is PyPI's simple index (`https://pypi.org/simple`, with or without
 /// a trailing slash, or the legacy `pypi.python.org` host).
 pub fn is_pypi_index(url: &str) -> bool {
@@ -289,6 +228,13 @@ mod tests {
         assert!(decode(path, &utf16, false).is_err());
         let err = decode(path, b"a==1\nb==2\n\xFF\n", true).unwrap_err();
         assert!(
+            err.to_string().starts_with(
+                "r.txt:3: cannot decode this requirements file: it is not valid UTF-8"
+            ),
+            "{err}"
+        );
+        let err = decode(path, b"a==1\nb==2\n\xFF\n", false).unwrap_err();
+        assert!(
             err.to_string().starts_with("r.txt:3: invalid UTF-8"),
             "{err}"
         );
@@ -296,18 +242,6 @@ mod tests {
             decode(path, b"# -*- coding: latin-1 -*-\n# caf\xE9\n", true).unwrap(),
             "# -*- coding: latin-1 -*-\n# caf\u{e9}\n"
         );
-    }
-
-    #[test]
-    fn hashes() {
-        let hex = "A".repeat(64);
-        assert_eq!(
-            sha256_of(&format!("sha256:{hex}")).unwrap(),
-            Some("a".repeat(64))
-        );
-        assert_eq!(sha256_of("md5:abc").unwrap(), None);
-        assert!(sha256_of("sha256:abc").is_err());
-        assert!(sha256_of("abc").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, project_name, Assembly};
+use super::hashes::{self, Accepted};
 use super::text::{self, LineIndex};
 use super::uv_fast::{self, FastArtifact};
 use super::{
@@ -68,8 +69,16 @@ struct ArtifactWire {
     path: Option<String>,
     filename: Option<String>,
     hash: Option<String>,
+    /// A zstd-compressed copy of the wheel a registry may serve: uv accepts the wheel when
+    /// it matches this hash too (`Package::to_dist` chains `wheel.zstd` hashes).
+    zstd: Option<ZstdWire>,
     #[serde(rename = "pubgate-fast-path-artifact")]
     fast: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct ZstdWire {
+    hash: Option<String>,
 }
 
 impl ArtifactWire {
@@ -172,7 +181,19 @@ pub(super) fn parse(text: &str, path: &Path, fast: bool) -> Result<Lockfile, Loc
         }
         match &package.wheels {
             WheelsWire::None => {}
-            WheelsWire::List(list) => views.extend(list.iter().map(ArtifactWire::view)),
+            WheelsWire::List(list) => {
+                for wheel in list {
+                    views.push(wheel.view());
+                    // the zstd copy's hash, recorded as another artifact of that wheel so
+                    // that no hash uv accepts is dropped (nothing attests it: a finding)
+                    if let Some(hash) = wheel.zstd.as_ref().and_then(|z| z.hash.as_deref()) {
+                        views.push(FastArtifact {
+                            hash: Some(hash),
+                            ..wheel.view()
+                        });
+                    }
+                }
+            }
             WheelsWire::Fast(start, end) => {
                 for at in *start..*end {
                     views.push(fast(at)?);
@@ -259,8 +280,13 @@ fn source(
         ));
     }
     Ok(if let Some(registry) = wire.registry {
-        // a URL, or a local directory used as a flat index
-        assembly.add_index(&registry, IndexKind::Index, location.line);
+        // a URL, or a local directory used as a flat index (`--find-links`)
+        let kind = if text::has_scheme(&registry) {
+            IndexKind::Index
+        } else {
+            IndexKind::FindLinks
+        };
+        assembly.add_index(&registry, kind, location.clone());
         Source::Index {
             url: SecretUrl::new(registry),
         }
@@ -323,19 +349,25 @@ fn artifact(
             format!("package `{name}` has an sdist or wheel with no `url`, `path` or `filename`: re-create the lockfile with `uv lock`"),
         ));
     }
-    let sha256 = match wire.hash {
-        Some(hash) => text::sha256_of(hash).map_err(|reason| {
-            error_at(
-                location,
-                format!("package `{name}`, `{filename}`: {}", first_line(&reason)),
-            )
-        })?,
-        None => None,
+    // uv's `HashDigest` (md5, sha256, sha384, sha512, blake2b): uv refuses any other
+    let (sha256, other_hashes) = match wire.hash {
+        Some(hash) => hashes::check_colon(hash, Accepted::Uv)
+            .map_err(|reason| {
+                error_at(
+                    location,
+                    format!(
+                        "package `{name}`, `{filename}`: {}: re-create the lockfile with `uv lock`",
+                        first_line(&reason)
+                    ),
+                )
+            })?
+            .into_fields(),
+        None => (None, Vec::new()),
     };
     Ok(Artifact {
         filename,
         sha256,
-        other_hashes: Vec::new(),
+        other_hashes,
         url: url.map(SecretUrl::new),
     })
 }

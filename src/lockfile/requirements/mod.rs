@@ -4,6 +4,7 @@
 //! direct source. Hashes lock files without naming them: each `--hash=sha256:…` of a pin
 //! becomes an [`Artifact`] with an empty filename.
 
+pub(super) mod decode;
 mod lines;
 mod options;
 mod requirement;
@@ -11,6 +12,7 @@ mod requirement;
 use std::path::{Path, PathBuf};
 
 use super::common::{error_at, Assembly};
+use super::hashes::{self, Accepted};
 use super::text;
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
@@ -81,59 +83,117 @@ impl Includes for NoIncludes {
     }
 }
 
-/// pip's package-finder settings as the file's option lines change them.
+/// A package source an option line names, and where.
+#[derive(Debug, Clone)]
+struct Named {
+    url: String,
+    kind: IndexKind,
+    location: Location,
+}
+
+/// pip's package-finder and session settings as the file's option lines change them
+/// (`handle_option_line`): what pip ends up using, each with the line that named it.
 #[derive(Debug)]
 struct Finder {
-    index_urls: Vec<String>,
+    /// `finder.index_urls`: PyPI until an `--index-url` replaces it.
+    index_urls: Vec<Named>,
+    /// Whether `index_urls` still holds pip's default (PyPI, named by no line).
+    default_index: bool,
     no_index: bool,
-    find_links: Vec<String>,
-    /// Whether any line named an index or find-links location at all.
-    named: bool,
+    find_links: Vec<Named>,
+    trusted_hosts: Vec<Named>,
+    /// The first option line that named a source: where the default PyPI is recorded
+    /// when the file names others beside it.
+    first_named: Option<Location>,
 }
 
 impl Finder {
     fn new() -> Self {
         Finder {
-            index_urls: vec![super::PYPI_SIMPLE.to_string()],
+            index_urls: Vec::new(),
+            default_index: true,
             no_index: false,
             find_links: Vec::new(),
-            named: false,
+            trusted_hosts: Vec::new(),
+            first_named: None,
         }
     }
 
-    /// pip's `handle_option_line`, finder part.
-    fn apply(&mut self, options: &options::LineOptions) {
+    /// pip's `handle_option_line`, finder and session part.
+    fn apply(&mut self, options: &options::LineOptions, location: &Location) {
+        let named = |url: &String, kind| Named {
+            url: url.clone(),
+            kind,
+            location: location.clone(),
+        };
+        let names_a_source = options.no_index
+            || options.index_url.is_some()
+            || !options.extra_index_urls.is_empty()
+            || !options.find_links.is_empty()
+            || !options.trusted_hosts.is_empty();
+        if names_a_source && self.first_named.is_none() {
+            self.first_named = Some(location.clone());
+        }
         if options.no_index {
             self.no_index = true;
             self.index_urls.clear();
-            self.named = true;
+            self.default_index = false;
         }
         if let Some(url) = &options.index_url {
-            self.named = true;
             if !self.no_index {
-                self.index_urls = vec![url.clone()];
+                self.index_urls = vec![named(url, IndexKind::Index)];
+                self.default_index = false;
             }
         }
-        if !options.extra_index_urls.is_empty() {
-            self.named = true;
-            if !self.no_index {
-                self.index_urls
-                    .extend(options.extra_index_urls.iter().cloned());
+        if !self.no_index {
+            for url in &options.extra_index_urls {
+                self.index_urls.push(named(url, IndexKind::ExtraIndex));
             }
         }
         // pip takes only the first `-f` of a line
         if let Some(link) = options.find_links.first() {
-            self.named = true;
-            self.find_links.push(link.clone());
+            self.find_links.push(named(link, IndexKind::FindLinks));
+        }
+        for host in &options.trusted_hosts {
+            // pip trusts `host[:port]`; userinfo never reaches the model (it has no scheme,
+            // so `SecretUrl` would not know to redact it)
+            let host = host
+                .rsplit_once('@')
+                .map_or(host.as_str(), |(_, host)| host);
+            self.trusted_hosts
+                .push(named(&host.to_string(), IndexKind::TrustedHost));
         }
     }
 
     /// The index each pin is fetched from first.
     fn primary(&self) -> &str {
+        if self.default_index {
+            return super::PYPI_SIMPLE;
+        }
         self.index_urls
             .first()
             .or(self.find_links.first())
-            .map_or(super::PYPI_SIMPLE, String::as_str)
+            .map_or(super::PYPI_SIMPLE, |named| named.url.as_str())
+    }
+
+    /// Every source pip will use, in order: indexes (PyPI first while it is the default),
+    /// find-links locations, trusted hosts. Empty when the file names none.
+    fn sources(&self) -> Vec<Named> {
+        let Some(first) = &self.first_named else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if self.default_index {
+            out.push(Named {
+                url: super::PYPI_SIMPLE.to_string(),
+                kind: IndexKind::Index,
+                location: first.clone(),
+            });
+        }
+        out.extend(self.index_urls.iter().cloned());
+        out.extend(self.find_links.iter().cloned());
+        out.extend(self.trusted_hosts.iter().cloned());
+        out
     }
 }
 
@@ -146,6 +206,70 @@ struct Reader<'a> {
     stack: Vec<PathBuf>,
     files_read: usize,
     bytes_read: usize,
+    /// The `--hash` options of constraint-file lines, per project, merged as pip merges
+    /// constraints (`Constraint.__and__`).
+    constraint_hashes: ConstraintHashes,
+}
+
+/// pip hands a constraint's `--hash` options to a requirement of that project that has none
+/// of its own (`Factory._iter_found_candidates` in pip 26): those hashes are then what the
+/// downloaded file is checked against. Several constraints of one project keep, per
+/// algorithm, the digests they all name (`Constraint.__and__`); one without hashes changes
+/// nothing. pip skips a constraint whose marker does not match its machine, which pubgate
+/// cannot evaluate: such a constraint's hashes are added, never intersected, so that the
+/// record is a superset of what pip accepts on any machine.
+#[derive(Default)]
+struct ConstraintHashes(std::collections::HashMap<String, ProjectConstraints>);
+
+#[derive(Default)]
+struct ProjectConstraints {
+    /// pip's merge: per algorithm, the digests every constraint with hashes names.
+    merged: Option<Vec<(String, String)>>,
+    /// Every digest any constraint names, in order, and as a set (linear).
+    union: Vec<(String, String)>,
+    union_seen: std::collections::HashSet<(String, String)>,
+    /// Whether a constraint with hashes has a marker (pip may skip it).
+    gated: bool,
+}
+
+impl ConstraintHashes {
+    fn add(&mut self, name: &str, hashes: &[(String, String)], has_marker: bool) {
+        if name.is_empty() || hashes.is_empty() {
+            return;
+        }
+        let hashes: Vec<(String, String)> = hashes
+            .iter()
+            .map(|(algorithm, digest)| (algorithm.clone(), digest.to_ascii_lowercase()))
+            .collect();
+        let project = self.0.entry(name.to_string()).or_default();
+        project.gated |= has_marker;
+        for hash in &hashes {
+            if project.union_seen.insert(hash.clone()) {
+                project.union.push(hash.clone());
+            }
+        }
+        project.merged = Some(match project.merged.take() {
+            None => hashes,
+            Some(mut known) => {
+                let algorithms: std::collections::HashSet<&String> =
+                    hashes.iter().map(|(algorithm, _)| algorithm).collect();
+                let digests: std::collections::HashSet<&(String, String)> = hashes.iter().collect();
+                known.retain(|entry| algorithms.contains(&entry.0) && digests.contains(entry));
+                known
+            }
+        });
+    }
+
+    /// The hashes pip checks a project's unhashed pin against (a superset when a marker
+    /// could make pip skip a constraint).
+    fn of(&self, name: &str) -> Option<&[(String, String)]> {
+        let project = self.0.get(name)?;
+        if project.gated {
+            Some(&project.union)
+        } else {
+            project.merged.as_deref()
+        }
+    }
 }
 
 /// Reads a requirements file and everything it includes.
@@ -198,13 +322,30 @@ fn parse_with_env(
         stack: vec![identity],
         files_read: 1,
         bytes_read: text.len(),
+        constraint_hashes: ConstraintHashes::default(),
     };
     reader.read_file(text, path, false)?;
     let Reader {
         mut assembly,
         finder,
+        constraint_hashes,
         ..
     } = reader;
+    for package in &mut assembly.packages {
+        if !package.source.is_index() || !package.artifacts.is_empty() {
+            continue;
+        }
+        if let Some(hashes) = constraint_hashes.of(&package.name) {
+            // checked when the constraint line was read
+            let digests = hashes
+                .iter()
+                .filter_map(|(algorithm, digest)| {
+                    hashes::check(algorithm, digest, Accepted::PipOption).ok()
+                })
+                .collect::<Vec<_>>();
+            package.artifacts = hashes::artifacts("", None, digests);
+        }
+    }
     // Index options apply to the whole run wherever they appear: set the source at the end.
     let primary = finder.primary().to_string();
     for package in &mut assembly.packages {
@@ -212,14 +353,8 @@ fn parse_with_env(
             *url = SecretUrl::new(primary.clone());
         }
     }
-    if finder.named {
-        // TODO(lockfile owner): each option's own kind and line.
-        for url in &finder.index_urls {
-            assembly.add_index(url, IndexKind::Index, 1);
-        }
-        for url in &finder.find_links {
-            assembly.add_index(url, IndexKind::FindLinks, 1);
-        }
+    for named in finder.sources() {
+        assembly.add_index(&named.url, named.kind, named.location);
     }
     assembly.finish()
 }
@@ -264,15 +399,45 @@ impl Reader<'_> {
 
         if !args.is_empty() {
             let classified = requirement::classify(&args).map_err(invalid)?;
-            if !constraint {
+            if constraint {
+                for (algorithm, digest) in &options.hashes {
+                    hashes::check(algorithm, digest, Accepted::PipOption).map_err(invalid)?;
+                }
+                // pip's resolver refuses these constraint forms (`check_invalid_constraint_type`)
+                if requirement::has_extras(&args) {
+                    return Err(invalid("constraints cannot have extras".into()));
+                }
+                match &classified {
+                    Classified::Pin { name, marker, .. } => {
+                        self.constraint_hashes
+                            .add(name, &options.hashes, marker.is_some());
+                    }
+                    Classified::Unpinned { name, .. } => {
+                        let marker = args.contains(';');
+                        self.constraint_hashes.add(name, &options.hashes, marker);
+                    }
+                    Classified::Direct { name, .. } if name.is_empty() => {
+                        return Err(invalid(
+                            "unnamed requirements are not allowed as constraints".into(),
+                        ));
+                    }
+                    Classified::Direct { .. } => {}
+                }
+            } else {
                 self.add_requirement(classified, &options, location)
                     .map_err(invalid)?;
             }
             return Ok(());
         }
         if let Some(editable) = options.editables.first() {
+            if constraint {
+                // pip's `install_req_from_editable`
+                return Err(invalid(
+                    "editable requirements are not allowed as constraints".into(),
+                ));
+            }
             let (name, source) = requirement::classify_editable(editable).map_err(invalid)?;
-            if !constraint {
+            {
                 self.assembly.packages.push(LockedPackage {
                     name,
                     version: None,
@@ -292,7 +457,11 @@ impl Reader<'_> {
         if let Some(include) = options.constraints.first() {
             return self.include(include, location, true);
         }
-        self.finder.apply(&options);
+        // pip's `PipSession.add_trusted_host` refuses a host it cannot parse
+        for host in &options.trusted_hosts {
+            options::check_trusted_host(host).map_err(invalid)?;
+        }
+        self.finder.apply(&options, location);
         Ok(())
     }
 
@@ -302,11 +471,10 @@ impl Reader<'_> {
         options: &options::LineOptions,
         location: &Location,
     ) -> Result<(), String> {
-        let mut sha256s = Vec::new();
+        // every `--hash` pip accepts (sha256, sha384, sha512): pip takes a file matching any
+        let mut digests = Vec::new();
         for (algorithm, digest) in &options.hashes {
-            if algorithm == "sha256" {
-                sha256s.push(text::sha256_hex(digest)?);
-            }
+            digests.push(hashes::check(algorithm, digest, Accepted::PipOption)?);
         }
         match classified {
             Classified::Pin {
@@ -320,15 +488,7 @@ impl Reader<'_> {
                 source: Source::Index {
                     url: SecretUrl::new(super::PYPI_SIMPLE),
                 },
-                artifacts: sha256s
-                    .into_iter()
-                    .map(|sha256| Artifact {
-                        filename: String::new(),
-                        sha256: Some(sha256),
-                        other_hashes: Vec::new(),
-                        url: None,
-                    })
-                    .collect(),
+                artifacts: hashes::artifacts("", None, digests),
                 marker,
                 location: location.clone(),
                 attestation_identities: Vec::new(),
@@ -345,31 +505,34 @@ impl Reader<'_> {
                 archive,
                 marker,
             } => {
-                let mut artifacts = Vec::new();
-                if let Some(archive) = archive {
-                    if let Some(fragment) = &archive.fragment_sha256 {
-                        let fragment = text::sha256_hex(fragment)?;
-                        if !sha256s.contains(&fragment) {
-                            sha256s.insert(0, fragment);
+                if matches!(source, Source::Git { .. }) && !digests.is_empty() {
+                    // pip refuses to install it (`VcsHashUnsupported`): it cannot hash a checkout
+                    return Err(
+                        "pip cannot check hashes of a version-control checkout and refuses to install it: remove the `--hash` options or pin an archive".into(),
+                    );
+                }
+                let artifacts = match archive {
+                    Some(archive) => {
+                        // pip adds the URL's hash to the `--hash` ones (`InstallRequirement.hashes`)
+                        if let Some(link_hash) = archive.link_hash {
+                            digests.insert(0, link_hash);
+                        }
+                        let url = archive.url.map(SecretUrl::new);
+                        if digests.is_empty() {
+                            vec![Artifact {
+                                filename: archive.filename,
+                                sha256: None,
+                                other_hashes: Vec::new(),
+                                url,
+                            }]
+                        } else {
+                            hashes::artifacts(&archive.filename, url.as_ref(), digests)
                         }
                     }
-                    let url = archive.url.map(SecretUrl::new);
-                    if sha256s.is_empty() {
-                        artifacts.push(Artifact {
-                            filename: archive.filename,
-                            sha256: None,
-                            other_hashes: Vec::new(),
-                            url,
-                        });
-                    } else {
-                        artifacts.extend(sha256s.into_iter().map(|sha256| Artifact {
-                            filename: archive.filename.clone(),
-                            sha256: Some(sha256),
-                            other_hashes: Vec::new(),
-                            url: url.clone(),
-                        }));
-                    }
-                }
+                    // a source tree, a VCS checkout or a URL that names no archive: the
+                    // source itself is what the policy judges
+                    None => Vec::new(),
+                };
                 self.assembly.packages.push(LockedPackage {
                     name,
                     version,
@@ -635,6 +798,49 @@ mod tests {
     }
 
     #[test]
+    fn constraint_hashes_become_the_hashes_of_an_unhashed_pin() {
+        let sha512 = "5".repeat(128);
+        let lock = parse_files(&[
+            (
+                "dir/requirements.txt",
+                &format!("-c constraints.txt\na==1\nb==1 --hash=sha256:{H1}\n"),
+            ),
+            (
+                "dir/constraints.txt",
+                &format!("a>=1 --hash=sha512:{sha512} --hash=sha256:{H2}\nA==1 --hash=sha256:{H2}\nb==1 --hash=sha256:{H2}\n"),
+            ),
+        ])
+        .unwrap();
+        // pip keeps, per algorithm, what every constraint of `a` names: sha256 H2 only
+        assert_eq!(lock.packages[0].artifacts.len(), 1);
+        assert_eq!(lock.packages[0].artifacts[0].sha256.as_deref(), Some(H2));
+        // a pin with its own hashes keeps them (the constraint only narrows)
+        assert_eq!(lock.packages[1].artifacts.len(), 1);
+        assert_eq!(lock.packages[1].artifacts[0].sha256.as_deref(), Some(H1));
+        let lock = parse_files(&[
+            ("dir/requirements.txt", "-c constraints.txt\na==1\n"),
+            (
+                "dir/constraints.txt",
+                &format!("a==1 --hash=sha512:{sha512}\n"),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            lock.packages[0].artifacts[0].other_hashes[0].to_string(),
+            format!("sha512:{sha512}")
+        );
+        let err = parse_files(&[
+            ("dir/requirements.txt", "-c constraints.txt\na==1\n"),
+            ("dir/constraints.txt", "a==1 --hash=sha512:abc\n"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("dir/constraints.txt:1:"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn include_cycles_and_missing_includes_are_errors() {
         let err = parse_files(&[
             ("dir/requirements.txt", "-r a.txt\n"),
@@ -714,6 +920,11 @@ mod tests {
             ("a==1\nb=1\n", "invalid requirements line `b=1`"),
             ("a==1 --hash=md5:x\n", "allowed hash algorithms"),
             ("a==1 --hash=sha256:abc\n", "not 64 hexadecimal digits"),
+            (
+                "a @ git+https://h/a.git --hash=sha256:1111111111111111111111111111111111111111111111111111111111111111\n",
+                "version-control checkout",
+            ),
+            ("--trusted-host h:x\n", "the port must be a number"),
             ("--bogus-option\n", "no such option"),
             ("a==1 --hash 'x\n", "cannot split its options"),
             (

@@ -92,8 +92,14 @@ enum Dest {
     Requirement,
     Editable,
     FindLinks,
+    TrustedHost,
     Hash,
     ConfigSettings,
+    /// `--no-binary`, `--only-binary`, `--all-releases`, `--only-final`: a list of names,
+    /// refused when it starts with `-` (`handle_mutual_excludes`).
+    NameList,
+    /// `--use-feature`, an optparse `choice`.
+    Feature,
     /// Accepted and without effect on what is locked.
     Ignored,
 }
@@ -105,116 +111,49 @@ struct Spec {
     dest: Dest,
 }
 
-/// pip's `SUPPORTED_OPTIONS` + `SUPPORTED_OPTIONS_REQ` (pip 26).
+const fn spec(long: &'static str, short: Option<char>, takes_value: bool, dest: Dest) -> Spec {
+    Spec {
+        long,
+        short,
+        takes_value,
+        dest,
+    }
+}
+
+/// pip's `SUPPORTED_OPTIONS` + `SUPPORTED_OPTIONS_REQ` (`pip/_internal/req/req_file.py`,
+/// pip 26.3), one row per option string: optparse matches abbreviations against all of
+/// them, so the table must be exactly pip's for `--pr`, `--no-r` … to mean the same.
 const OPTIONS: &[Spec] = &[
-    Spec {
-        long: "--index-url",
-        short: Some('i'),
-        takes_value: true,
-        dest: Dest::IndexUrl,
-    },
-    Spec {
-        long: "--extra-index-url",
-        short: None,
-        takes_value: true,
-        dest: Dest::ExtraIndexUrl,
-    },
-    Spec {
-        long: "--no-index",
-        short: None,
-        takes_value: false,
-        dest: Dest::NoIndex,
-    },
-    Spec {
-        long: "--constraint",
-        short: Some('c'),
-        takes_value: true,
-        dest: Dest::Constraint,
-    },
-    Spec {
-        long: "--requirement",
-        short: Some('r'),
-        takes_value: true,
-        dest: Dest::Requirement,
-    },
-    Spec {
-        long: "--editable",
-        short: Some('e'),
-        takes_value: true,
-        dest: Dest::Editable,
-    },
-    Spec {
-        long: "--find-links",
-        short: Some('f'),
-        takes_value: true,
-        dest: Dest::FindLinks,
-    },
-    Spec {
-        long: "--no-binary",
-        short: None,
-        takes_value: true,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--only-binary",
-        short: None,
-        takes_value: true,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--no-deps-for",
-        short: None,
-        takes_value: true,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--prefer-binary",
-        short: None,
-        takes_value: false,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--require-hashes",
-        short: None,
-        takes_value: false,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--pre",
-        short: None,
-        takes_value: false,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--trusted-host",
-        short: None,
-        takes_value: true,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--use-feature",
-        short: None,
-        takes_value: true,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--global-option",
-        short: None,
-        takes_value: true,
-        dest: Dest::Ignored,
-    },
-    Spec {
-        long: "--hash",
-        short: None,
-        takes_value: true,
-        dest: Dest::Hash,
-    },
-    Spec {
-        long: "--config-settings",
-        short: None,
-        takes_value: true,
-        dest: Dest::ConfigSettings,
-    },
+    spec("--index-url", Some('i'), true, Dest::IndexUrl),
+    spec("--pypi-url", None, true, Dest::IndexUrl),
+    spec("--extra-index-url", None, true, Dest::ExtraIndexUrl),
+    spec("--no-index", None, false, Dest::NoIndex),
+    spec("--constraint", Some('c'), true, Dest::Constraint),
+    spec("--requirement", Some('r'), true, Dest::Requirement),
+    spec("--editable", Some('e'), true, Dest::Editable),
+    spec("--find-links", Some('f'), true, Dest::FindLinks),
+    spec("--no-binary", None, true, Dest::NameList),
+    spec("--only-binary", None, true, Dest::NameList),
+    spec("--prefer-binary", None, false, Dest::Ignored),
+    spec("--require-hashes", None, false, Dest::Ignored),
+    spec("--no-require-hashes", None, false, Dest::Ignored),
+    spec("--pre", None, false, Dest::Ignored),
+    spec("--all-releases", None, true, Dest::NameList),
+    spec("--only-final", None, true, Dest::NameList),
+    spec("--trusted-host", None, true, Dest::TrustedHost),
+    spec("--use-feature", None, true, Dest::Feature),
+    spec("--hash", None, true, Dest::Hash),
+    spec("--config-settings", Some('C'), true, Dest::ConfigSettings),
+];
+
+/// `--use-feature` choices (pip 26.3 `use_new_feature`, with `ALWAYS_ENABLED_FEATURES`).
+const FEATURES: [&str; 6] = [
+    "fast-deps",
+    "inprocess-build-deps",
+    "venv-isolation",
+    "truststore",
+    "no-binary-enable-wheel-cache",
+    "build-constraint",
 ];
 
 /// The options of one line.
@@ -228,6 +167,7 @@ pub(super) struct LineOptions {
     pub requirements: Vec<String>,
     pub editables: Vec<String>,
     pub find_links: Vec<String>,
+    pub trusted_hosts: Vec<String>,
     /// `(algorithm, digest)` of every `--hash`; the algorithm is one pip allows.
     pub hashes: Vec<(String, String)>,
 }
@@ -326,6 +266,21 @@ fn apply(options: &mut LineOptions, spec: &Spec, value: Option<String>) -> Resul
         Dest::Requirement => options.requirements.push(value),
         Dest::Editable => options.editables.push(value),
         Dest::FindLinks => options.find_links.push(value),
+        Dest::TrustedHost => options.trusted_hosts.push(value),
+        Dest::NameList => {
+            if value.starts_with('-') {
+                return Err(format!("`{}` option requires 1 argument", spec.long));
+            }
+        }
+        Dest::Feature => {
+            if !FEATURES.contains(&value.as_str()) {
+                return Err(format!(
+                    "`{} {value}`: invalid choice (choose from {})",
+                    spec.long,
+                    FEATURES.join(", ")
+                ));
+            }
+        }
         Dest::Hash => {
             // pip's `_handle_merge_hash`
             let Some((algorithm, digest)) = value.split_once(':') else {
@@ -350,6 +305,50 @@ fn apply(options: &mut LineOptions, spec: &Spec, value: Option<String>) -> Resul
             }
         }
         Dest::Ignored => {}
+    }
+    Ok(())
+}
+
+/// pip's `parse_netloc` (`build_url_from_netloc` + `urllib.parse.urlparse`): a trusted
+/// host needs a host part, and a port, when given, must be a number up to 65535.
+pub(super) fn check_trusted_host(value: &str) -> Result<(), String> {
+    let bare_ipv6 = value.matches(':').count() >= 2 && !value.contains(['@', '[']);
+    let netloc = value.split(['/', '?', '#']).next().unwrap_or_default();
+    let hostinfo = netloc.rsplit_once('@').map_or(netloc, |(_, host)| host);
+    let (host, port) = if bare_ipv6 {
+        (hostinfo, None)
+    } else if let Some(rest) = hostinfo.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return Err(format!("`--trusted-host {value}`: invalid IPv6 address")),
+        }
+    } else {
+        match hostinfo.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (hostinfo, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!(
+            "`--trusted-host {value}`: a trusted host must include a host part"
+        ));
+    }
+    // Python checks a bracketed host is an IPv6 address (an IPvFuture `v…` aside); a zone
+    // (`%eth0`), which Python takes, is refused here rather than guessed at
+    let bracketed = bare_ipv6 || hostinfo.starts_with('[');
+    if bracketed && !host.starts_with(['v', 'V']) && host.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(format!(
+            "`--trusted-host {value}`: `{host}` is not an IPv6 address"
+        ));
+    }
+    if let Some(port) = port.filter(|port| !port.is_empty()) {
+        let valid = port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|port| port <= 65535);
+        if !valid {
+            return Err(format!(
+                "`--trusted-host {value}`: the port must be a number from 0 to 65535"
+            ));
+        }
     }
     Ok(())
 }
@@ -414,6 +413,32 @@ mod tests {
             .unwrap_err()
             .contains("hash name followed by a value"));
         assert!(parse("--hash").unwrap_err().contains("requires 1 argument"));
+    }
+
+    #[test]
+    fn trusted_hosts_pip_can_parse() {
+        for ok in [
+            "h.example",
+            "h.example:8080",
+            "u:p@h:1",
+            "::1",
+            "[::1]:443",
+            "h:",
+        ] {
+            assert!(check_trusted_host(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ":80",
+            "h:abc",
+            "h:70000",
+            "[::1",
+            "u@",
+            "::1x:y",
+            "[1.2.3.4]",
+        ] {
+            assert!(check_trusted_host(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::str::FromStr;
 use pep440_rs::{Operator, Version};
 use pep508_rs::{MarkerTree, Requirement, VersionOrUrl};
 
+use super::lines::is_python_space;
 use crate::dist::{self, DistFilename};
+use crate::lockfile::hashes::{self, Digest};
 use crate::lockfile::text;
 use crate::lockfile::Source;
 use crate::url::SecretUrl;
@@ -37,12 +39,13 @@ pub(super) enum Classified {
     },
 }
 
-/// A direct archive: its filename, download URL (for remote ones) and `#sha256=` fragment.
+/// A direct archive: its filename, download URL (for remote ones) and the hash pip reads
+/// from its URL (`#sha256=…`, `#md5=…`, …; see [`hashes::pip_link_hash`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Archive {
     pub filename: String,
     pub url: Option<String>,
-    pub fragment_sha256: Option<String>,
+    pub link_hash: Option<Digest>,
 }
 
 /// A URL kept verbatim: pep508_rs's own URL type expands variables and resolves paths,
@@ -86,6 +89,13 @@ fn vcs_kind(scheme: &str) -> Option<&'static str> {
         .find(|known| vcs.eq_ignore_ascii_case(known))
 }
 
+/// Whether a (non-editable) requirement names extras: `name[extra]…`, `path[extra]`.
+pub(super) fn has_extras(req: &str) -> bool {
+    let body = req.split(';').next().unwrap_or(req);
+    let before_url = body.split('@').next().unwrap_or(body);
+    before_url.contains('[')
+}
+
 /// pip's `_strip_extras`: `path[extra,...]` → (`path`, `[extra,...]`).
 fn strip_extras(path: &str) -> (&str, Option<&str>) {
     if path.ends_with(']') {
@@ -99,9 +109,11 @@ fn strip_extras(path: &str) -> (&str, Option<&str>) {
     (path, None)
 }
 
-/// pip's `_looks_like_path` (with both separators, so Windows-written files read the same).
+/// pip's `_looks_like_path` as pip on Linux (CI) runs it: `/` is the only separator, so
+/// `pkg==1 \…` is a PEP 508 requirement (and an error), not a path. A Windows path
+/// without a leading `.` that pip on Windows would take is then an error: fail closed.
 fn looks_like_path(name: &str) -> bool {
-    name.contains('/') || name.contains('\\') || name.starts_with('.')
+    name.contains('/') || name.starts_with('.')
 }
 
 /// pip's `is_archive_file`.
@@ -189,29 +201,40 @@ fn direct(name: String, url: &str, marker: Option<String>) -> Result<Classified,
     }
     let remote = scheme.as_deref().is_some_and(|s| s != "file") && text::has_scheme(url);
     let filename = text::file_name_of(url);
-    let archive = is_archive(&filename).then(|| Archive {
+    // pip reads a hash from a URL (`file:` included), never from a plain path, which it
+    // turns into a URL with its `#` escaped
+    let link_hash = if text::has_scheme(url) {
+        hashes::pip_link_hash(url)?
+    } else {
+        None
+    };
+    let archive = (is_archive(&filename) || link_hash.is_some()).then(|| Archive {
         filename: filename.clone(),
         url: remote.then(|| url.to_string()),
-        fragment_sha256: fragment_param(url, "sha256").map(str::to_ascii_lowercase),
+        link_hash,
     });
     let mut version = None;
-    if name.is_empty() {
-        name = egg_name(url)?.unwrap_or_default();
-    }
-    // pip names a bare wheel `name==version` from its filename, and refuses a bad one
+    let bare = name.is_empty();
+    // pip names a bare wheel URL `name==version` from its filename (whatever its `#egg=`
+    // says), and refuses a bad one
     if filename.to_ascii_lowercase().ends_with(".whl") {
         match DistFilename::parse(&filename) {
             Ok(parsed) => {
-                if name.is_empty() {
+                if bare {
                     name = parsed.name().to_string();
                     version = Some(parsed.version().to_string());
                 }
             }
             Err(err) => return Err(err.to_string()),
         }
-    } else if name.is_empty() {
-        if let Ok(parsed) = DistFilename::parse(&filename) {
-            name = parsed.name().to_string();
+    } else if bare {
+        // pip names other bare URLs by `#egg=` only; pubgate also names an sdist by its
+        // filename, so that a policy about that project sees it (pip learns it by building)
+        name = egg_name(url)?.unwrap_or_default();
+        if name.is_empty() {
+            if let Ok(parsed) = DistFilename::parse(&filename) {
+                name = parsed.name().to_string();
+            }
         }
     }
     let source = if remote {
@@ -242,6 +265,7 @@ pub(super) fn classify(req: &str) -> Result<Classified, String> {
     };
     let marker = match marker {
         Some(marker) if !marker.is_empty() => {
+            check_marker_nesting(marker)?;
             shielded(|| {
                 MarkerTree::from_str(marker)
                     .map(drop)
@@ -266,6 +290,7 @@ pub(super) fn classify(req: &str) -> Result<Classified, String> {
 }
 
 fn pep508(body: &str, marker: Option<String>) -> Result<Classified, String> {
+    let body = &whitespace_after_operators(body);
     // `===` compares strings: its version need not be PEP 440, which pep508_rs requires,
     // so parse with a stand-in and keep the literal.
     let arbitrary = arbitrary_equality_literal(body);
@@ -280,7 +305,17 @@ fn pep508(body: &str, marker: Option<String>) -> Result<Classified, String> {
     })?;
     let name = dist::normalize_name(requirement.name.as_ref());
     match requirement.version_or_url {
-        Some(VersionOrUrl::Url(RawUrl(url))) => direct(name, &url, marker),
+        Some(VersionOrUrl::Url(RawUrl(url))) => {
+            // packaging's URL token is `[^ \t]+`, then only `;` or the end may follow;
+            // pep508_rs would take the rest of the line into the URL
+            if url.contains([' ', '\t']) {
+                return Err(format!(
+                    "expected a semicolon or the end after the URL `{}`",
+                    url.split([' ', '\t']).next().unwrap_or_default()
+                ));
+            }
+            direct(name, &url, marker)
+        }
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
             if let [only] = specifiers.iter().as_slice() {
                 match only.operator() {
@@ -319,6 +354,60 @@ fn pep508(body: &str, marker: Option<String>) -> Result<Classified, String> {
             specifier: String::new(),
         }),
     }
+}
+
+/// packaging's specifier pattern allows any whitespace Python knows (`\\s`, e.g. U+001F,
+/// U+00A0, U+3000) between an operator and its version, where `pep508_rs` takes spaces and
+/// tabs only: such whitespace becomes a space. Elsewhere packaging's tokenizer, like
+/// `pep508_rs`, takes only spaces and tabs. URL requirements are left alone.
+fn whitespace_after_operators(body: &str) -> String {
+    if body.contains('@') {
+        return body.to_string();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut after_operator = false;
+    for c in body.chars() {
+        if matches!(c, '=' | '~' | '!' | '<' | '>') {
+            after_operator = true;
+            out.push(c);
+        } else if after_operator && is_python_space(c) {
+            out.push(' ');
+        } else {
+            after_operator = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How deep parentheses may nest in a marker. `pep508_rs` parses them recursively and
+/// would overflow the stack (an abort, not an error) on a few thousand; packaging's parser
+/// is recursive too and pip fails with a `RecursionError` at a few hundred.
+const MAX_MARKER_NESTING: usize = 64;
+
+fn check_marker_nesting(marker: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut quote = None;
+    for c in marker.chars() {
+        match (quote, c) {
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_MARKER_NESTING {
+        return Err(format!(
+            "its marker nests parentheses {deepest} deep, more than the {MAX_MARKER_NESTING} pubgate reads"
+        ));
+    }
+    Ok(())
 }
 
 /// Runs a `pep508_rs` parse, turning a panic inside it into an error: the crate is frozen
@@ -367,10 +456,11 @@ fn check_identifiers(body: &str) -> Result<(), String> {
 fn arbitrary_equality_literal(body: &str) -> Option<(std::ops::Range<usize>, String)> {
     let at = body.find("===")? + 3;
     let rest = &body[at..];
-    let skipped = rest.len() - rest.trim_start().len();
+    let skipped = rest.len() - rest.trim_start_matches(is_python_space).len();
     let start = at + skipped;
+    // packaging's `===\s*[^\s;)]*`
     let len = body[start..]
-        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ')'))
+        .find(|c: char| is_python_space(c) || matches!(c, ',' | ';' | ')'))
         .unwrap_or(body.len() - start);
     (len > 0).then(|| (start..start + len, body[start..start + len].to_string()))
 }
@@ -523,6 +613,8 @@ mod tests {
 
     #[test]
     fn pip_rejects_these() {
+        assert!(classify("a @ https://h/x.whl inc.txt").is_err());
+        assert!(classify("a @ git+https://h/x.git@v1\u{2026}-r inc.txt").is_err());
         assert!(classify("numpy=1.0").is_err());
         assert!(classify("numpy==").is_err());
         assert!(classify("two words").is_err());
@@ -532,9 +624,7 @@ mod tests {
 
     #[test]
     fn direct_references() {
-        match classify("idna @ https://files.example/idna-3.20-py3-none-any.whl#sha256=ABC")
-            .unwrap()
-        {
+        match classify("idna @ https://files.example/idna-3.20-py3-none-any.whl#egg=x").unwrap() {
             Classified::Direct {
                 name,
                 version,
@@ -547,7 +637,7 @@ mod tests {
                 assert_eq!(source.kind(), "url");
                 let archive = archive.unwrap();
                 assert_eq!(archive.filename, "idna-3.20-py3-none-any.whl");
-                assert_eq!(archive.fragment_sha256.as_deref(), Some("abc"));
+                assert_eq!(archive.link_hash, None);
             }
             other => panic!("{other:?}"),
         }
