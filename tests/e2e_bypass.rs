@@ -248,3 +248,59 @@ fn a_lockfile_that_locks_nothing_is_reported() {
         run.expect_code(1);
     }
 }
+
+#[test]
+fn a_hash_in_another_algorithm_cannot_smuggle_in_a_file_nobody_examined() {
+    // The attack: the genuine sha256 verifies, and the sha512 of another file would
+    // let pip take that file from an extra index or a mirror.
+    let good = pkg("good", "1.0");
+    let other = "9f".repeat(64);
+    let requirements = format!(
+        "good==1.0 --hash=sha256:{} --hash=sha256:{} --hash=sha512:{other}\n",
+        good.sha(0),
+        good.sha(1)
+    );
+    let run = check(
+        &[("requirements.txt", &requirements)],
+        "requirements.txt",
+        &[],
+    );
+    run.expect_code(1);
+    assert_eq!(
+        rules(&run),
+        [("unverifiable-hash".to_string(), "good".to_string(), false)]
+    );
+    let report = run.json();
+    let unbound: Vec<&serde_json::Value> = report["packages"][0]["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a.get("unbound_hashes").is_some())
+        .collect();
+    assert_eq!(unbound.len(), 1, "{report:#}");
+    assert_eq!(unbound[0]["unbound_hashes"][0], format!("sha512:{other}"));
+
+    // No level, and no exemption by version, lets it through; only its exact digest does.
+    let by_version = "schema = 1\n[[exemption]]\npackage = \"good\"\nversions = \"==1.0\"\nhashes = [\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"]\nrule = \"unverifiable-hash\"\nreason = \"r\"\n";
+    let run = check(
+        &[
+            ("requirements.txt", &requirements),
+            ("pubgate.toml", by_version),
+        ],
+        "requirements.txt",
+        &[],
+    );
+    run.expect_code(1);
+    let by_digest = format!(
+        "schema = 1\n[[exemption]]\npackage = \"good\"\nhashes = [\"sha512:{other}\"]\nrule = \"unverifiable-hash\"\nreason = \"our mirror's rebuild, checked by hand\"\n"
+    );
+    let run = check(
+        &[
+            ("requirements.txt", &requirements),
+            ("pubgate.toml", &by_digest),
+        ],
+        "requirements.txt",
+        &[],
+    );
+    run.expect_code(0);
+}
