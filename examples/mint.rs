@@ -56,6 +56,22 @@ enum Command {
     Root,
     /// List the variant names and the reason each must fail with.
     Variants,
+    /// Write every certificate-shape case (`IdentityCase`) to DIR: `NAME.attestation`,
+    /// `NAME.provenance` (NAME with `/` as `__`), `trusted_root.json` and `manifest.json`.
+    IdentityCases {
+        /// Directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// Distribution filename the statements name.
+        #[arg(long, default_value = "demo-1.0.tar.gz")]
+        filename: String,
+        /// Its sha256.
+        #[arg(
+            long,
+            default_value = "2a97516c354b68848cdbd8f54a226a0a55b21ed138e207ad6c5cbb9c00aa5aea"
+        )]
+        sha256: String,
+    },
     /// Mint N attestations (in memory) and print the time taken.
     Bench {
         #[arg(default_value_t = 10_000)]
@@ -85,6 +101,11 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Some(Command::Bench { count }) => bench(count, &mut out)?,
+        Some(Command::IdentityCases {
+            out: dir,
+            filename,
+            sha256,
+        }) => identity_cases(&dir, &filename, &sha256)?,
         None => {
             let (Some(filename), Some(sha256), Some(spec)) =
                 (cli.filename, cli.sha256, cli.publisher)
@@ -114,6 +135,48 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes every identity case and a manifest the cross-check script reads.
+fn identity_cases(dir: &std::path::Path, filename: &str, sha256: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("create `{}`", dir.display()))?;
+    let authority = signer::global();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("write `{}`", path.display()))
+    };
+    write(
+        "trusted_root.json",
+        authority.trusted_root_json().as_bytes(),
+    )?;
+    let mut manifest = Vec::new();
+    for case in signer::identity_cases() {
+        let stem = case.name.replace('/', "__");
+        let (attestation, provenance) = authority.mint_identity_case(&case, filename, sha256);
+        write(&format!("{stem}.attestation"), &attestation)?;
+        write(&format!("{stem}.provenance"), &provenance)?;
+        manifest.push(serde_json::json!({
+            "name": case.name,
+            "attestation": format!("{stem}.attestation"),
+            "provenance": format!("{stem}.provenance"),
+            "edits": case.edits.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>(),
+            "claim": case.claim.claimed_json(),
+            "reference_accepts": case.reference_accepts,
+            "with_claim": case.with_claim,
+            "bare": case.bare,
+            "bare_identity": case.expected_bare_identity().claimed_json(),
+            "stricter": case.stricter,
+        }));
+    }
+    let manifest = serde_json::json!({
+        "filename": filename,
+        "sha256": sha256,
+        "cases": manifest,
+    });
+    write(
+        "manifest.json",
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )
 }
 
 /// Mints `count` attestations over 450 projects × 3 publisher kinds, reusing leaves as

@@ -75,6 +75,11 @@ fn publishers() -> Vec<TestPublisher> {
             .with_environment(Some("pypi")),
         TestPublisher::gitlab("group/sub/sample-project", ".gitlab-ci.yml"),
         TestPublisher::google("publisher@sample-project.iam.gserviceaccount.com"),
+        TestPublisher::circleci(
+            "0f6c1b0a-1111-4222-8333-444455556666",
+            "9a8b7c6d-5e4f-4a3b-9c2d-1e0f11223344",
+        ),
+        TestPublisher::email("maintainer@example.com"),
     ]
 }
 
@@ -157,12 +162,17 @@ fn valid_attestations_verify_with_requested_content() {
                         // .1.8 onwards are DER UTF8Strings (tag 0x0C).
                         assert_eq!(fulcio_extension(&attestation, 18).unwrap()[0], 0x0c);
                     }
-                    TestPublisher::Google { email } => {
+                    TestPublisher::Google { email } | TestPublisher::Email { email, .. } => {
                         assert!(matches!(
                             result.identity(),
                             Some(sigstore_verify::SubjectAltName::Email(e)) if e == email
                         ));
                         assert!(claims.source_repository_uri.is_none());
+                    }
+                    TestPublisher::CircleCI { vcs_ref, .. } => {
+                        assert_eq!(&claims.source_repository_ref, vcs_ref);
+                        assert_eq!(claims.build_signer_uri, publisher.build_signer_uri());
+                        assert!(claims.source_repository_digest.is_none());
                     }
                 }
             }
@@ -601,4 +611,30 @@ fn variant_cases_cover_every_reason_once() {
             assert_rejected_for(case.variant, &err);
         }
     }
+}
+
+#[test]
+fn identity_case_leaves_are_otherwise_valid() {
+    // Every certificate shape the reference accepts passes sigstore-verify in full (chain,
+    // SCT over the edited precertificate, log entry, signature): the edits change the
+    // extensions and SANs and nothing else.
+    let root = test_root();
+    let sha256 = sha256_of("identity");
+    let mut checked = 0;
+    for case in signer::identity_cases()
+        .into_iter()
+        .filter(|c| c.reference_accepts)
+    {
+        let (attestation, _) =
+            signer::global().mint_identity_case(&case, "demo-1.0.tar.gz", &sha256);
+        sigstore_verify(
+            &root,
+            &attestation,
+            &sha256,
+            &VerificationPolicy::any_identity(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
 }

@@ -75,16 +75,16 @@ pub struct VerifiedPublisher {
     pub workflow: Option<String>,
     /// GitLab CI file path, e.g. `.gitlab-ci.yml`.
     pub workflow_filepath: Option<String>,
-    /// Google service account (or other email SAN).
+    /// Google service account (or, for `Other`, the email SAN).
     pub email: Option<String>,
-    /// Source ref, e.g. `refs/tags/v1.2.3` (Fulcio OID .14 or legacy .6).
+    /// Source ref, e.g. `refs/tags/v1.2.3` (Fulcio OID .14; never the legacy .6).
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
-    /// Source commit digest (Fulcio OID .13 or legacy .3).
+    /// Source commit digest (Fulcio OID .13; never the legacy .3).
     pub commit: Option<String>,
-    /// OIDC issuer (OID .8, else legacy .1).
+    /// OIDC issuer: OID .8, except for Google, whose policy reads the legacy .1.
     pub issuer: Option<String>,
-    /// The certificate's subject alternative name (URI or email).
+    /// The certificate's one subject alternative name (URI, email or username).
     pub san: Option<String>,
     /// CircleCI project and pipeline definition ids.
     pub project_id: Option<String>,
@@ -296,33 +296,50 @@ impl<'a> Distribution<'a> {
     }
 }
 
-/// The leaf's identity, after the profile checks webpki leaves out: it checks the
-/// code-signing EKU but ignores key usage on leaf certificates.
-fn check_certificate_profile(der: &[u8]) -> Result<identity::CertificateIdentity, VerifyError> {
-    let cert = identity::CertificateIdentity::from_der(der)
-        .map_err(|e| fail(FailureReason::CertificateProfile, e.0))?;
-    if !cert.key_usage_digital_signature {
-        return Err(fail(
-            FailureReason::CertificateProfile,
-            "the signing certificate's key usage lacks digitalSignature",
-        ));
+/// The leaf's identity, after the profile checks webpki leaves out (it checks the
+/// code-signing EKU but ignores key usage, critical EKUs, missing authority key
+/// identifiers, repeated extensions and the SAN). Runs before the signature checks, so a
+/// certificate of the wrong shape is named for its shape. `Ok(None)` when the bytes are
+/// not a certificate at all: the signature checks report that.
+fn check_certificate_profile(
+    der: &[u8],
+) -> Result<Option<identity::CertificateIdentity>, VerifyError> {
+    let cert = match identity::CertificateIdentity::from_der(der) {
+        Ok(cert) => cert,
+        Err(identity::IdentityError::Unparsable(_)) => return Ok(None),
+        Err(e) => return Err(fail(FailureReason::CertificateProfile, e.to_string())),
+    };
+    cert.check_profile()
+        .map_err(|e| fail(FailureReason::CertificateProfile, e.to_string()))?;
+    Ok(Some(cert))
+}
+
+fn claim_error(kind: Option<&str>, e: policy::ClaimError) -> VerifyError {
+    match e {
+        policy::ClaimError::Incomplete(m) => fail(FailureReason::Malformed, m),
+        policy::ClaimError::Certificate(m) => fail(FailureReason::CertificateProfile, m),
+        policy::ClaimError::Mismatch(m) => match kind {
+            Some(kind) => fail(
+                FailureReason::PublisherMismatch,
+                format!("PyPI names a `{kind}` publisher, but {m}"),
+            ),
+            None => fail(
+                FailureReason::PublisherMismatch,
+                format!("the certificate names no publisher PyPI's policies accept: {m}"),
+            ),
+        },
     }
-    if !cert.eku_code_signing {
-        return Err(fail(
-            FailureReason::CertificateProfile,
-            "the signing certificate's extended key usage lacks codeSigning",
-        ));
-    }
-    Ok(cert)
 }
 
 /// Every check of DESIGN §8 on one attestation; `claim` is the bundle's publisher, if any.
+/// Without one, the identity is derived from the certificate by the same policies.
 fn verify_one(
     attestation: &pep740::Attestation,
     dist: &Distribution<'_>,
     root: &TrustRoot,
     claim: Option<&ClaimedPublisher>,
 ) -> Result<VerifiedAttestation, VerifyError> {
+    let cert = check_certificate_profile(&attestation.certificate)?;
     let evidence = backend::verify_attestation_signature(root, attestation, dist.sha256).map_err(
         |mut e| {
             if e.reason == FailureReason::SubjectDigest {
@@ -336,25 +353,35 @@ fn verify_one(
             e
         },
     )?;
-    let cert = check_certificate_profile(&attestation.certificate)?;
+    let cert = cert.ok_or_else(|| {
+        fail(
+            FailureReason::Malformed,
+            "the signing certificate is not a DER X.509 certificate",
+        )
+    })?;
     let predicate_type = statement::check_statement(
         &attestation.statement,
         &dist.parsed,
         dist.filename,
         &dist.sha256_hex,
     )?;
-    if let Some(claim) = claim {
-        policy::check_claim(claim, &cert).map_err(|e| match e {
-            policy::ClaimError::Incomplete(m) => fail(FailureReason::Malformed, m),
-            policy::ClaimError::Mismatch(m) => fail(
-                FailureReason::PublisherMismatch,
-                format!("PyPI names a `{}` publisher, but {m}", claim.kind),
-            ),
-        })?;
+    // The claim that was checked is the identity reported: PyPI's, or the one the
+    // certificate establishes under the same policies.
+    let derived = match claim {
+        Some(_) => None,
+        None => policy::derive_claim(&cert).map_err(|e| claim_error(None, e))?,
+    };
+    let checked = claim.or(derived.as_ref());
+    if let Some(checked) = checked {
+        policy::check_claim(checked, &cert)
+            .map_err(|e| claim_error(claim.map(|c| c.kind.as_str()), e))?;
     }
+    let publisher =
+        policy::reported_publisher(checked, &cert, claim.and_then(|c| c.environment.clone()))
+            .map_err(|e| claim_error(None, e))?;
     Ok(VerifiedAttestation {
         predicate_type,
-        publisher: cert.to_publisher(claim.and_then(|c| c.environment.clone())),
+        publisher,
         signed_at: evidence.signed_at,
         log_index: evidence.log_index,
     })

@@ -299,6 +299,7 @@ mod tests {
             not_after,
             code_signing: true,
             corrupt_sct: false,
+            edits: Vec::new(),
         };
         let one = a.leaf(&profile, false);
         assert!(Arc::ptr_eq(&one, &a.leaf(&profile, false)));

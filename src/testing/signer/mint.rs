@@ -81,16 +81,15 @@ impl TestAuthority {
 
     /// Mints a provenance object (`{"version":1,"attestation_bundles":[…]}`): one bundle per
     /// distinct claimed publisher, in request order, each claiming its requests' publisher
-    /// (an impostor of it for [`Variant::PublisherMismatch`] requests).
+    /// (an impostor of it for [`Variant::PublisherMismatch`] requests), or the request's
+    /// [`MintRequest::claiming`] publisher when it sets one.
     pub fn mint_provenance(&self, requests: &[MintRequest]) -> Vec<u8> {
         let claims: Vec<TestPublisher> = requests
             .iter()
-            .map(|r| {
-                if r.variant == Variant::PublisherMismatch {
-                    r.publisher.impostor()
-                } else {
-                    r.publisher.clone()
-                }
+            .map(|r| match (&r.claimed, r.variant) {
+                (Some(claimed), _) => claimed.clone(),
+                (None, Variant::PublisherMismatch) => r.publisher.impostor(),
+                (None, _) => r.publisher.clone(),
             })
             .collect();
         let mut groups: Vec<(&TestPublisher, Vec<AttestationJson>)> = Vec::new();
@@ -130,6 +129,7 @@ impl TestAuthority {
                 not_after,
                 code_signing: variant != Variant::CertificateProfile,
                 corrupt_sct: variant == Variant::Sct,
+                edits: request.cert_edits.clone(),
             },
             variant == Variant::CertificateChain,
         );

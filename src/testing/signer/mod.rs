@@ -18,8 +18,10 @@
 
 mod authority;
 mod cases;
+mod edit;
 #[cfg(test)]
 mod generate;
+mod identity_cases;
 mod keys;
 pub mod material;
 mod mint;
@@ -30,7 +32,12 @@ mod x509;
 
 pub use authority::{global, TestAuthority};
 pub use cases::VariantCase;
-pub use publisher::{InvalidPublisher, TestPublisher, GITHUB_ISSUER, GITLAB_ISSUER, GOOGLE_ISSUER};
+pub use edit::{CertEdit, Ext, ExtValue, SanEntry};
+pub use identity_cases::{identity_cases, IdentityCase};
+pub use publisher::{
+    InvalidPublisher, TestPublisher, CIRCLECI_ISSUER, GITHUB_ISSUER, GITHUB_OAUTH_ISSUER,
+    GITLAB_ISSUER, GOOGLE_ISSUER,
+};
 pub use variant::{UnknownVariant, Variant};
 
 /// The PyPI publish attestation predicate type.
@@ -79,6 +86,12 @@ pub struct MintRequest {
     /// Exact statement bytes to sign instead of the generated statement (for parser
     /// differentials: duplicate keys, odd encodings). Signed and logged as given.
     pub statement: Option<Vec<u8>>,
+    /// Changes to the leaf certificate's extensions and SANs (repeated, missing, extra,
+    /// re-valued), applied in order; empty for a certificate shaped like Fulcio's.
+    pub cert_edits: Vec<CertEdit>,
+    /// The publisher the provenance claims instead of `publisher` (its impostor for
+    /// [`Variant::PublisherMismatch`]).
+    pub claimed: Option<TestPublisher>,
 }
 
 impl MintRequest {
@@ -92,7 +105,21 @@ impl MintRequest {
             variant: Variant::Valid,
             signed_at: DEFAULT_SIGNED_AT,
             statement: None,
+            cert_edits: Vec::new(),
+            claimed: None,
         }
+    }
+
+    /// The same request with its leaf certificate changed by `edits` (see [`CertEdit`]).
+    pub fn cert_edits(mut self, edits: Vec<CertEdit>) -> Self {
+        self.cert_edits = edits;
+        self
+    }
+
+    /// The same request, its provenance claiming `publisher` whatever the certificate says.
+    pub fn claiming(mut self, publisher: TestPublisher) -> Self {
+        self.claimed = Some(publisher);
+        self
     }
 
     /// The same request signing exactly these statement bytes.

@@ -11,6 +11,10 @@ pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 pub const GITLAB_ISSUER: &str = "https://gitlab.com";
 /// Google's OIDC issuer.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// CircleCI's OIDC issuer.
+pub const CIRCLECI_ISSUER: &str = "https://oidc.circleci.com";
+/// GitHub's OAuth issuer, which signs for people (an email identity), not workflows.
+pub const GITHUB_OAUTH_ISSUER: &str = "https://github.com/login/oauth";
 
 /// The publisher a minted attestation is signed for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37,6 +41,17 @@ pub enum TestPublisher {
         /// Service account email (the certificate's SAN).
         email: String,
     },
+    CircleCI {
+        project_id: String,
+        pipeline_definition_id: String,
+        /// `github.com/org/repo` (OID .12), absent for pipelines without a VCS.
+        vcs_origin: Option<String>,
+        /// `refs/heads/main` (OID .14), likewise.
+        vcs_ref: Option<String>,
+    },
+    /// A person signing with their own account (an email SAN under `issuer`): not a
+    /// Trusted Publisher, so PyPI never claims one; its claim is `kind = "Email"`.
+    Email { issuer: String, email: String },
 }
 
 /// One Fulcio extension value: legacy raw bytes or a DER UTF8String.
@@ -83,25 +98,44 @@ impl TestPublisher {
         }
     }
 
-    /// The same publisher with PyPI's claimed environment set (no-op for Google).
+    /// A CircleCI publisher for a GitHub repository on `refs/heads/main`.
+    pub fn circleci(project_id: &str, pipeline_definition_id: &str) -> Self {
+        TestPublisher::CircleCI {
+            project_id: project_id.to_string(),
+            pipeline_definition_id: pipeline_definition_id.to_string(),
+            vcs_origin: Some("github.com/octo-org/demo".to_string()),
+            vcs_ref: Some("refs/heads/main".to_string()),
+        }
+    }
+
+    /// A person's email identity under GitHub's OAuth issuer (not a Trusted Publisher).
+    pub fn email(email: &str) -> Self {
+        TestPublisher::Email {
+            issuer: GITHUB_OAUTH_ISSUER.to_string(),
+            email: email.to_string(),
+        }
+    }
+
+    /// The same publisher with PyPI's claimed environment set (GitHub and GitLab only).
     pub fn with_environment(mut self, env: Option<&str>) -> Self {
         match &mut self {
             TestPublisher::GitHub { environment, .. }
             | TestPublisher::GitLab { environment, .. } => {
                 *environment = env.map(str::to_string);
             }
-            TestPublisher::Google { .. } => {}
+            _ => {}
         }
         self
     }
 
-    /// The same publisher on another source ref (no-op for Google).
+    /// The same publisher on another source ref (GitHub, GitLab and CircleCI).
     pub fn with_ref(mut self, reference: &str) -> Self {
         match &mut self {
             TestPublisher::GitHub { git_ref, .. } | TestPublisher::GitLab { git_ref, .. } => {
                 *git_ref = reference.to_string();
             }
-            TestPublisher::Google { .. } => {}
+            TestPublisher::CircleCI { vcs_ref, .. } => *vcs_ref = Some(reference.to_string()),
+            _ => {}
         }
         self
     }
@@ -112,15 +146,33 @@ impl TestPublisher {
             TestPublisher::GitHub { .. } => "GitHub",
             TestPublisher::GitLab { .. } => "GitLab",
             TestPublisher::Google { .. } => "Google",
+            TestPublisher::CircleCI { .. } => "CircleCI",
+            TestPublisher::Email { .. } => "Email",
         }
     }
 
     /// The OIDC issuer Fulcio records (OIDs .1 and .8).
-    pub fn issuer(&self) -> &'static str {
+    pub fn issuer(&self) -> &str {
         match self {
             TestPublisher::GitHub { .. } => GITHUB_ISSUER,
             TestPublisher::GitLab { .. } => GITLAB_ISSUER,
             TestPublisher::Google { .. } => GOOGLE_ISSUER,
+            TestPublisher::CircleCI { .. } => CIRCLECI_ISSUER,
+            TestPublisher::Email { issuer, .. } => issuer,
+        }
+    }
+
+    /// CircleCI's Build Signer URI (OID .9 and the SAN), if the kind is CircleCI.
+    pub fn build_signer_uri(&self) -> Option<String> {
+        match self {
+            TestPublisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                ..
+            } => Some(format!(
+                "https://circleci.com/api/v2/projects/{project_id}/pipeline-definitions/{pipeline_definition_id}"
+            )),
+            _ => None,
         }
     }
 
@@ -150,7 +202,15 @@ impl TestPublisher {
             } => Some(format!(
                 "https://gitlab.com/{repository}//{workflow_filepath}@{git_ref}"
             )),
-            TestPublisher::Google { .. } => None,
+            TestPublisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                ..
+            } => Some(format!(
+                "https://circleci.com/api/v2/pipeline/{}/config",
+                numeric_id(&format!("{project_id}/{pipeline_definition_id}"))
+            )),
+            _ => None,
         }
     }
 
@@ -163,7 +223,8 @@ impl TestPublisher {
             TestPublisher::GitLab { repository, .. } => {
                 Some(format!("https://gitlab.com/{repository}"))
             }
-            TestPublisher::Google { .. } => None,
+            TestPublisher::CircleCI { vcs_origin, .. } => vcs_origin.clone(),
+            _ => None,
         }
     }
 
@@ -184,13 +245,16 @@ impl TestPublisher {
                 let digest = Sha256::digest(format!("{repository}@{git_ref}").as_bytes());
                 Some(hex::encode(&digest[..20]))
             }
-            TestPublisher::Google { .. } => None,
+            _ => None,
         }
     }
 
     pub(crate) fn san(&self) -> San {
         match self {
-            TestPublisher::Google { email } => San::Email(email.clone()),
+            TestPublisher::Google { email } | TestPublisher::Email { email, .. } => {
+                San::Email(email.clone())
+            }
+            TestPublisher::CircleCI { .. } => San::Uri(self.build_signer_uri().unwrap_or_default()),
             _ => San::Uri(self.build_config_uri().unwrap_or_default()),
         }
     }
@@ -274,7 +338,29 @@ impl TestPublisher {
                     (22, Utf8("public".into())),
                 ]
             }
-            TestPublisher::Google { .. } => vec![(1, Raw(issuer.clone())), (8, Utf8(issuer))],
+            TestPublisher::CircleCI {
+                vcs_origin,
+                vcs_ref,
+                ..
+            } => {
+                let mut claims = vec![
+                    (1, Raw(issuer.clone())),
+                    (8, Utf8(issuer)),
+                    (9, Utf8(self.build_signer_uri().unwrap_or_default())),
+                    (11, Utf8("circleci-hosted".into())),
+                ];
+                if let Some(origin) = vcs_origin {
+                    claims.push((12, Utf8(origin.clone())));
+                }
+                if let Some(vcs_ref) = vcs_ref {
+                    claims.push((14, Utf8(vcs_ref.clone())));
+                }
+                claims.push((18, Utf8(self.build_config_uri().unwrap_or_default())));
+                claims
+            }
+            TestPublisher::Google { .. } | TestPublisher::Email { .. } => {
+                vec![(1, Raw(issuer.clone())), (8, Utf8(issuer))]
+            }
         }
     }
 
@@ -312,6 +398,22 @@ impl TestPublisher {
                 kind: "Google",
                 email,
             },
+            TestPublisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                vcs_origin,
+                vcs_ref,
+            } => ClaimedPublisherJson::CircleCI {
+                kind: "CircleCI",
+                project_id,
+                pipeline_definition_id,
+                vcs_origin: vcs_origin.as_deref(),
+                vcs_ref: vcs_ref.as_deref(),
+            },
+            TestPublisher::Email { email, .. } => ClaimedPublisherJson::Google {
+                kind: "Email",
+                email,
+            },
         }
     }
 
@@ -324,7 +426,13 @@ impl TestPublisher {
             TestPublisher::GitLab {
                 workflow_filepath, ..
             } => *workflow_filepath = format!("impostor-{workflow_filepath}"),
-            TestPublisher::Google { email } => *email = format!("impostor-{email}"),
+            TestPublisher::Google { email } | TestPublisher::Email { email, .. } => {
+                *email = format!("impostor-{email}")
+            }
+            TestPublisher::CircleCI {
+                pipeline_definition_id,
+                ..
+            } => *pipeline_definition_id = format!("impostor-{pipeline_definition_id}"),
         }
         other
     }
@@ -349,6 +457,13 @@ pub(crate) enum ClaimedPublisherJson<'a> {
     Google {
         kind: &'static str,
         email: &'a str,
+    },
+    CircleCI {
+        kind: &'static str,
+        project_id: &'a str,
+        pipeline_definition_id: &'a str,
+        vcs_origin: Option<&'a str>,
+        vcs_ref: Option<&'a str>,
     },
 }
 
@@ -375,13 +490,19 @@ impl fmt::Display for TestPublisher {
                 ..
             } => write!(f, "gitlab:{repository}//{workflow_filepath}"),
             TestPublisher::Google { email } => write!(f, "google:{email}"),
+            TestPublisher::CircleCI {
+                project_id,
+                pipeline_definition_id,
+                ..
+            } => write!(f, "circleci:{project_id}/{pipeline_definition_id}"),
+            TestPublisher::Email { email, .. } => write!(f, "email:{email}"),
         }
     }
 }
 
 /// A publisher spec that [`TestPublisher::from_str`] cannot read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid publisher `{spec}`: {why}; expected `github:OWNER/REPO/WORKFLOW.yml`, `gitlab:GROUP/PROJECT/.gitlab-ci.yml` (or `gitlab:GROUP/PROJECT//PATH/TO/FILE.yml`) or `google:EMAIL`")]
+#[error("invalid publisher `{spec}`: {why}; expected `github:OWNER/REPO/WORKFLOW.yml`, `gitlab:GROUP/PROJECT/.gitlab-ci.yml` (or `gitlab:GROUP/PROJECT//PATH/TO/FILE.yml`), `google:EMAIL`, `circleci:PROJECT_ID/PIPELINE_DEFINITION_ID` or `email:EMAIL`")]
 pub struct InvalidPublisher {
     pub spec: String,
     pub why: &'static str,
@@ -391,8 +512,10 @@ impl FromStr for TestPublisher {
     type Err = InvalidPublisher;
 
     /// Reads `github:owner/repo/release.yml`, `gitlab:group/project/.gitlab-ci.yml`,
-    /// `gitlab:group/project//ci/release.yml` (a nested CI path after `//`) or
-    /// `google:name@example.com`, with default refs and no environment.
+    /// `gitlab:group/project//ci/release.yml` (a nested CI path after `//`),
+    /// `google:name@example.com`, `circleci:PROJECT_ID/PIPELINE_DEFINITION_ID` or
+    /// `email:name@example.com` (a person under GitHub's OAuth issuer), with default refs
+    /// and no environment.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let err = |why| InvalidPublisher {
             spec: spec.to_string(),
@@ -427,6 +550,20 @@ impl FromStr for TestPublisher {
                 }
                 Ok(TestPublisher::google(rest))
             }
+            "circleci" => match rest.split_once('/') {
+                Some((project, pipeline))
+                    if !project.is_empty() && !pipeline.is_empty() && !pipeline.contains('/') =>
+                {
+                    Ok(TestPublisher::circleci(project, pipeline))
+                }
+                _ => Err(err("CircleCI needs `PROJECT_ID/PIPELINE_DEFINITION_ID`")),
+            },
+            "email" => {
+                if !rest.contains('@') {
+                    return Err(err("an email identity needs an email"));
+                }
+                Ok(TestPublisher::email(rest))
+            }
             _ => Err(err("unknown kind")),
         }
     }
@@ -455,7 +592,17 @@ mod tests {
             Ok(TestPublisher::google("svc@example.iam.gserviceaccount.com"))
         );
         assert!("github:norepo".parse::<TestPublisher>().is_err());
-        assert!("circleci:x/y".parse::<TestPublisher>().is_err());
+        assert_eq!(
+            "circleci:p-1/d-2".parse(),
+            Ok(TestPublisher::circleci("p-1", "d-2"))
+        );
+        assert!("circleci:p-1".parse::<TestPublisher>().is_err());
+        assert!("circleci:p/d/x".parse::<TestPublisher>().is_err());
+        assert_eq!(
+            "email:me@example.com".parse(),
+            Ok(TestPublisher::email("me@example.com"))
+        );
+        assert!("bitbucket:x/y".parse::<TestPublisher>().is_err());
         assert!("google:nobody".parse::<TestPublisher>().is_err());
     }
 

@@ -28,6 +28,7 @@ use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::time::{Time, Validity};
 use x509_cert::{Certificate, TbsCertificate};
 
+use super::edit::{CertEdit, Ext, ExtValue, SanEntry};
 use super::keys::{Curve, SigningKey};
 use super::publisher::{ClaimValue, San, TestPublisher};
 
@@ -144,6 +145,8 @@ pub(crate) struct LeafProfile {
     pub code_signing: bool,
     /// Sign the SCT over a wrong issuer key hash (the sct variant).
     pub corrupt_sct: bool,
+    /// Changes to the extensions and SANs, in order (see [`CertEdit`]).
+    pub edits: Vec<CertEdit>,
 }
 
 /// Builds a Fulcio-like leaf for `leaf_spki`, signed by `issuer_key` (named `issuer`),
@@ -162,8 +165,8 @@ pub(crate) fn leaf_certificate(
         EKU_SERVER_AUTH
     };
     let san = match profile.publisher.san() {
-        San::Uri(uri) => GeneralName::UniformResourceIdentifier(ia5(&uri)),
-        San::Email(email) => GeneralName::Rfc822Name(ia5(&email)),
+        San::Uri(uri) => SanEntry::Uri(uri),
+        San::Email(email) => SanEntry::Email(email),
     };
     let mut extensions = vec![
         extension(
@@ -178,7 +181,7 @@ pub(crate) fn leaf_certificate(
             &SubjectKeyIdentifier(octets(&key_identifier(leaf_spki))),
         ),
         authority_key_id(issuer_key.spki()),
-        extension(SUBJECT_ALT_NAME, true, &SubjectAltName(vec![san])),
+        extension(SUBJECT_ALT_NAME, true, &subject_alt_name(&[san])),
     ];
     for (arc, value) in profile.publisher.claims() {
         let bytes = match value {
@@ -194,6 +197,11 @@ pub(crate) fn leaf_certificate(
             critical: false,
             extn_value: octets(&bytes),
         });
+    }
+    let (sct_edits, edits): (Vec<&CertEdit>, Vec<&CertEdit>) =
+        profile.edits.iter().partition(|e| e.targets_sct());
+    for edit in edits {
+        apply_edit(&mut extensions, edit);
     }
 
     let empty = Name::default();
@@ -238,6 +246,9 @@ pub(crate) fn leaf_certificate(
         .and_then(|one| SignedCertificateTimestampList::new(&[one]).ok())
         .expect("one SCT fits in an SCT list");
     extensions.push(extension(CT_PRECERT_SCTS, false, &list));
+    for edit in sct_edits {
+        apply_edit(&mut extensions, edit);
+    }
 
     let tbs = tbs_certificate(
         serial,
@@ -250,6 +261,126 @@ pub(crate) fn leaf_certificate(
         extensions,
     );
     sign_certificate(tbs, issuer_key)
+}
+
+/// Applies one test edit to a leaf's extension list. An edit of an extension the leaf
+/// does not have is a bug in the test that asked for it.
+fn apply_edit(extensions: &mut Vec<Extension>, edit: &CertEdit) {
+    let oid_of = |ext: &Ext| {
+        ObjectIdentifier::new(&ext.oid()).expect("a test edit names a valid dotted OID")
+    };
+    match edit {
+        CertEdit::Remove(ext) => {
+            let oid = oid_of(ext);
+            extensions.retain(|e| e.extn_id != oid);
+        }
+        CertEdit::Set(ext, value) => {
+            let oid = oid_of(ext);
+            for e in extensions.iter_mut().filter(|e| e.extn_id == oid) {
+                e.extn_value = octets(&encode_value(ext, value, e.extn_value.as_bytes()));
+            }
+        }
+        CertEdit::Repeat(ext, value) => {
+            let oid = oid_of(ext);
+            let at = extensions
+                .iter()
+                .position(|e| e.extn_id == oid)
+                .unwrap_or_else(|| panic!("cannot repeat extension {ext}: the leaf has none"));
+            let mut copy = extensions[at].clone();
+            copy.extn_value = octets(&encode_value(ext, value, copy.extn_value.as_bytes()));
+            extensions.insert(at + 1, copy);
+        }
+        CertEdit::Add {
+            ext,
+            critical,
+            value,
+        } => extensions.push(Extension {
+            extn_id: oid_of(ext),
+            critical: *critical,
+            extn_value: octets(&encode_value(ext, value, &[])),
+        }),
+        CertEdit::Critical(ext, critical) => {
+            let oid = oid_of(ext);
+            for e in extensions.iter_mut().filter(|e| e.extn_id == oid) {
+                e.critical = *critical;
+            }
+        }
+        CertEdit::Sans(entries) => apply_edit(
+            extensions,
+            &CertEdit::Set(Ext::SubjectAltName, ExtValue::Sans(entries.clone())),
+        ),
+    }
+}
+
+/// The OCTET STRING contents of `ext` holding `value`; `current` is its value now.
+fn encode_value(ext: &Ext, value: &ExtValue, current: &[u8]) -> Vec<u8> {
+    match value {
+        ExtValue::Same => current.to_vec(),
+        ExtValue::Claim(s) => match ext {
+            Ext::Fulcio(n) if *n >= 8 => Utf8StringRef::new(s)
+                .and_then(|v| v.to_der())
+                .expect("a claim string encodes as a DER UTF8String"),
+            _ => s.as_bytes().to_vec(),
+        },
+        ExtValue::Sans(entries) => subject_alt_name(entries)
+            .to_der()
+            .expect("a SAN encodes as DER"),
+        ExtValue::KeyUsage {
+            digital_signature,
+            key_cert_sign,
+        } => {
+            let mut usages = x509_cert::der::flagset::FlagSet::<KeyUsages>::default();
+            if *digital_signature {
+                usages |= KeyUsages::DigitalSignature;
+            }
+            if *key_cert_sign {
+                usages |= KeyUsages::KeyCertSign;
+            }
+            KeyUsage(usages).to_der().expect("key usage encodes as DER")
+        }
+        ExtValue::BasicConstraints { ca } => x509_cert::ext::pkix::BasicConstraints {
+            ca: *ca,
+            path_len_constraint: None,
+        }
+        .to_der()
+        .expect("basic constraints encode as DER"),
+        ExtValue::NameConstraints(dns) => x509_cert::ext::pkix::NameConstraints {
+            permitted_subtrees: Some(vec![
+                x509_cert::ext::pkix::constraints::name::GeneralSubtree {
+                    base: GeneralName::DnsName(ia5(dns)),
+                    minimum: 0,
+                    maximum: None,
+                },
+            ]),
+            excluded_subtrees: None,
+        }
+        .to_der()
+        .expect("name constraints encode as DER"),
+        ExtValue::Der(bytes) => bytes.clone(),
+    }
+}
+
+fn subject_alt_name(entries: &[SanEntry]) -> SubjectAltName {
+    SubjectAltName(
+        entries
+            .iter()
+            .map(|entry| match entry {
+                SanEntry::Uri(uri) => GeneralName::UniformResourceIdentifier(ia5(uri)),
+                SanEntry::Email(email) => GeneralName::Rfc822Name(ia5(email)),
+                SanEntry::Dns(name) => GeneralName::DnsName(ia5(name)),
+                SanEntry::Username(name) => {
+                    let value = Utf8StringRef::new(name)
+                        .and_then(|v| v.to_der())
+                        .and_then(|der| x509_cert::der::Any::from_der(&der))
+                        .expect("a username encodes as a DER UTF8String");
+                    GeneralName::OtherName(x509_cert::ext::pkix::name::OtherName {
+                        type_id: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.7"),
+                        value,
+                    })
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The RFC 6962 §3.2 `digitally-signed` input for a precertificate entry.

@@ -581,6 +581,11 @@ pub fn verify_sigstore_bundle(
             },
         ),
     };
+    // The leaf's shape first, as for PEP 740 attestations: a repeated extension or a second
+    // SAN is named as such, not as whatever the chain builder trips over.
+    if let Some(cert) = bundle.signing_certificate() {
+        super::check_certificate_profile(cert.as_bytes())?;
+    }
     let verifier = &prepared.verifier;
     let managed_key;
     let result = match signer {
@@ -623,9 +628,6 @@ pub fn verify_sigstore_bundle(
     .map_err(|e| map_error(&e))?;
     if let (Some(_), SignatureContent::DsseEnvelope(envelope)) = (&pae_message, &bundle.content) {
         check_statement_binding(envelope, artifact)?;
-    }
-    if let Some(cert) = bundle.signing_certificate() {
-        super::check_certificate_profile(cert.as_bytes())?;
     }
     for entry in &bundle.verification_material.tlog_entries {
         tlog::verify_sigstore_entry(prepared, entry)?;
