@@ -17,7 +17,7 @@ use crate::url::{CleanUrl, SecretUrl};
 use crate::verify::{VerifiedProvenance, VerifyError};
 
 /// What came of asking for one file's provenance. The provenance bytes themselves are not
-/// kept beyond the run's single-flight: once verified, the (small) result is what counts.
+/// kept: once verified, only the (small) result is, for the rest of the run.
 #[derive(Debug, Clone)]
 pub enum ProvenanceOutcome {
     /// Fetched and verified.
@@ -52,7 +52,7 @@ pub struct Fetcher {
     transport: Transport,
     verifier: Verifier,
     pages: SingleFlight<Result<PageAnswer, FetchError>>,
-    provenance: SingleFlight<Result<ProvenanceAnswer, FetchError>>,
+    provenance: SingleFlight<ProvenanceOutcome>,
 }
 
 impl Fetcher {
@@ -110,8 +110,9 @@ impl Fetcher {
             .await
     }
 
-    /// Fetches the provenance at `url` (once per URL and sha256 per run) and verifies it
-    /// for (`filename`, `sha256`) (once per file per run).
+    /// Fetches the provenance at `url` and verifies it for (`filename`, `sha256`), once per
+    /// (URL, sha256, filename) per run. The filename is part of the key because the outcome
+    /// is a verification for this file (two files may share a hostile link and digest).
     pub async fn provenance(
         &self,
         url: &SecretUrl,
@@ -122,29 +123,32 @@ impl Fetcher {
             Ok(request) => request,
             Err(invalid) => return ProvenanceOutcome::Error(invalid.into()),
         };
-        let answer = self
-            .provenance
-            .run(request.key(), || async {
-                let raw = self.transport.get(&request).await?;
-                let answer = answers::read_provenance(&raw)
-                    .map_err(|failure| FetchError::new(&request.clean, failure))?;
-                self.transport.keep(&request, &raw).await;
-                Ok(answer)
+        let key = format!("{} {filename}", request.key());
+        self.provenance
+            .run(key, || async {
+                match self.load_provenance(&request).await {
+                    Err(error) => ProvenanceOutcome::Error(error),
+                    Ok(ProvenanceAnswer::NotFound(message)) => ProvenanceOutcome::NotFound {
+                        url: request.clean.clone(),
+                        message,
+                    },
+                    Ok(ProvenanceAnswer::Found(bytes)) => match sha256 {
+                        None => ProvenanceOutcome::Unbound,
+                        Some(sha256) => match self.verifier.verify(bytes, filename, sha256).await {
+                            Ok(verified) => ProvenanceOutcome::Verified(Box::new(verified)),
+                            Err(e) => ProvenanceOutcome::Failed(e),
+                        },
+                    },
+                }
             })
-            .await;
-        match answer {
-            Err(error) => ProvenanceOutcome::Error(error),
-            Ok(ProvenanceAnswer::NotFound(message)) => ProvenanceOutcome::NotFound {
-                url: request.clean,
-                message,
-            },
-            Ok(ProvenanceAnswer::Found(bytes)) => match sha256 {
-                None => ProvenanceOutcome::Unbound,
-                Some(sha256) => match self.verifier.verify(bytes, filename, sha256).await {
-                    Ok(verified) => ProvenanceOutcome::Verified(Box::new(verified)),
-                    Err(e) => ProvenanceOutcome::Failed(e),
-                },
-            },
-        }
+            .await
+    }
+
+    async fn load_provenance(&self, request: &Request) -> Result<ProvenanceAnswer, FetchError> {
+        let raw = self.transport.get(request).await?;
+        let answer = answers::read_provenance(&raw)
+            .map_err(|failure| FetchError::new(&request.clean, failure))?;
+        self.transport.keep(request, &raw).await;
+        Ok(answer)
     }
 }

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use tokio::sync::Semaphore;
+use tokio::task::JoinError;
 
 use super::cache::{self, Cache, Entry};
 use super::client::HttpClient;
@@ -112,6 +114,10 @@ pub struct TransportCounts {
     pub recorded: AtomicUsize,
 }
 
+/// Disk reads and writes running at once. Each runs on a blocking thread; unbounded, a
+/// burst of them would start a thread (and its allocator arena) for each.
+const DISK_JOBS: usize = 8;
+
 /// The stores and the network of one run.
 pub struct Transport {
     http: Option<HttpClient>,
@@ -120,6 +126,7 @@ pub struct Transport {
     record: Option<Arc<VendorDir>>,
     page_limit: usize,
     provenance_limit: usize,
+    disk: Semaphore,
     counts: TransportCounts,
     record_errors: Mutex<Vec<String>>,
 }
@@ -154,6 +161,7 @@ impl Transport {
                 .map(Arc::new),
             page_limit: options.page_limit,
             provenance_limit: options.provenance_limit,
+            disk: Semaphore::new(DISK_JOBS),
             counts: TransportCounts::default(),
             record_errors: Mutex::new(Vec::new()),
         }
@@ -182,7 +190,7 @@ impl Transport {
     /// cache, then the network when online.
     pub async fn get(&self, request: &Request) -> Result<RawAnswer, FetchError> {
         if let Some(vendor) = &self.vendor {
-            if let Some(stored) = read_vendored(vendor, request).await? {
+            if let Some(stored) = self.read_vendored(vendor, request).await? {
                 self.counts.vendor_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(RawAnswer {
                     status: stored.status,
@@ -195,7 +203,7 @@ impl Transport {
         }
         if let (Resource::Provenance { cache_key }, Some(cache)) = (&request.resource, &self.cache)
         {
-            if let Some(entry) = read_cached(cache, cache_key).await {
+            if let Some(entry) = self.read_cached(cache, cache_key).await {
                 self.counts.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(RawAnswer {
                     status: 200,
@@ -249,29 +257,30 @@ impl Transport {
             content_type: answer.content_type.clone(),
             body: answer.body.clone(),
         };
-        let written = tokio::task::spawn_blocking(move || {
-            if let Some((cache, key)) = cache {
-                cache.write(
-                    &key,
-                    clean.as_str(),
-                    &Entry {
-                        content_type: stored.content_type.clone(),
-                        body: stored.body.clone(),
-                    },
-                );
-            }
-            let record = record?;
-            let result = match resource {
-                Resource::Page => record.write_page(&clean, &stored),
-                Resource::Provenance { .. } => record.write_provenance(&clean, &stored),
-            };
-            Some(result.map_err(|e| record_error(&clean, record.root().to_path_buf(), e)))
-        })
-        .await
-        .unwrap_or_else(|e| {
-            let root = self.record.as_ref().map(|r| r.root().to_path_buf());
-            root.map(|root| Err(record_error(&request.clean, root, e)))
-        });
+        let written = self
+            .on_disk(move || {
+                if let Some((cache, key)) = cache {
+                    cache.write(
+                        &key,
+                        clean.as_str(),
+                        &Entry {
+                            content_type: stored.content_type.clone(),
+                            body: stored.body.clone(),
+                        },
+                    );
+                }
+                let record = record?;
+                let result = match resource {
+                    Resource::Page => record.write_page(&clean, &stored),
+                    Resource::Provenance { .. } => record.write_provenance(&clean, &stored),
+                };
+                Some(result.map_err(|e| record_error(&clean, record.root().to_path_buf(), e)))
+            })
+            .await
+            .unwrap_or_else(|e| {
+                let root = self.record.as_ref().map(|r| r.root().to_path_buf());
+                root.map(|root| Err(record_error(&request.clean, root, e)))
+            });
         match written {
             Some(Ok(())) => {
                 self.counts.recorded.fetch_add(1, Ordering::Relaxed);
@@ -290,35 +299,44 @@ fn record_error(clean: &CleanUrl, root: PathBuf, error: impl std::fmt::Display) 
     format!("cannot write `{clean}` into `{}`: {error}", root.display())
 }
 
-/// A vendored answer for `request`, read on a blocking thread (the directory may be slow
-/// or large; the async workers keep the run's clock).
-async fn read_vendored(
-    vendor: &Arc<VendorDir>,
-    request: &Request,
-) -> Result<Option<Stored>, FetchError> {
-    let (vendor, clean, resource) = (
-        vendor.clone(),
-        request.clean.clone(),
-        request.resource.clone(),
-    );
-    tokio::task::spawn_blocking(move || match resource {
-        Resource::Page => vendor.read_page(&clean).transpose(),
-        Resource::Provenance { .. } => Ok(vendor.read_provenance(&clean)),
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(FetchFailure::Request {
-            message: format!("reading the provenance directory failed: {e}"),
-        })
-    })
-    .map_err(|failure| request.error(failure))
-}
+impl Transport {
+    /// Runs disk work on a blocking thread, at most [`DISK_JOBS`] at once.
+    async fn on_disk<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, JoinError> {
+        let _permit = self.disk.acquire().await;
+        tokio::task::spawn_blocking(work).await
+    }
 
-/// A cached provenance object, read on a blocking thread; any failure is a miss.
-async fn read_cached(cache: &Arc<Cache>, key: &str) -> Option<Entry> {
-    let (cache, key) = (cache.clone(), key.to_string());
-    tokio::task::spawn_blocking(move || cache.read(&key))
+    /// A vendored answer for `request`, read off the async workers (the directory may be
+    /// slow or large; the async workers keep the run's clock).
+    async fn read_vendored(
+        &self,
+        vendor: &Arc<VendorDir>,
+        request: &Request,
+    ) -> Result<Option<Stored>, FetchError> {
+        let (vendor, clean, resource) = (
+            vendor.clone(),
+            request.clean.clone(),
+            request.resource.clone(),
+        );
+        self.on_disk(move || match resource {
+            Resource::Page => vendor.read_page(&clean).transpose(),
+            Resource::Provenance { .. } => Ok(vendor.read_provenance(&clean)),
+        })
         .await
-        .ok()
-        .flatten()
+        .unwrap_or_else(|e| {
+            Err(FetchFailure::Request {
+                message: format!("reading the provenance directory failed: {e}"),
+            })
+        })
+        .map_err(|failure| request.error(failure))
+    }
+
+    /// A cached provenance object, read off the async workers; any failure is a miss.
+    async fn read_cached(&self, cache: &Arc<Cache>, key: &str) -> Option<Entry> {
+        let (cache, key) = (cache.clone(), key.to_string());
+        self.on_disk(move || cache.read(&key)).await.ok().flatten()
+    }
 }
