@@ -133,7 +133,11 @@ fn child(args: &[String]) {
     options.cache_dir = Some(PathBuf::from(cache));
     options.http.concurrency = concurrency.parse().expect("concurrency");
     match mode.as_str() {
-        "record" => options.record_into = Some(PathBuf::from(vendor)),
+        "record" => {
+            // As `pubgate fetch` does: the recorder writes only into an existing directory.
+            std::fs::create_dir_all(vendor).expect("vendor dir");
+            options.record_into = Some(PathBuf::from(vendor));
+        }
         "offline" => {
             options.offline = true;
             options.provenance_dir = Some(PathBuf::from(vendor));
@@ -145,6 +149,11 @@ fn child(args: &[String]) {
     let report =
         gather_report_blocking(std::slice::from_ref(&lock), &options, &NoProgress).expect("gather");
     let wall = start.elapsed();
+    assert!(
+        report.record_errors.is_empty(),
+        "recording failed: {:?}",
+        report.record_errors
+    );
     let verified = report.evidence[0]
         .packages
         .iter()

@@ -3,6 +3,13 @@
 
 use serde::Serialize;
 
+mod cause;
+
+pub use cause::{
+    Ambiguity, Difference, Expected, FetchError, FetchFailure, HistoryUnavailable, Pinned,
+    SharedCause, Subject, UnavailableCause, UnavailableKind, WalkBound,
+};
+
 use crate::lockfile::{Location, LockFormat, LockedPackage, Unpinned};
 use crate::verify::{FailureReason, VerifiedProvenance};
 
@@ -21,8 +28,8 @@ pub enum ProvenanceStatus {
         detail: String,
     },
     /// The index could not be asked or could not answer (network, 5xx, 429, bad body,
-    /// offline cache miss, an index too old to speak of provenance).
-    Unavailable { cause: String },
+    /// offline cache miss, an index too old to speak of provenance, an ambiguous listing).
+    Unavailable { cause: UnavailableCause },
     /// Not an index artifact (git, url, path, editable, virtual): no provenance possible.
     NotApplicable,
 }
@@ -36,6 +43,13 @@ impl ProvenanceStatus {
             ProvenanceStatus::Invalid { .. } => "invalid",
             ProvenanceStatus::Unavailable { .. } => "unavailable",
             ProvenanceStatus::NotApplicable => "not-applicable",
+        }
+    }
+
+    /// `Unavailable` with this cause.
+    pub fn unavailable(cause: impl Into<UnavailableCause>) -> ProvenanceStatus {
+        ProvenanceStatus::Unavailable {
+            cause: cause.into(),
         }
     }
 
@@ -133,9 +147,9 @@ pub enum History {
     /// is no earlier publisher to compare with. `passed_over` lists them, newest first (at
     /// most [`PASSED_OVER_MAX`]).
     NoAttestedRelease { passed_over: Vec<String> },
-    /// History could not be gathered (cause given); rules that need it stay quiet
-    /// and the artifact statuses carry the fail-closed signal.
-    Unavailable { cause: String },
+    /// History could not be gathered (cause given): the earlier releases could not be
+    /// examined, or the locked release itself could not be looked up (its files say why).
+    Unavailable { cause: HistoryUnavailable },
     /// Not applicable (non-index source).
     NotApplicable,
 }

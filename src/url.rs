@@ -1,7 +1,11 @@
 //! URLs that may carry credentials (`https://user:token@host/…`): kept whole for use,
-//! redacted everywhere they are shown (Display, Debug, Serialize).
+//! redacted everywhere they are shown (Display, Debug, Serialize) — [`SecretUrl`]; and URLs
+//! with their credentials taken off, safe to show and to key by — [`CleanUrl`].
 
 use std::fmt;
+use std::ops::Deref;
+
+use reqwest::Url;
 
 use serde::{Serialize, Serializer};
 
@@ -55,6 +59,148 @@ impl Serialize for SecretUrl {
     }
 }
 
+/// A user name and optional password taken from a URL's userinfo (percent-decoded).
+pub type UserInfo = (String, Option<String>);
+
+/// A parsed URL without userinfo: what evidence, messages, cache keys and vendored paths
+/// name. It can only be built by taking the credentials off, so it never carries any.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CleanUrl(Url);
+
+/// A URL that does not parse; shown redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("`{shown}` is not a valid URL: {message}")]
+pub struct InvalidUrl {
+    /// The text as given, credentials redacted.
+    pub shown: String,
+    pub message: String,
+}
+
+impl CleanUrl {
+    /// Parses `text` and takes its credentials off, returning them (for making requests).
+    pub fn split(text: &str) -> Result<(CleanUrl, Option<UserInfo>), InvalidUrl> {
+        let parsed = Url::parse(text).map_err(|e| InvalidUrl {
+            shown: redact(text),
+            message: e.to_string(),
+        })?;
+        let user = percent_decode(parsed.username());
+        let password = parsed.password().map(percent_decode);
+        let credentials = (!user.is_empty() || password.is_some()).then_some((user, password));
+        Ok((CleanUrl::from_url(parsed), credentials))
+    }
+
+    /// Parses `text`, dropping its credentials.
+    pub fn parse(text: &str) -> Result<CleanUrl, InvalidUrl> {
+        CleanUrl::split(text).map(|(url, _)| url)
+    }
+
+    /// `url` without its userinfo.
+    pub fn from_url(mut url: Url) -> CleanUrl {
+        // Cannot fail for URLs with a host, which are the only ones that carry userinfo.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        CleanUrl(url)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn as_url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The URL without a trailing `/`, as messages name an index (`https://pypi.org/simple`).
+    pub fn trimmed(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+
+    /// The URL with every path segment that names `file` (percent-decoded) shown as `…`:
+    /// how a cause reads when it stands for every file that failed the same way.
+    pub fn with_file_elided(&self, file: &str) -> String {
+        let text = self.0.as_str();
+        let path = self.0.path();
+        // `as_str` is everything before the path, the path, then `?query` and `#fragment`.
+        let tail = self.0.query().map_or(0, |q| q.len() + 1)
+            + self.0.fragment().map_or(0, |f| f.len() + 1);
+        let path_start = text.len() - tail - path.len();
+        let mut out = String::with_capacity(text.len());
+        out.push_str(&text[..path_start]);
+        for (i, segment) in path.split('/').enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            if !file.is_empty() && percent_decode(segment) == file {
+                out.push('…');
+            } else {
+                out.push_str(segment);
+            }
+        }
+        out.push_str(&text[text.len() - tail..]);
+        out
+    }
+}
+
+impl Deref for CleanUrl {
+    type Target = Url;
+
+    fn deref(&self) -> &Url {
+        &self.0
+    }
+}
+
+impl fmt::Display for CleanUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl fmt::Debug for CleanUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CleanUrl({:?})", self.0.as_str())
+    }
+}
+
+impl Serialize for CleanUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
+}
+
+/// The URL with its userinfo removed (not `****`) and no trailing `/`: for messages and
+/// keys. Text that is not a URL is redacted instead.
+pub fn strip_credentials(url: &str) -> String {
+    match CleanUrl::parse(url) {
+        Ok(clean) => clean.trimmed().to_string(),
+        Err(_) => redact(url),
+    }
+}
+
+/// Decodes `%XX` escapes (userinfo and path segments are percent-encoded inside URLs).
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Byte range of the userinfo (`user:token`) in `url`, without the `@`.
 fn userinfo_span(url: &str) -> Option<(usize, usize)> {
     let scheme_end = url.find("://")? + 3;
@@ -78,7 +224,7 @@ pub fn redact(url: &str) -> String {
 /// they do not matter; `https://pypi.org@evil.example/simple` is `evil.example`.
 /// The one test for "is this PyPI?" every stage uses.
 pub fn is_pypi_index(url: &str) -> bool {
-    let Ok(parsed) = reqwest::Url::parse(url.trim()) else {
+    let Ok(parsed) = Url::parse(url.trim()) else {
         return false;
     };
     parsed.scheme() == "https"
@@ -98,7 +244,7 @@ pub fn is_pypi_index(url: &str) -> bool {
 /// host) is compared as written, without a trailing `/`.
 pub fn source_key(source: &str) -> String {
     let source = source.trim();
-    match reqwest::Url::parse(source) {
+    match Url::parse(source) {
         Ok(mut parsed) if parsed.has_host() => {
             let _ = parsed.set_username("");
             let _ = parsed.set_password(None);
@@ -164,6 +310,43 @@ mod tests {
         );
         assert_eq!(url.expose(), "https://user:s3cr3t@pypi.example.com/simple");
         assert!(url.has_credentials());
+    }
+
+    #[test]
+    fn clean_urls_never_carry_credentials() {
+        let (url, credentials) =
+            CleanUrl::split("https://us%40er:to%3Aken@host.example/simple/").unwrap();
+        assert_eq!(url.as_str(), "https://host.example/simple/");
+        assert_eq!(url.trimmed(), "https://host.example/simple");
+        assert_eq!(credentials, Some(("us@er".into(), Some("to:ken".into()))));
+        let (url, credentials) = CleanUrl::split("http://127.0.0.1:8080/simple").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/simple");
+        assert_eq!(credentials, None);
+        let error = CleanUrl::split("https://user:secret@bad host/simple").unwrap_err();
+        assert!(!error.to_string().contains("secret"), "{error}");
+        assert_eq!(
+            strip_credentials("https://u:secret@h.example/simple/"),
+            "https://h.example/simple"
+        );
+    }
+
+    #[test]
+    fn elides_the_path_segments_naming_a_file() {
+        let url = CleanUrl::parse(
+            "https://pypi.org/integrity/a/1.0+local/a-1.0+local.tar.gz/provenance?x=a-1.0+local.tar.gz",
+        )
+        .unwrap();
+        assert_eq!(
+            url.with_file_elided("a-1.0+local.tar.gz"),
+            "https://pypi.org/integrity/a/1.0+local/…/provenance?x=a-1.0+local.tar.gz"
+        );
+        // A segment is compared decoded, and only whole segments are elided.
+        let url = CleanUrl::parse("https://h.example/f/a%20b.whl/a b.whl.sig").unwrap();
+        assert_eq!(
+            url.with_file_elided("a b.whl"),
+            "https://h.example/f/…/a%20b.whl.sig"
+        );
+        assert_eq!(url.with_file_elided(""), url.as_str());
     }
 
     #[test]

@@ -852,13 +852,17 @@ fn denies_when_the_earlier_releases_could_not_be_examined() {
         vec![artifact("idna-3.8.tar.gz", absent())],
     );
     p.history = History::Unavailable {
-        cause: "8 earlier releases probed on a page without PEP 740 information".into(),
+        cause: pubgate::evidence::HistoryUnavailable::WalkBound {
+            index: pubgate::url::CleanUrl::parse("https://pypi.org/simple").unwrap(),
+            api_version: "1.0".into(),
+            bound: pubgate::evidence::WalkBound::Releases { max: 8 },
+        },
     };
     let findings = eval(&[lockfile("uv.lock", vec![p.clone()])], &default_policy());
     assert_eq!(codes(&findings), ["PG101", "PG103"]);
     assert_eq!(
         only(&findings, "PG103").message,
-        "the earlier releases could not be examined, so a publisher change or lost provenance cannot be ruled out: 8 earlier releases probed on a page without PEP 740 information"
+        "the earlier releases could not be examined, so a publisher change or lost provenance cannot be ruled out: the index `https://pypi.org/simple` serves simple API 1.0, older than 1.3 (PEP 740), so each earlier release's provenance has to be asked for file by file: the 8 nearest earlier releases have no provenance and pubgate asks no further, so the last attested release is unknown"
     );
     // When the locked file already fails, that one denial is enough.
     p.artifacts[0].provenance = unavailable("HTTP 503");

@@ -115,7 +115,7 @@ fn credentials_are_sent_to_the_index_and_never_shown() {
         json.contains("****@127.0.0.1"),
         "the index is shown redacted"
     );
-    assert!(debug.contains("HTTP 503"), "the failure is reported");
+    assert!(json.contains("HTTP 503"), "the failure is reported");
     assert_secret_free(cache.path());
     assert_secret_free(vendor.path());
 }
@@ -157,7 +157,7 @@ fn credentials_do_not_follow_links_to_another_origin() {
     // an https one would be, without the credentials, as the client below shows.
     assert_eq!(elsewhere.request_count(), 0);
 
-    let client = HttpClient::new(options(&server).http).unwrap();
+    let client = HttpClient::new(options(&server).http);
     client.register_index(&SecretUrl::new(secret_index_url(&server)));
     let link = format!(
         "{}/integrity/sampleproject/4.0.0/{SAMPLE_SDIST}/provenance",

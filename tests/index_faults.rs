@@ -6,7 +6,9 @@ mod index_common;
 use std::time::{Duration, Instant};
 
 use index_common::*;
-use pubgate::evidence::{InvalidReason, ProvenanceStatus};
+use pubgate::evidence::{
+    Expected, FetchFailure, InvalidReason, ProvenanceStatus, UnavailableCause, UnavailableKind,
+};
 use pubgate::index::IndexOptions;
 use pubgate::lockfile::LockedPackage;
 use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakePypi, Fault, FaultRule};
@@ -43,14 +45,22 @@ fn fault(server: &FakePypi, pattern: &str, fault: Fault) {
 }
 
 /// Gathers `package` and returns the cause of its (required) unavailability and the time taken.
-fn unavailable(package: LockedPackage, options: &IndexOptions) -> (String, Duration) {
+fn unavailable(package: LockedPackage, options: &IndexOptions) -> (UnavailableCause, Duration) {
     let start = Instant::now();
     let evidence = gather_one(package, options);
     let elapsed = start.elapsed();
     (
-        cause(&evidence.artifacts[0].provenance).to_string(),
+        unavailable_cause(&evidence.artifacts[0].provenance).clone(),
         elapsed,
     )
+}
+
+/// What failed, when fetching failed.
+fn failure(cause: &UnavailableCause) -> &FetchFailure {
+    match cause.kind() {
+        UnavailableKind::Fetch(failure) => failure,
+        other => panic!("expected a failed fetch, got {other:?}"),
+    }
 }
 
 #[test]
@@ -65,8 +75,20 @@ fn server_errors_are_retried_then_reported_unavailable() {
         },
     );
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("HTTP 503 after 3 attempt(s)"), "{cause}");
-    assert!(cause.contains("/simple/plain/"), "{cause}");
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::Status {
+            status: 503,
+            attempts: 3
+        }
+    );
+    assert_eq!(
+        cause.to_string(),
+        format!(
+            "`{}/plain/`: HTTP 503 after 3 attempt(s)",
+            server.index_url()
+        )
+    );
     assert_eq!(
         server.count_matching(PAGE),
         3,
@@ -132,7 +154,13 @@ fn a_long_retry_after_is_capped() {
         },
     );
     let (cause, elapsed) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("HTTP 429"), "{cause}");
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::Status {
+            status: 429,
+            attempts: 3
+        }
+    );
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     assert_eq!(server.count_matching(PAGE), 3);
 }
@@ -144,7 +172,7 @@ fn a_hanging_index_times_out_and_the_run_ends_in_time() {
     let mut opts = options(&server);
     opts.http.request_timeout = Duration::from_millis(300);
     let (cause, elapsed) = unavailable(plain(&server), &opts);
-    assert!(cause.contains("timed out after 3 attempt(s)"), "{cause}");
+    assert_eq!(*failure(&cause), FetchFailure::Timeout { attempts: 3 });
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     assert_eq!(server.count_matching(PAGE), 3);
 }
@@ -166,7 +194,15 @@ fn the_overall_deadline_bounds_every_request() {
         start.elapsed()
     );
     for package in &evidence[0].packages {
-        assert!(cause(&package.artifacts[0].provenance).contains("deadline"));
+        let cause = unavailable_cause(&package.artifacts[0].provenance);
+        assert!(
+            matches!(
+                cause.kind(),
+                UnavailableKind::Fetch(FetchFailure::NetworkDeadline { .. })
+                    | UnavailableKind::Deadline { .. }
+            ),
+            "{cause}"
+        );
     }
 }
 
@@ -200,7 +236,9 @@ fn the_deadline_covers_work_that_needs_no_network() {
         }
         assert!(matches!(
             &package.history,
-            pubgate::evidence::History::Unavailable { cause } if cause.contains("deadline")
+            pubgate::evidence::History::Unavailable {
+                cause: pubgate::evidence::HistoryUnavailable::Release(cause)
+            } if matches!(cause.kind(), pubgate::evidence::UnavailableKind::Deadline { .. })
         ));
     }
 }
@@ -220,7 +258,7 @@ fn a_slow_trickle_times_out() {
     opts.http.request_timeout = Duration::from_millis(400);
     opts.http.retries = 1;
     let (cause, elapsed) = unavailable(plain(&server), &opts);
-    assert!(cause.contains("timed out after 2 attempt(s)"), "{cause}");
+    assert_eq!(*failure(&cause), FetchFailure::Timeout { attempts: 2 });
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
 }
 
@@ -230,10 +268,19 @@ fn truncated_bodies_are_retried_then_unavailable() {
     fault(&server, PAGE, Fault::Truncate);
     fault(&server, PROVENANCE, Fault::Truncate);
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("broke off after 3 attempt(s)"), "{cause}");
+    assert!(
+        matches!(
+            failure(&cause),
+            FetchFailure::BrokenBody { attempts: 3, .. }
+        ),
+        "{cause}"
+    );
     assert_eq!(server.count_matching(PAGE), 3);
     let (cause, _) = unavailable(sample(&server), &options(&server));
-    assert!(cause.contains("broke off"), "{cause}");
+    assert!(
+        matches!(failure(&cause), FetchFailure::BrokenBody { .. }),
+        "{cause}"
+    );
 }
 
 #[test]
@@ -242,9 +289,16 @@ fn garbage_bodies_are_unavailable_not_absent_or_invalid() {
     fault(&server, PAGE, Fault::Garbage);
     fault(&server, PROVENANCE, Fault::Garbage);
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("malformed project page"), "{cause}");
+    assert!(
+        matches!(failure(&cause), FetchFailure::MalformedPage(_)),
+        "{cause}"
+    );
     let (cause, _) = unavailable(sample(&server), &options(&server));
-    assert!(cause.contains("not valid JSON"), "{cause}");
+    assert!(
+        matches!(failure(&cause), FetchFailure::MalformedProvenance(_)),
+        "{cause}"
+    );
+    assert_eq!(cause.file(), Some(SAMPLE_SDIST));
 }
 
 #[test]
@@ -253,14 +307,20 @@ fn a_wrong_content_type_is_unavailable() {
     fault(&server, PAGE, Fault::ContentType("text/plain".into()));
     fault(&server, PROVENANCE, Fault::ContentType("text/html".into()));
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(
-        cause.contains("unexpected content type `text/plain`"),
-        "{cause}"
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::WrongContentType {
+            content_type: "text/plain".into(),
+            expected: Expected::Page
+        }
     );
     let (cause, _) = unavailable(sample(&server), &options(&server));
-    assert!(
-        cause.contains("unexpected content type `text/html`"),
-        "{cause}"
+    assert_eq!(
+        cause.to_string(),
+        format!(
+            "`{}{PROVENANCE}`: unexpected content type `text/html` for provenance",
+            server.url()
+        )
     );
 }
 
@@ -269,7 +329,13 @@ fn dropped_connections_are_retried_then_unavailable() {
     let (_dir, server) = setup();
     fault(&server, PAGE, Fault::Drop);
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(cause.contains("after 3 attempt(s)"), "{cause}");
+    assert!(
+        matches!(
+            failure(&cause),
+            FetchFailure::Connection { attempts: 3, .. }
+        ),
+        "{cause}"
+    );
     assert_eq!(server.count_matching(PAGE), 3);
 }
 
@@ -296,14 +362,18 @@ fn disabled_attestations_and_refused_credentials_are_unavailable() {
         },
     );
     let (cause, _) = unavailable(sample(&server), &options(&server));
-    assert!(
-        cause.contains("403") && cause.contains("Attestations temporarily disabled"),
-        "{cause}"
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::Refused {
+            status: 403,
+            message: Some("Attestations temporarily disabled".into())
+        }
     );
     assert_eq!(server.count_matching(PROVENANCE), 1, "a 403 is not retried");
     let (cause, _) = unavailable(plain(&server), &options(&server));
+    assert_eq!(*failure(&cause), FetchFailure::Unauthorized { status: 401 });
     assert!(
-        cause.contains("HTTP 401") && cause.contains("credentials"),
+        cause.to_string().contains("check the credentials"),
         "{cause}"
     );
 }
@@ -314,11 +384,15 @@ fn oversized_responses_are_refused() {
     let mut opts = options(&server);
     opts.page_limit = 200;
     let (cause, _) = unavailable(plain(&server), &opts);
-    assert!(cause.contains("larger than the 200-byte limit"), "{cause}");
+    assert_eq!(*failure(&cause), FetchFailure::TooLarge { limit: 200 });
+    assert!(
+        cause.to_string().contains("larger than the 200-byte limit"),
+        "{cause}"
+    );
     let mut opts = options(&server);
     opts.provenance_limit = 1000;
     let (cause, _) = unavailable(sample(&server), &opts);
-    assert!(cause.contains("1000-byte limit"), "{cause}");
+    assert_eq!(*failure(&cause), FetchFailure::TooLarge { limit: 1000 });
 }
 
 #[test]
@@ -336,11 +410,17 @@ fn an_index_error_body_cannot_inject_control_characters() {
         .unwrap(),
     );
     let (cause, _) = unavailable(plain(&server), &options(&server));
-    assert!(
-        cause.contains("HTTP 418") && cause.contains("evil"),
-        "{cause}"
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::Refused {
+            status: 418,
+            message: Some("evil [31mred".into())
+        }
     );
-    assert!(!cause.chars().any(char::is_control), "{cause:?}");
+    assert!(
+        !cause.to_string().chars().any(char::is_control),
+        "{cause:?}"
+    );
 }
 
 #[test]
@@ -441,7 +521,10 @@ fn redirects_are_followed_but_limited() {
         package("loop1", "1.0", &server.index_url(), &[]),
         &options(&server),
     );
-    assert!(cause.contains("more than 5 redirects"), "{cause}");
+    assert!(
+        matches!(failure(&cause), FetchFailure::Redirect { message } if message.contains("more than 5 redirects")),
+        "{cause}"
+    );
     assert!(
         server.count_matching("/simple/loop2/") <= 6,
         "{}",

@@ -6,7 +6,8 @@ mod index_common;
 
 use index_common::*;
 use pubgate::evidence::{
-    History, InvalidReason, PackageEvidence, PreviousRelease, ProvenanceStatus, PASSED_OVER_MAX,
+    History, HistoryUnavailable, InvalidReason, PackageEvidence, PreviousRelease, ProvenanceStatus,
+    WalkBound, PASSED_OVER_MAX,
 };
 use pubgate::index::resolve::LEGACY_RELEASES_MAX;
 use pubgate::testing::fake_pypi::{fixture_index, tamper, FakeFile, FakeIndex};
@@ -452,9 +453,16 @@ fn the_walk_through_the_integrity_api_is_bounded() {
     opts.authoritative_integrity = vec![SecretUrl::new(server.index_url())];
     let evidence = gather_one(package("demo", "2.0", &server.index_url(), &[]), &opts);
     match &evidence.history {
-        History::Unavailable { cause } => {
-            assert!(cause.contains("older than 1.3"), "{cause}");
-            assert!(cause.contains(&LEGACY_RELEASES_MAX.to_string()), "{cause}");
+        History::Unavailable {
+            cause:
+                HistoryUnavailable::WalkBound {
+                    api_version,
+                    bound: WalkBound::Releases { max },
+                    ..
+                },
+        } => {
+            assert_eq!(api_version, "1.0");
+            assert_eq!(*max, LEGACY_RELEASES_MAX);
         }
         other => panic!("expected unavailable history, got {other:?}"),
     }

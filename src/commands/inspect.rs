@@ -54,7 +54,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         let mut messages: Vec<String> = statuses
             .iter()
             .filter_map(|status| match status {
-                ProvenanceStatus::Unavailable { cause } => Some(cause.clone()),
+                ProvenanceStatus::Unavailable { cause } => Some(cause.to_string()),
                 ProvenanceStatus::Invalid {
                     reason: InvalidReason::ReleaseNotOnIndex,
                     detail,
@@ -234,7 +234,7 @@ fn artifact_json(artifact: &ArtifactEvidence) -> serde_json::Value {
         ProvenanceStatus::Invalid { reason, detail } => {
             (Some(detail.clone()), Some(reason.as_str()))
         }
-        ProvenanceStatus::Unavailable { cause } => (Some(cause.clone()), None),
+        ProvenanceStatus::Unavailable { cause } => (Some(cause.to_string()), None),
         _ => (None, None),
     };
     json!({

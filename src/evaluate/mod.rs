@@ -310,12 +310,25 @@ mod tests {
 
     const URL: &str = "http://127.0.0.1:8080/integrity/flaky";
 
-    /// Unavailable the way the fetcher says it: the file's provenance URL, then what happened.
-    fn unavailable(version: &str, filename: &str, what: &str) -> ProvenanceStatus {
-        ProvenanceStatus::Unavailable {
-            cause: format!("`{URL}/{version}/{filename}/provenance`: {what}"),
-        }
+    /// Unavailable the way the fetcher makes it: asking the file's provenance URL failed.
+    fn unavailable(
+        version: &str,
+        filename: &str,
+        failure: crate::evidence::FetchFailure,
+    ) -> ProvenanceStatus {
+        use crate::evidence::{FetchError, UnavailableCause};
+        let url =
+            crate::url::CleanUrl::parse(&format!("{URL}/{version}/{filename}/provenance")).unwrap();
+        ProvenanceStatus::unavailable(UnavailableCause::fetch_for(
+            filename,
+            FetchError::new(&url, failure),
+        ))
     }
+
+    const HTTP_503: crate::evidence::FetchFailure = crate::evidence::FetchFailure::Status {
+        status: 503,
+        attempts: 4,
+    };
 
     fn verified() -> ProvenanceStatus {
         use crate::verify::{PublisherKind, VerifiedProvenance, VerifiedPublisher};
@@ -349,18 +362,16 @@ mod tests {
         ];
         let findings = judge(
             &[
-                (
-                    files[0],
-                    unavailable("1.0", files[0], "HTTP 503 after 4 attempt(s)"),
-                ),
-                (
-                    files[1],
-                    unavailable("1.0", files[1], "HTTP 503 after 4 attempt(s)"),
-                ),
+                (files[0], unavailable("1.0", files[0], HTTP_503)),
+                (files[1], unavailable("1.0", files[1], HTTP_503)),
                 // The third file failed differently.
                 (
                     files[2],
-                    unavailable("1.0", files[2], "timed out after 1 s"),
+                    unavailable(
+                        "1.0",
+                        files[2],
+                        crate::evidence::FetchFailure::Timeout { attempts: 1 },
+                    ),
                 ),
             ],
             History::FirstRelease,
@@ -376,7 +387,7 @@ mod tests {
                 (
                     "PG103",
                     Some(files[2].to_string()),
-                    format!("could not get provenance for 1 of 3 files (`{}`): `{URL}/1.0/{}/provenance`: timed out after 1 s", files[2], files[2])
+                    format!("could not get provenance for 1 of 3 files (`{}`): `{URL}/1.0/{}/provenance`: timed out after 1 attempt(s)", files[2], files[2])
                 ),
             ]
         );
@@ -401,9 +412,9 @@ mod tests {
         let findings = judge(
             &locked,
             previous(vec![
-                unavailable("0.9", "flaky-0.9-0.tar.gz", "HTTP 503 after 4 attempt(s)"),
+                unavailable("0.9", "flaky-0.9-0.tar.gz", HTTP_503),
                 ProvenanceStatus::Absent,
-                unavailable("0.9", "flaky-0.9-2.tar.gz", "HTTP 503 after 4 attempt(s)"),
+                unavailable("0.9", "flaky-0.9-2.tar.gz", HTTP_503),
             ]),
         );
         assert_eq!(
@@ -417,7 +428,7 @@ mod tests {
         // One verified file is evidence enough: the rules judge with it.
         assert!(judge(
             &locked,
-            previous(vec![verified(), unavailable("0.9", "x", "HTTP 503")])
+            previous(vec![verified(), unavailable("0.9", "x", HTTP_503)])
         )
         .is_empty());
         // A previous release without provenance, fetched fine: nothing to say.
@@ -426,9 +437,9 @@ mod tests {
         let findings = judge(
             &[(
                 "flaky-1.0.tar.gz",
-                unavailable("1.0", "flaky-1.0.tar.gz", "HTTP 503"),
+                unavailable("1.0", "flaky-1.0.tar.gz", HTTP_503),
             )],
-            previous(vec![unavailable("0.9", "flaky-0.9-0.tar.gz", "HTTP 503")]),
+            previous(vec![unavailable("0.9", "flaky-0.9-0.tar.gz", HTTP_503)]),
         );
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0]

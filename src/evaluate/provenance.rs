@@ -2,13 +2,14 @@
 //! invalid-provenance, PG103 provenance-unavailable — for the locked release and for the
 //! earlier release it is compared with.
 
-use std::collections::BTreeMap;
-
 use super::context::{
     describe_source, file_name, files_phrase, is_absent, names, one_line, single, Candidate,
     PackageContext,
 };
-use crate::evidence::{ArtifactEvidence, History, InvalidReason, ProvenanceStatus};
+use crate::evidence::{
+    ArtifactEvidence, History, HistoryUnavailable, InvalidReason, ProvenanceStatus, SharedCause,
+    UnavailableCause,
+};
 use crate::lockfile::Source;
 use crate::rules::{Level, Rule};
 
@@ -123,21 +124,16 @@ fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
         ));
         return;
     }
-    // A cause names the file's own provenance URL; files that failed the same way differ
-    // only by their filename there, and are reported once.
-    let mut by_cause: BTreeMap<String, (String, Vec<&ArtifactEvidence>)> = BTreeMap::new();
+    // Files that failed the same way (the same kind and detail; URLs that differ only in
+    // the segment naming the file) are reported once.
+    let mut groups: Vec<(SharedCause<'_>, &UnavailableCause, Vec<&ArtifactEvidence>)> = Vec::new();
     for artifact in &cx.artifacts {
         if let ProvenanceStatus::Unavailable { cause } = &artifact.provenance {
-            let cause = one_line(cause);
-            let shared = match artifact.filename.as_str() {
-                "" => cause.clone(),
-                filename => cause.replace(filename, "…"),
-            };
-            by_cause
-                .entry(shared)
-                .or_insert_with(|| (cause, Vec::new()))
-                .1
-                .push(artifact);
+            let shared = cause.shared();
+            match groups.iter_mut().find(|(s, _, _)| *s == shared) {
+                Some((_, _, files)) => files.push(artifact),
+                None => groups.push((shared, cause, vec![artifact])),
+            }
         }
     }
     // An index other than PyPI may not serve PEP 740 at all: say how to accept that, rather
@@ -146,9 +142,13 @@ fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
         cx.source(),
         Source::Index { url } if !crate::url::is_pypi_index(url.expose())
     );
-    for (shared, (first, files)) in by_cause {
+    for (shared, first, files) in groups {
         let file_names = names(&files);
-        let cause = if files.len() == 1 { first } else { shared };
+        let cause = one_line(&if files.len() == 1 {
+            first.to_string()
+        } else {
+            shared.to_string()
+        });
         let candidate = cx
             .candidate(
                 Rule::ProvenanceUnavailable,
@@ -170,7 +170,11 @@ fn check_unavailable(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
 /// PG103 when the earlier releases could not be examined at all (the history walk hit its
 /// bound, its pages failed): PG202/PG203 cannot be judged. Not repeated when the locked
 /// files already fail (unavailable, or not the index's): the package is denied for that.
-fn history_unavailable(cx: &PackageContext<'_>, cause: &str, out: &mut Vec<Candidate>) {
+fn history_unavailable(
+    cx: &PackageContext<'_>,
+    cause: &HistoryUnavailable,
+    out: &mut Vec<Candidate>,
+) {
     let locked_fails = cx.artifacts.is_empty()
         || cx.artifacts.iter().any(|a| {
             matches!(
@@ -186,7 +190,7 @@ fn history_unavailable(cx: &PackageContext<'_>, cause: &str, out: &mut Vec<Candi
         None,
         format!(
             "the earlier releases could not be examined, so a publisher change or lost provenance cannot be ruled out: {}",
-            one_line(cause)
+            one_line(&cause.to_string())
         ),
     ));
 }
@@ -238,7 +242,7 @@ fn check_earlier_release(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
         .artifacts
         .iter()
         .any(|a| matches!(a.provenance, ProvenanceStatus::Unavailable { .. }));
-    let unavailable: Vec<(&ArtifactEvidence, &String)> = earlier
+    let unavailable: Vec<(&ArtifactEvidence, &UnavailableCause)> = earlier
         .iter()
         .filter_map(|a| match &a.provenance {
             ProvenanceStatus::Unavailable { cause } => Some((*a, cause)),
@@ -262,7 +266,7 @@ fn check_earlier_release(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
         format!(
             "could not get provenance for {files} of the earlier release `{}`, so a publisher change or lost provenance cannot be ruled out: {}",
             previous.version,
-            one_line(cause)
+            one_line(&cause.to_string())
         ),
     ));
 }

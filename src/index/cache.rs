@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,7 +41,7 @@ const MAX_HEADER: usize = 4096;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub content_type: String,
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -138,7 +139,7 @@ impl Cache {
         let path = self.path(key);
         let limit = (MAGIC.len() + MAX_HEADER + 1 + self.limit) as u64;
         let bytes = match crate::input::read(&path, &self.root, limit) {
-            Ok(bytes) => bytes,
+            Ok(bytes) => Bytes::from(bytes),
             Err(crate::input::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 return None
             }
@@ -147,7 +148,7 @@ impl Cache {
                 return None;
             }
         };
-        match decode(&bytes, key).filter(|e| e.body.len() <= self.limit) {
+        match decode(bytes, key).filter(|e| e.body.len() <= self.limit) {
             Some(entry) => Some(entry),
             None => {
                 // Corrupt, truncated, or renamed from another key: drop it and re-fetch.
@@ -223,20 +224,22 @@ pub(crate) fn write_atomic(
     result
 }
 
-fn decode(bytes: &[u8], key: &str) -> Option<Entry> {
+/// The entry in `bytes` (the body is shared with them, not copied), if it checks out.
+fn decode(bytes: Bytes, key: &str) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let newline = rest.iter().take(MAX_HEADER).position(|&b| b == b'\n')?;
     let header: Header = serde_json::from_slice(&rest[..newline]).ok()?;
-    let body = &rest[newline + 1..];
+    let body_start = MAGIC.len() + newline + 1;
+    let body = bytes.slice(body_start..);
     if header.kind != KIND || header.key != key || header.len != body.len() {
         return None;
     }
-    if hex::encode(Sha256::digest(body)) != header.sha256 {
+    if hex::encode(Sha256::digest(&body)) != header.sha256 {
         return None;
     }
     Some(Entry {
         content_type: header.content_type,
-        body: body.to_vec(),
+        body,
     })
 }
 
@@ -247,7 +250,7 @@ mod tests {
     fn entry(body: &[u8]) -> Entry {
         Entry {
             content_type: "application/json".into(),
-            body: body.to_vec(),
+            body: Bytes::copy_from_slice(body),
         }
     }
 
@@ -267,7 +270,7 @@ mod tests {
             &entry(b"{\"version\":1}"),
         );
         let got = cache.read(&k).unwrap();
-        assert_eq!(got.body, b"{\"version\":1}");
+        assert_eq!(&got.body[..], b"{\"version\":1}");
         assert!(dir.path().join("CACHEDIR.TAG").exists());
         assert!(cache.path(&k).starts_with(dir.path().join("v2/provenance")));
     }

@@ -4,7 +4,7 @@
 //! sent but never shown.
 //!
 //! It knows nothing about PyPI: it fetches one URL and returns its status, content type
-//! and body, or a [`FetchError`] whose message is safe to print.
+//! and body, or a [`FetchError`] (the URL without credentials, and a [`FetchFailure`]).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -17,7 +17,10 @@ use reqwest::{StatusCode, Url};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::url::SecretUrl;
+use bytes::{Bytes, BytesMut};
+
+use crate::evidence::{FetchError, FetchFailure};
+use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
 
 /// The User-Agent every request carries.
 pub const USER_AGENT: &str = concat!(
@@ -64,46 +67,9 @@ impl Default for HttpOptions {
 pub struct HttpResponse {
     pub status: u16,
     pub content_type: String,
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// The URL the body came from after redirects, credentials removed.
-    pub final_url: Url,
-}
-
-/// Why a URL could not be fetched. The URL is stored redacted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{url}`: {kind}")]
-pub struct FetchError {
-    pub url: String,
-    pub kind: FetchErrorKind,
-}
-
-/// The kinds of fetch failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FetchErrorKind {
-    #[error("timed out after {0} attempt(s)")]
-    Timeout(u32),
-    #[error("connection failed after {attempts} attempt(s): {message}")]
-    Connect { attempts: u32, message: String },
-    #[error("HTTP {status} after {attempts} attempt(s)")]
-    Status { status: u16, attempts: u32 },
-    #[error("HTTP {0} (check the credentials for this index)")]
-    Unauthorized(u16),
-    #[error("HTTP {status}: {message}")]
-    Refused { status: u16, message: String },
-    #[error("the response is larger than the {0}-byte limit")]
-    TooLarge(usize),
-    #[error("the response body broke off after {attempts} attempt(s): {message}")]
-    Body { attempts: u32, message: String },
-    #[error("{0}")]
-    Redirect(String),
-    #[error("the run's {0:?} network deadline passed")]
-    Deadline(Duration),
-    #[error("offline and not in the cache")]
-    Offline,
-    #[error("not in the provenance directory `{0}` (run `pubgate fetch` again)")]
-    NotVendored(String),
-    #[error("{0}")]
-    Invalid(String),
+    pub final_url: CleanUrl,
 }
 
 /// Basic-auth credentials for one origin (scheme, host, port).
@@ -132,47 +98,9 @@ impl std::fmt::Debug for HttpClient {
     }
 }
 
-/// A user name and optional password taken from a URL's userinfo.
-pub type UserInfo = (String, Option<String>);
-
 /// Splits a URL into the URL without userinfo and the credentials it carried.
-pub fn split_credentials(url: &str) -> Result<(Url, Option<UserInfo>), String> {
-    let mut parsed = Url::parse(url)
-        .map_err(|e| format!("`{}` is not a valid URL: {e}", crate::url::redact(url)))?;
-    let user = percent_decode(parsed.username());
-    let password = parsed.password().map(percent_decode);
-    if user.is_empty() && password.is_none() {
-        return Ok((parsed, None));
-    }
-    // Cannot fail for http(s) URLs with a host, which are the only ones that carry userinfo.
-    let _ = parsed.set_username("");
-    let _ = parsed.set_password(None);
-    Ok((parsed, Some((user, password))))
-}
-
-/// Decodes `%XX` escapes (userinfo is percent-encoded inside URLs).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+pub fn split_credentials(url: &str) -> Result<(CleanUrl, Option<UserInfo>), InvalidUrl> {
+    CleanUrl::split(url)
 }
 
 /// `scheme://host:port`, the unit credentials are scoped to.
@@ -189,8 +117,8 @@ impl HttpClient {
     /// Sets up the client. The underlying connection pool (TLS roots, proxies from
     /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`) is built on the first request, so a run served
     /// entirely from the cache never pays for it.
-    pub fn new(options: HttpOptions) -> Result<HttpClient, String> {
-        Ok(HttpClient {
+    pub fn new(options: HttpOptions) -> HttpClient {
+        HttpClient {
             client: std::sync::OnceLock::new(),
             permits: Semaphore::new(options.concurrency.max(1)),
             deadline: Instant::now() + options.overall_timeout,
@@ -198,7 +126,7 @@ impl HttpClient {
             credentials: Mutex::new(HashMap::new()),
             jitter_seed: Default::default(),
             jitter_counter: AtomicU64::new(0),
-        })
+        }
     }
 
     fn client(&self) -> Result<&reqwest::Client, String> {
@@ -233,20 +161,12 @@ impl HttpClient {
         accept: &str,
         limit: usize,
     ) -> Result<HttpResponse, FetchError> {
-        let (url, inline_credentials) = split_credentials(url).map_err(|message| FetchError {
-            url: crate::url::redact(url),
-            kind: FetchErrorKind::Invalid(message),
-        })?;
-        let shown = url.to_string();
-        let err = |kind| FetchError {
-            url: shown.clone(),
-            kind,
-        };
+        let (url, inline_credentials) = split_credentials(url)?;
+        let err = |failure| FetchError::new(&url, failure);
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(err(FetchErrorKind::Invalid(format!(
-                "unsupported URL scheme `{}`",
-                url.scheme()
-            ))));
+            return Err(err(FetchFailure::Request {
+                message: format!("unsupported URL scheme `{}`", url.scheme()),
+            }));
         }
         let credentials = match inline_credentials {
             Some((user, password)) => Some(Credentials { user, password }),
@@ -265,7 +185,7 @@ impl HttpClient {
                 .await;
             let retry_after = match outcome {
                 Attempt::Done(response) => return Ok(response),
-                Attempt::Fatal(kind) => return Err(err(kind)),
+                Attempt::Fatal(failure) => return Err(err(failure)),
                 Attempt::Retry { kind, retry_after } => {
                     if attempt > self.options.retries {
                         return Err(err(kind.with_attempts(attempt)));
@@ -278,9 +198,15 @@ impl HttpClient {
                 None => self.backoff(attempt),
             };
             if Instant::now() + wait >= self.deadline {
-                return Err(err(FetchErrorKind::Deadline(self.options.overall_timeout)));
+                return Err(err(self.deadline_passed()));
             }
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn deadline_passed(&self) -> FetchFailure {
+        FetchFailure::NetworkDeadline {
+            limit: self.options.overall_timeout,
         }
     }
 
@@ -307,19 +233,17 @@ impl HttpClient {
     ) -> Attempt {
         let Ok(Ok(_permit)) = tokio::time::timeout_at(self.deadline, self.permits.acquire()).await
         else {
-            return Attempt::Fatal(FetchErrorKind::Deadline(self.options.overall_timeout));
+            return Attempt::Fatal(self.deadline_passed());
         };
         let now = Instant::now();
         if now >= self.deadline {
-            return Attempt::Fatal(FetchErrorKind::Deadline(self.options.overall_timeout));
+            return Attempt::Fatal(self.deadline_passed());
         }
         let budget = self.options.request_timeout.min(self.deadline - now);
         let hit_deadline = budget < self.options.request_timeout;
         match tokio::time::timeout(budget, self.exchange(url, accept, limit, credentials)).await {
             Ok(outcome) => outcome,
-            Err(_) if hit_deadline => {
-                Attempt::Fatal(FetchErrorKind::Deadline(self.options.overall_timeout))
-            }
+            Err(_) if hit_deadline => Attempt::Fatal(self.deadline_passed()),
             Err(_) => Attempt::Retry {
                 kind: RetryKind::Timeout,
                 retry_after: None,
@@ -336,7 +260,7 @@ impl HttpClient {
     ) -> Attempt {
         let client = match self.client() {
             Ok(client) => client,
-            Err(message) => return Attempt::Fatal(FetchErrorKind::Invalid(message)),
+            Err(message) => return Attempt::Fatal(FetchFailure::Request { message }),
         };
         let mut request = client.get(url.clone()).header(ACCEPT, accept);
         if let Some(c) = credentials {
@@ -347,7 +271,7 @@ impl HttpClient {
             Err(e) => return classify_send_error(e),
         };
         let status = response.status();
-        let final_url = response.url().clone();
+        let final_url = CleanUrl::from_url(response.url().clone());
         if status == StatusCode::REQUEST_TIMEOUT
             || status == StatusCode::TOO_MANY_REQUESTS
             || status.is_server_error()
@@ -359,7 +283,9 @@ impl HttpClient {
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::PROXY_AUTHENTICATION_REQUIRED
         {
-            return Attempt::Fatal(FetchErrorKind::Unauthorized(status.as_u16()));
+            return Attempt::Fatal(FetchFailure::Unauthorized {
+                status: status.as_u16(),
+            });
         }
         let content_type = response
             .headers()
@@ -368,14 +294,14 @@ impl HttpClient {
             .unwrap_or("")
             .to_string();
         if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Attempt::Fatal(FetchErrorKind::TooLarge(limit));
+            return Attempt::Fatal(FetchFailure::TooLarge { limit });
         }
-        let mut body = Vec::new();
+        let mut body = BytesMut::new();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > limit {
-                        return Attempt::Fatal(FetchErrorKind::TooLarge(limit));
+                        return Attempt::Fatal(FetchFailure::TooLarge { limit });
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -391,7 +317,7 @@ impl HttpClient {
         Attempt::Done(HttpResponse {
             status: status.as_u16(),
             content_type,
-            body,
+            body: body.freeze(),
             final_url,
         })
     }
@@ -447,7 +373,7 @@ enum Attempt {
         kind: RetryKind,
         retry_after: Option<Duration>,
     },
-    Fatal(FetchErrorKind),
+    Fatal(FetchFailure),
 }
 
 enum RetryKind {
@@ -458,12 +384,12 @@ enum RetryKind {
 }
 
 impl RetryKind {
-    fn with_attempts(self, attempts: u32) -> FetchErrorKind {
+    fn with_attempts(self, attempts: u32) -> FetchFailure {
         match self {
-            RetryKind::Timeout => FetchErrorKind::Timeout(attempts),
-            RetryKind::Connect(message) => FetchErrorKind::Connect { attempts, message },
-            RetryKind::Status(status) => FetchErrorKind::Status { status, attempts },
-            RetryKind::Body(message) => FetchErrorKind::Body { attempts, message },
+            RetryKind::Timeout => FetchFailure::Timeout { attempts },
+            RetryKind::Connect(message) => FetchFailure::Connection { attempts, message },
+            RetryKind::Status(status) => FetchFailure::Status { status, attempts },
+            RetryKind::Body(message) => FetchFailure::BrokenBody { attempts, message },
         }
     }
 }
@@ -471,7 +397,9 @@ impl RetryKind {
 fn classify_send_error(e: reqwest::Error) -> Attempt {
     let e = e.without_url();
     if e.is_redirect() {
-        return Attempt::Fatal(FetchErrorKind::Redirect(error_chain(&e)));
+        return Attempt::Fatal(FetchFailure::Redirect {
+            message: error_chain(&e),
+        });
     }
     if e.is_timeout() {
         return Attempt::Retry {
@@ -480,7 +408,9 @@ fn classify_send_error(e: reqwest::Error) -> Attempt {
         };
     }
     if e.is_builder() {
-        return Attempt::Fatal(FetchErrorKind::Invalid(error_chain(&e)));
+        return Attempt::Fatal(FetchFailure::Request {
+            message: error_chain(&e),
+        });
     }
     Attempt::Retry {
         kind: RetryKind::Connect(error_chain(&e)),
@@ -526,7 +456,7 @@ mod tests {
         assert_eq!(url.as_str(), "http://127.0.0.1:8080/simple");
         assert_eq!(creds, None);
         let err = split_credentials("https://user:secret@bad host/simple").unwrap_err();
-        assert!(!err.contains("secret"), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
     }
 
     #[test]
@@ -535,8 +465,7 @@ mod tests {
             backoff_base: Duration::from_millis(100),
             backoff_max: Duration::from_millis(350),
             ..HttpOptions::default()
-        })
-        .unwrap();
+        });
         let first = client.backoff(1);
         assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
         let third = client.backoff(3);

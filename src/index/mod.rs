@@ -1,20 +1,28 @@
 //! Evidence from the package index: for every locked artifact, is there provenance, does it
 //! verify, who published it — and what the previous release looked like.
 //!
-//! [`gather`] is the entry point. Under it: [`client`] (HTTP with retries and limits),
-//! [`simple`] (PEP 691 / PEP 503 project pages), [`fetcher`] (vendor dir → network, with
-//! provenance objects also cached; single-flight, verification memo), [`cache`], [`vendor`]
-//! (the `pubgate fetch` layout) and [`resolve`] (matching locked artifacts to index files,
-//! history). The whole gathering runs under one deadline ([`IndexOptions::deadline`]). The
-//! layout of the cache and vendor directories and the threat model are in
-//! `docs/index-and-cache.md`.
+//! [`gather`] is the entry point. Under it:
+//! - [`resolve`]: what to fetch for a package, decided without fetching (matching locked
+//!   artifacts to index files, the history walk), and carrying that out;
+//! - [`fetcher`]: each page and provenance outcome once per run, composing
+//!   [`transport`] (vendor dir → cache, for provenance objects only → network; recording),
+//!   [`answers`] (what a raw answer means) and [`verification`] (verifying once per file);
+//! - [`client`] (HTTP with retries and limits), [`simple`] (PEP 691 / PEP 503 project
+//!   pages), [`cache`], [`vendor`] (the `pubgate fetch` layout).
+//!
+//! The whole gathering runs under one deadline ([`IndexOptions::deadline`]). The layout of
+//! the cache and vendor directories and the threat model are in `docs/index-and-cache.md`.
 
+pub mod answers;
 pub mod cache;
 pub mod client;
 pub mod fetcher;
 pub mod resolve;
 pub mod simple;
+mod single_flight;
+pub mod transport;
 pub mod vendor;
+pub mod verification;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +30,7 @@ use std::time::Duration;
 
 use crate::evidence::{
     ArtifactEvidence, History, LockfileEvidence, PackageEvidence, ProvenanceStatus,
+    UnavailableCause,
 };
 use crate::lockfile::{Location, LockedPackage, Lockfile, Source, PYPI_SIMPLE};
 use crate::url::SecretUrl;
@@ -102,11 +111,15 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-/// The run could not start (not a per-package problem: those are evidence).
+/// The run could not start or broke down (not a per-package problem: those are evidence).
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
-    #[error("{0}")]
-    Setup(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("internal error while gathering evidence: {0}")]
+    Task(tokio::task::JoinError),
+    #[error("internal error: a package got no evidence")]
+    NoEvidence,
 }
 
 /// Evidence plus what the run did.
@@ -155,7 +168,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, GatherError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| GatherError::Setup(format!("cannot start the async runtime: {e}")))
+        .map_err(GatherError::Runtime)
 }
 
 /// [`gather`], also returning where answers came from and any recording errors.
@@ -165,7 +178,7 @@ pub async fn gather_report(
     progress: &dyn Progress,
 ) -> Result<GatherReport, GatherError> {
     let deadline = tokio::time::Instant::now() + options.deadline;
-    let fetcher = Fetcher::new(options).map_err(GatherError::Setup)?;
+    let fetcher = Fetcher::new(options);
     let jobs: Vec<(usize, &LockedPackage)> = lockfiles
         .iter()
         .enumerate()
@@ -232,15 +245,11 @@ pub async fn gather_report(
         }
     }
     for task in std::mem::take(&mut tasks.0) {
-        task.await.map_err(|e| {
-            GatherError::Setup(format!("internal error while gathering evidence: {e}"))
-        })?;
+        task.await.map_err(GatherError::Task)?;
     }
     let results = results
         .into_iter()
-        .map(|r| {
-            r.ok_or_else(|| GatherError::Setup("internal error: a package got no evidence".into()))
-        })
+        .map(|r| r.ok_or(GatherError::NoEvidence))
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut evidence: Vec<LockfileEvidence> = lockfiles
@@ -287,21 +296,13 @@ fn past_deadline(
     index: Option<&IndexContext>,
     limit: Duration,
 ) -> PackageEvidence {
-    let cause = format!(
-        "the run's deadline of {} s passed before the evidence for `{}` was complete (network, page parsing and verification all count); raise `--deadline` or retry when the index answers faster",
-        limit.as_secs_f64(),
-        package.name
-    );
+    let (artifacts, history) =
+        resolve::release_unavailable(package, UnavailableCause::deadline(limit, &package.name));
     PackageEvidence {
         package: package.clone(),
         index_url: index.map(|i| i.url.clone()),
-        artifacts: resolve::every_artifact(
-            package,
-            ProvenanceStatus::Unavailable {
-                cause: cause.clone(),
-            },
-        ),
-        history: History::Unavailable { cause },
+        artifacts,
+        history,
     }
 }
 
@@ -360,7 +361,7 @@ pub fn is_pypi_default(url: &str) -> bool {
 }
 
 fn same_index(a: &str, b: &str) -> bool {
-    resolve::strip_credentials(a).eq_ignore_ascii_case(&resolve::strip_credentials(b))
+    crate::url::strip_credentials(a).eq_ignore_ascii_case(&crate::url::strip_credentials(b))
 }
 
 fn is_authoritative(url: &SecretUrl, options: &IndexOptions) -> bool {
@@ -406,7 +407,7 @@ pub async fn inspect(
     evidence
         .pop()
         .and_then(|mut lock| lock.packages.pop())
-        .ok_or_else(|| GatherError::Setup("internal error: no evidence for the release".into()))
+        .ok_or(GatherError::NoEvidence)
 }
 
 #[cfg(test)]

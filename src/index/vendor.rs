@@ -15,7 +15,10 @@
 
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use reqwest::Url;
+
+use crate::evidence::FetchFailure;
 
 use super::simple::JSON_MEDIA_TYPE;
 
@@ -33,7 +36,7 @@ const MAX_VENDORED_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Stored {
     pub status: u16,
     pub content_type: String,
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 /// A vendor directory.
@@ -70,14 +73,16 @@ impl VendorDir {
 
     /// A vendored file: a regular file inside the directory (a symlink out of it, to
     /// `/proc` or to a FIFO is not read), bounded. Anything else counts as not vendored.
-    fn read_file(&self, path: &Path) -> Option<Vec<u8>> {
-        crate::input::read(path, &self.root, MAX_VENDORED_BYTES).ok()
+    fn read_file(&self, path: &Path) -> Option<Bytes> {
+        crate::input::read(path, &self.root, MAX_VENDORED_BYTES)
+            .ok()
+            .map(Bytes::from)
     }
 
     /// Reads a vendored project page. `pubgate fetch` writes one form per page: a
     /// directory holding two (a JSON and an HTML page that may list different files, or a
     /// page and a "not found") was edited by hand, and which one counts cannot be known.
-    pub fn read_page(&self, url: &Url) -> Option<Result<Stored, String>> {
+    pub fn read_page(&self, url: &Url) -> Option<Result<Stored, FetchFailure>> {
         let dir = self.page_dir(url)?;
         let mut found: Vec<(&str, Stored)> = Vec::new();
         for form in PAGE_FORMS {
@@ -101,15 +106,10 @@ impl VendorDir {
         match found.len() {
             0 => None,
             1 => found.pop().map(|(_, stored)| Ok(stored)),
-            _ => Some(Err(format!(
-                "`{}` holds more than one answer for this page ({}): `pubgate fetch` writes one; remove the others or fetch again",
-                dir.display(),
-                found
-                    .iter()
-                    .map(|(form, _)| format!("`{form}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            _ => Some(Err(FetchFailure::VendoredTwice {
+                dir,
+                forms: found.iter().map(|(form, _)| form.to_string()).collect(),
+            })),
         }
     }
 
@@ -297,14 +297,14 @@ mod tests {
         let stored = Stored {
             status: 200,
             content_type: JSON_MEDIA_TYPE.into(),
-            body: b"{}".to_vec(),
+            body: Bytes::from_static(b"{}"),
         };
         dir.write_page(&page, &stored).unwrap();
         assert_eq!(dir.read_page(&page).unwrap(), Ok(stored));
         let gone = Stored {
             status: 404,
             content_type: "text/plain".into(),
-            body: b"nope".to_vec(),
+            body: Bytes::from_static(b"nope"),
         };
         dir.write_page(&page, &gone).unwrap();
         assert_eq!(dir.read_page(&page).unwrap().unwrap().status, 404);
@@ -314,7 +314,7 @@ mod tests {
         let body = Stored {
             status: 200,
             content_type: PROVENANCE_MEDIA_TYPE.into(),
-            body: b"{\"version\":1}".to_vec(),
+            body: Bytes::from_static(b"{\"version\":1}"),
         };
         dir.write_provenance(&prov, &body).unwrap();
         assert_eq!(dir.read_provenance(&prov).unwrap(), body);

@@ -209,7 +209,7 @@ fn artifact(a: &ArtifactEvidence) -> JsonArtifact {
         ProvenanceStatus::Invalid { reason, detail } => {
             (None, Some(reason.as_str()), Some(detail.clone()))
         }
-        ProvenanceStatus::Unavailable { cause } => (None, None, Some(cause.clone())),
+        ProvenanceStatus::Unavailable { cause } => (None, None, Some(cause.to_string())),
     };
     JsonArtifact {
         filename: a.filename.clone(),

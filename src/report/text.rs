@@ -115,17 +115,22 @@ pub fn publishers(package: &PackageEvidence) -> String {
     }
     let total = package.artifacts.len();
     let mut verified: BTreeMap<PublisherIdentity, (String, usize)> = BTreeMap::new();
-    let mut others: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut others: BTreeMap<Unverified, usize> = BTreeMap::new();
     for artifact in &package.artifacts {
-        match &artifact.provenance {
+        let status = match &artifact.provenance {
             ProvenanceStatus::Verified(v) => {
                 verified
                     .entry(PublisherIdentity::of(&v.publisher))
                     .or_insert_with(|| (describe(&v.publisher), 0))
                     .1 += 1;
+                continue;
             }
-            status => *others.entry(status.slug()).or_default() += 1,
-        }
+            ProvenanceStatus::Absent => Unverified::Absent,
+            ProvenanceStatus::Invalid { .. } => Unverified::Invalid,
+            ProvenanceStatus::NotApplicable => Unverified::NotApplicable,
+            ProvenanceStatus::Unavailable { .. } => Unverified::Unavailable,
+        };
+        *others.entry(status).or_default() += 1;
     }
     let of_total = |n: usize| {
         if total == 1 {
@@ -139,18 +144,32 @@ pub fn publishers(package: &PackageEvidence) -> String {
         .map(|(who, n)| format!("{who} ({})", of_total(n)))
         .collect();
     for (status, n) in others {
-        let what = match status {
-            "absent" => "no provenance",
-            "invalid" => "invalid provenance",
-            "unavailable" => "provenance unavailable",
-            _ => "not applicable",
-        };
-        parts.push(format!("{what} ({})", of_total(n)));
+        parts.push(format!("{} ({})", status.phrase(), of_total(n)));
     }
     if parts.is_empty() {
         return format!("no files locked ({} source)", package.package.source.kind());
     }
     parts.join("; ")
+}
+
+/// The statuses other than verified, in the order [`publishers`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Unverified {
+    Absent,
+    Invalid,
+    NotApplicable,
+    Unavailable,
+}
+
+impl Unverified {
+    fn phrase(self) -> &'static str {
+        match self {
+            Unverified::Absent => "no provenance",
+            Unverified::Invalid => "invalid provenance",
+            Unverified::NotApplicable => "not applicable",
+            Unverified::Unavailable => "provenance unavailable",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -126,10 +126,15 @@ pub fn bad_signature() -> ProvenanceStatus {
     )
 }
 
-pub fn unavailable(cause: &str) -> ProvenanceStatus {
-    ProvenanceStatus::Unavailable {
-        cause: cause.into(),
-    }
+/// Unavailable because a request failed with `message` (the fixture's wording, shown as
+/// is; the fetcher's own causes are tested in `tests/index_*.rs`).
+pub fn unavailable(message: &str) -> ProvenanceStatus {
+    ProvenanceStatus::unavailable(pubgate::evidence::FetchError {
+        url: None,
+        failure: pubgate::evidence::FetchFailure::Request {
+            message: message.into(),
+        },
+    })
 }
 
 /// A fake but well-formed sha256 derived from the filename.

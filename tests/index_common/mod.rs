@@ -5,7 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pubgate::evidence::{LockfileEvidence, PackageEvidence, ProvenanceStatus};
+use pubgate::evidence::{
+    FetchFailure, LockfileEvidence, PackageEvidence, ProvenanceStatus, UnavailableCause,
+    UnavailableKind,
+};
 use pubgate::index::{gather_blocking, IndexOptions, NoProgress};
 use pubgate::lockfile::{Artifact, Location, LockFormat, LockedPackage, Lockfile, Source};
 use pubgate::testing::fake_pypi::{FakeFile, FakeIndex, FakePypi, FixtureMinter};
@@ -145,10 +148,23 @@ pub fn slugs(evidence: &PackageEvidence) -> Vec<(String, &'static str)> {
 }
 
 /// The cause of an unavailable status.
-pub fn cause(status: &ProvenanceStatus) -> &str {
+pub fn unavailable_cause(status: &ProvenanceStatus) -> &UnavailableCause {
     match status {
         ProvenanceStatus::Unavailable { cause } => cause,
         other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+/// The message of an unavailable status.
+pub fn cause(status: &ProvenanceStatus) -> String {
+    unavailable_cause(status).to_string()
+}
+
+/// What failed, for an unavailable status whose fetch failed.
+pub fn fetch_failure(status: &ProvenanceStatus) -> &FetchFailure {
+    match unavailable_cause(status).kind() {
+        UnavailableKind::Fetch(failure) => failure,
+        other => panic!("expected a failed fetch, got {other:?}"),
     }
 }
 

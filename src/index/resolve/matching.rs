@@ -15,7 +15,10 @@ use std::collections::{BTreeSet, HashMap};
 use pep440_rs::Version;
 
 use crate::dist::{DistFilename, WheelTag};
-use crate::evidence::{ArtifactEvidence, InvalidReason, ProvenanceStatus};
+use crate::evidence::{
+    Ambiguity, ArtifactEvidence, Difference, InvalidReason, Pinned, ProvenanceStatus, Subject,
+    UnavailableCause,
+};
 use crate::index::simple::{normalize_sha256, IndexFile, ProjectPage};
 use crate::lockfile::{Artifact, LockedHash, LockedPackage};
 
@@ -162,39 +165,27 @@ fn agree(files: &[&IndexFile]) -> bool {
     })
 }
 
-/// Why entries that should name one file do not agree, for a message.
-fn disagreement(files: &[&IndexFile], subject: &str, pinned: &str) -> String {
+/// Why entries that should name one file do not agree.
+fn disagreement(files: &[&IndexFile], pinned: Pinned) -> Ambiguity {
     if let Some(reason) = files.iter().find_map(|f| f.contradiction.as_deref()) {
-        return format!("{reason}, so which file would be installed cannot be known");
+        return Ambiguity::Contradiction {
+            reason: reason.to_string(),
+        };
     }
     let names: BTreeSet<&str> = files.iter().map(|f| f.filename.as_str()).collect();
     let shas: BTreeSet<&str> = files
         .iter()
         .map(|f| f.sha256.as_deref().unwrap_or("none"))
         .collect();
-    let what = if shas.len() > 1 {
-        format!(
-            "with different sha256 ({})",
-            shas.iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+    let owned = |set: BTreeSet<&str>| set.into_iter().map(str::to_string).collect();
+    let difference = if shas.len() > 1 {
+        Difference::Sha256(owned(shas))
     } else if names.len() > 1 {
-        format!(
-            "under different names ({})",
-            names
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        Difference::Names(owned(names))
     } else {
-        "with different hashes or provenance links".to_string()
+        Difference::HashesOrLinks
     };
-    format!(
-        "the index lists {subject} more than once {what} and {pinned}, so which file would be installed cannot be known"
-    )
+    Ambiguity::Duplicates { difference, pinned }
 }
 
 /// The release's entries, and the whole page's (built only when an artifact needs them).
@@ -294,14 +285,16 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
                     file,
                 })
             } else {
+                let cause = UnavailableCause::ambiguous(
+                    Some(&name),
+                    disagreement(&files, Pinned::UnhashedPin),
+                );
                 Slot::Settled(ArtifactEvidence {
-                    filename: name.clone(),
+                    filename: name,
                     sha256: None,
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
-                    provenance: ProvenanceStatus::Unavailable {
-                        cause: disagreement(&files, &format!("`{name}`"), "no hash is locked"),
-                    },
+                    provenance: ProvenanceStatus::unavailable(cause),
                 })
             }
         })
@@ -330,12 +323,15 @@ fn other_hashes(artifact: &Artifact) -> Vec<LockedHash> {
         .collect()
 }
 
-fn too_many(subject: &str, count: usize) -> ProvenanceStatus {
-    ProvenanceStatus::Unavailable {
-        cause: format!(
-            "the index lists {subject} {count} times (more than {MAX_DUPLICATES}), so which file would be installed cannot be known"
-        ),
-    }
+fn too_many(file: Option<&str>, subject: Subject, count: usize) -> ProvenanceStatus {
+    ProvenanceStatus::unavailable(UnavailableCause::ambiguous(
+        file,
+        Ambiguity::TooMany {
+            subject,
+            count,
+            limit: MAX_DUPLICATES,
+        },
+    ))
 }
 
 fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_>) -> Slot<'a> {
@@ -370,24 +366,22 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
         // Neither filename nor hash: nothing can be looked up, and the file must still be
         // accounted for (a package never loses an artifact silently).
         return settled(
-            ProvenanceStatus::Unavailable {
-                cause: format!(
-                    "the lockfile gives one file of `{}` {} neither a filename nor a hash, so it cannot be looked up",
-                    names.project, names.version
-                ),
-            },
+            ProvenanceStatus::unavailable(UnavailableCause::no_filename_nor_hash(
+                names.project,
+                names.version,
+            )),
             others,
         );
     };
     let candidates = match found {
         Found::TooMany(count) => {
-            let subject = match (&locked_sha, others.first()) {
-                _ if named => format!("`{}`", artifact.filename),
-                (Some(sha), _) => format!("sha256 `{sha}`"),
-                (None, Some(hash)) => format!("{hash}"),
-                (None, None) => "one file".to_string(),
+            let (file, subject) = match (&locked_sha, others.first()) {
+                _ if named => (Some(artifact.filename.as_str()), Subject::File),
+                (Some(sha), _) => (None, Subject::Sha256(sha.clone())),
+                (None, Some(hash)) => (None, Subject::Hash(hash.clone())),
+                (None, None) => (None, Subject::OneFile),
             };
-            return settled(too_many(&subject, count), others);
+            return settled(too_many(file, subject, count), others);
         }
         Found::Entries(entries) if entries.is_empty() => {
             return not_found(lookup, artifact, locked_sha.as_deref(), others, names);
@@ -454,18 +448,16 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
     };
 
     if !agree(&selected) {
-        let subject = format!("`{}`", shown_name(artifact, selected[0]));
         let pinned = if locked_sha.is_some() || !others.is_empty() {
-            "the locked hashes do not pick one"
+            Pinned::HashesDoNotPick
         } else {
-            "the lockfile pins no hash"
+            Pinned::NoHash
         };
-        return settled(
-            ProvenanceStatus::Unavailable {
-                cause: disagreement(&selected, &subject, pinned),
-            },
-            others,
+        let cause = UnavailableCause::ambiguous(
+            Some(shown_name(artifact, selected[0])),
+            disagreement(&selected, pinned),
         );
+        return settled(ProvenanceStatus::unavailable(cause), others);
     }
     let file = selected[0];
 
