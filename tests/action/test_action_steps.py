@@ -192,12 +192,12 @@ class ActionStepsTest(unittest.TestCase):
         }
 
     def test_the_demo_passes_with_the_outputs_and_paths_from_the_repository_root(self):
-        run = self.runner.run({**self.DEMO, "policy": "pubgate.toml", "sarif": "pubgate.sarif"})
+        run = self.runner.run({**self.DEMO, "policy": "pubgate.toml", "sarif": "reports/pubgate.sarif"})
         self.assertEqual(run["codes"], {"install": 0, "check": 0}, run["log"])
         outputs = run["outputs"]
         self.assertEqual(outputs["exit-code"], "0")
         self.assertEqual((outputs["deny"], outputs["warn"], outputs["exempted"]), ("0", "2", "1"))
-        self.assertEqual(outputs["report"], str(self.workspace / "fixtures" / "demo" / "pubgate.sarif"))
+        self.assertEqual(outputs["report"], str(self.workspace / "fixtures" / "demo" / "reports" / "pubgate.sarif"))
         self.assertEqual(self.sarif_uris(outputs["report"]), {"fixtures/demo/requirements.txt"})
         # The annotations come from the same run, named from the repository root.
         self.assertIn("::warning file=fixtures/demo/requirements.txt,line=14,title=PG101", run["log"])
