@@ -118,6 +118,15 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to FILE, from the same run as the --format report
+    /// (e.g. annotations in the log and SARIF for code scanning)
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Name files in reports as PREFIX/PATH: the current directory relative to the
+    /// repository root, so annotations and SARIF point into the repository (the GitHub
+    /// Action sets it from `working-directory`)
+    #[arg(long, value_name = "PREFIX")]
+    pub path_prefix: Option<PathBuf>,
     /// Treat warnings as failures
     #[arg(long)]
     pub deny_warnings: bool,

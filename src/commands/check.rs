@@ -6,17 +6,31 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use pubgate::evidence::{LockfileEvidence, PackageEvidence};
 use pubgate::lockfile::{self, LockedPackage, Lockfile};
 use pubgate::report::{self, Format, Report};
 
 use super::index_args::{index_options, lockfile_paths};
+use super::path_prefix::PathPrefix;
 use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let path_prefix = args
+        .path_prefix
+        .as_deref()
+        .map(PathPrefix::parse)
+        .transpose()?;
+    if let (Some(output), Some(sarif)) = (&args.output, &args.sarif) {
+        if output == sarif {
+            bail!(
+                "--output and --sarif both name `{}`: give the SARIF report a file of its own",
+                sarif.display()
+            );
+        }
+    }
     // The policy first: a broken policy is reported before any network traffic. A
     // discovered policy is named relative to the current directory (`pubgate.toml`), like
     // discovered lockfiles, so reports and annotations point into the repository.
@@ -32,6 +46,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let evidence = gather_evidence(&lockfiles, &args.index, &progress);
     progress.finish();
     let report = Report::check(evidence?, &policy, today_utc(), args.deny_warnings);
+    let report = match &path_prefix {
+        Some(prefix) => prefix.rebase(&report),
+        None => report,
+    };
 
     emit(&report, &args)?;
     Ok(ExitCode::from(report.outcome().exit_code()))
@@ -92,6 +110,15 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
     };
     let mut out = anstream::AutoStream::new(stdout.lock(), choice);
     report::deliver(report, &destination, &mut out)?;
+    if let Some(path) = &args.sarif {
+        let sarif = report::Destination {
+            format: Format::Sarif,
+            file: Some(path),
+            step_summary: None,
+            color: false,
+        };
+        report::deliver(report, &sarif, &mut out)?;
+    }
     Ok(())
 }
 

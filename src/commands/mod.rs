@@ -10,6 +10,7 @@ mod fetch;
 pub(crate) mod index_args;
 mod inspect;
 mod lock;
+mod path_prefix;
 pub(crate) mod verify;
 mod verify_bundle;
 
