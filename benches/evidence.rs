@@ -57,7 +57,7 @@ fn files(i: usize, version: &str) -> [String; 2] {
 fn lockfile(count: usize, index_url: &str) -> Lockfile {
     let packages = (0..count)
         .map(|i| LockedPackage {
-            name: format!("pkg-{i:03}"),
+            name: format!("pkg-{i:03}").into(),
             version: Some(VERSIONS[0].into()),
             source: Source::Index {
                 url: SecretUrl::new(index_url),

@@ -8,6 +8,83 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
+/// A project name in its PEP 503 form (`Django_Rest.Framework` is `django-rest-framework`).
+/// Built only by normalizing, so code holding one never compares spellings: a policy entry
+/// for `foo-bar` cannot be slipped past by `Foo.Bar`. An editable requirement whose name
+/// only a build would tell has the empty name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackageName(String);
+
+impl PackageName {
+    /// Normalizes `raw` (PEP 503).
+    pub fn new(raw: &str) -> PackageName {
+        PackageName(normalize_name(raw))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<&str> for PackageName {
+    fn from(raw: &str) -> PackageName {
+        PackageName::new(raw)
+    }
+}
+
+impl From<String> for PackageName {
+    fn from(raw: String) -> PackageName {
+        PackageName::new(&raw)
+    }
+}
+
+impl std::ops::Deref for PackageName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for PackageName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PackageName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for PackageName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for PackageName {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PackageName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl serde::Serialize for PackageName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 /// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
 pub fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

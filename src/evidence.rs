@@ -102,7 +102,10 @@ impl InvalidReason {
 /// Evidence for one artifact of a locked package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArtifactEvidence {
-    pub filename: String,
+    /// The distribution filename; `None` when nothing names one (a requirements hash in
+    /// another algorithm that matches no file of the release).
+    #[serde(serialize_with = "filename_or_empty")]
+    pub filename: Option<String>,
     /// The sha256 the lock pins, else the index's.
     pub sha256: Option<String>,
     /// Whether the lockfile pinned this sha256 (false: discovered on the index for an unhashed pin).
@@ -183,4 +186,17 @@ impl LockfileEvidence {
             line: 1,
         }
     }
+}
+
+/// Evidence serializes a missing filename as `""`, as it always has.
+fn filename_or_empty<S: serde::Serializer>(
+    filename: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(filename.as_deref().unwrap_or(""))
+}
+
+/// A lockfile's filename as evidence: `None` for the empty name of a hash-only artifact.
+pub fn named(filename: &str) -> Option<String> {
+    (!filename.is_empty()).then(|| filename.to_string())
 }

@@ -273,7 +273,7 @@ fn the_most_specific_package_entry_wins_regardless_of_order() {
         assert_eq!(
             findings
                 .iter()
-                .map(|f| (f.package.clone().unwrap(), f.level))
+                .map(|f| (f.package.as_ref().unwrap().to_string(), f.level))
                 .collect::<Vec<_>>(),
             [
                 ("legacy-lib".to_string(), Level::Deny),
@@ -299,13 +299,13 @@ names = ["django-rest-framewor?"]
 rules = { missing-provenance = "allow" }
 "#,
     );
-    let m = pol.package_entry("django-rest-framework").unwrap();
+    let m = pol.package_entry(&"django-rest-framework".into()).unwrap();
     assert_eq!(m.entry_index, 2);
-    let m = pol.package_entry("django-rest-auth").unwrap();
+    let m = pol.package_entry(&"django-rest-auth".into()).unwrap();
     assert_eq!(m.entry_index, 1);
-    let m = pol.package_entry("django-cors").unwrap();
+    let m = pol.package_entry(&"django-cors".into()).unwrap();
     assert_eq!(m.entry_index, 0);
-    assert!(pol.package_entry("flask").is_none());
+    assert!(pol.package_entry(&"flask".into()).is_none());
 }
 
 #[test]

@@ -185,9 +185,10 @@ expires = 2027-03-01
     assert_eq!(e.versions.as_ref().unwrap().0, "<2.0");
     assert_eq!(e.expires, Some(gate_support::date("2027-03-01")));
     let today = gate_support::today();
-    let resolve = |rule, package, version| {
+    let resolve = |rule, package: &str, version| {
+        let package = pubgate::dist::PackageName::new(package);
         let subject = pubgate::policy::Subject {
-            package,
+            package: &package,
             version,
             digests: &[],
             by_digest_only: false,
@@ -215,8 +216,9 @@ expires = 2027-03-01
     assert!(resolve(Rule::MissingProvenance, "legacy-lib", Some("2.0"))
         .exemptions
         .is_empty());
+    let legacy = pubgate::dist::PackageName::new("legacy-lib");
     let subject = pubgate::policy::Subject {
-        package: "legacy-lib",
+        package: &legacy,
         version: Some("1.9"),
         digests: &[],
         by_digest_only: false,

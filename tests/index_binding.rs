@@ -101,7 +101,7 @@ fn a_sha512_the_index_does_not_list_is_unbound() {
     assert!(evidence.artifacts[0].provenance.verified().is_some());
     assert!(evidence.artifacts[0].unbound_hashes.is_empty());
     let unbound = &evidence.artifacts[1];
-    assert_eq!(unbound.filename, "");
+    assert_eq!(unbound.filename, None);
     assert_eq!(unbound.sha256, None);
     assert_eq!(unbound.unbound_hashes, vec![hash("sha512", &other)]);
     assert_eq!(unbound.provenance, ProvenanceStatus::NotApplicable);
@@ -135,7 +135,7 @@ fn a_sha512_the_index_lists_for_the_examined_file_binds_and_pins_it() {
     ] {
         let evidence = gather_one(locked(&server.index_url(), artifacts), &options(&server));
         for artifact in &evidence.artifacts {
-            assert_eq!(artifact.filename, SAMPLE_SDIST);
+            assert_eq!(artifact.filename.as_deref().unwrap_or(""), SAMPLE_SDIST);
             assert_eq!(artifact.sha256.as_deref(), Some(SAMPLE_SHA));
             assert!(artifact.locked_hash, "a bound digest pins the file");
             assert!(artifact.unbound_hashes.is_empty(), "{artifact:?}");
@@ -218,7 +218,7 @@ fn html_pages_bind_the_hash_of_their_fragment() {
         &options(&server),
     );
     let artifact = &evidence.artifacts[0];
-    assert_eq!(artifact.filename, SAMPLE_SDIST);
+    assert_eq!(artifact.filename.as_deref().unwrap_or(""), SAMPLE_SDIST);
     assert!(artifact.locked_hash && artifact.unbound_hashes.is_empty());
     // No sha256 anywhere: provenance cannot be bound to the file.
     assert!(

@@ -205,9 +205,12 @@ fn requirements_hashes_without_filenames_are_matched_by_sha256() {
         &[("", Some(&sha("bb"))), ("", Some(&sha("cc")))],
     );
     let evidence = gather_one(pkg, &options(&server));
-    assert_eq!(evidence.artifacts[0].filename, "plain-1.0-py3-none-any.whl");
+    assert_eq!(
+        evidence.artifacts[0].filename.as_deref().unwrap_or(""),
+        "plain-1.0-py3-none-any.whl"
+    );
     assert_eq!(evidence.artifacts[0].provenance, ProvenanceStatus::Absent);
-    assert_eq!(evidence.artifacts[1].filename, "");
+    assert_eq!(evidence.artifacts[1].filename, None);
     assert!(matches!(
         evidence.artifacts[1].provenance,
         ProvenanceStatus::Invalid {
@@ -225,7 +228,13 @@ fn an_unhashed_pin_checks_every_file_of_the_release() {
     let files: Vec<_> = evidence
         .artifacts
         .iter()
-        .map(|a| (a.filename.as_str(), a.locked_hash, a.sha256.clone()))
+        .map(|a| {
+            (
+                a.filename.as_deref().unwrap_or(""),
+                a.locked_hash,
+                a.sha256.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         files,
@@ -532,9 +541,9 @@ fn output_follows_lockfile_order_and_progress_sees_every_package() {
     let order: Vec<_> = evidence[0]
         .packages
         .iter()
-        .map(|p| p.package.name.clone())
+        .map(|p| p.package.name.to_string())
         .collect();
-    let expected: Vec<_> = first.packages.iter().map(|p| p.name.clone()).collect();
+    let expected: Vec<_> = first.packages.iter().map(|p| p.name.to_string()).collect();
     assert_eq!(order, expected);
     assert_eq!(evidence[1].packages.len(), 10);
     {

@@ -45,7 +45,7 @@ fn the_previous_release_and_its_provenance_are_examined() {
     assert_eq!(previous.version, "2024.10.3");
     assert_eq!(previous.artifacts.len(), 1);
     assert_eq!(
-        previous.artifacts[0].filename,
+        previous.artifacts[0].filename.as_deref().unwrap_or(""),
         "abi3info-2024.10.3-py3-none-any.whl"
     );
     assert!(!previous.artifacts[0].locked_hash);
@@ -125,7 +125,7 @@ fn a_previous_release_by_another_publisher_is_fetched() {
     let previous = previous(&evidence);
     assert_eq!(previous.version, "0.0.19");
     assert_eq!(
-        previous.artifacts[0].filename,
+        previous.artifacts[0].filename.as_deref().unwrap_or(""),
         "pypi_attestations-0.0.19.tar.gz"
     );
     assert!(fetched(&previous.artifacts[0].provenance));
@@ -403,7 +403,7 @@ fn attested_files_of_the_previous_release_are_examined_first() {
     let files: Vec<(&str, &str)> = previous(&evidence)
         .artifacts
         .iter()
-        .map(|a| (a.filename.as_str(), a.provenance.slug()))
+        .map(|a| (a.filename.as_deref().unwrap_or(""), a.provenance.slug()))
         .collect();
     assert_eq!(
         files,
@@ -591,7 +591,7 @@ fn history_requests_are_bounded_and_prefer_files_like_the_locked_ones() {
     let files: Vec<_> = previous(&evidence)
         .artifacts
         .iter()
-        .map(|a| a.filename.as_str())
+        .map(|a| a.filename.as_deref().unwrap_or(""))
         .collect();
     assert_eq!(files.len(), 3);
     assert!(

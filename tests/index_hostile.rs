@@ -245,7 +245,7 @@ fn two_files_sharing_a_provenance_link_and_digest_are_each_verified_for_themselv
         &evidence
             .artifacts
             .iter()
-            .find(|a| a.filename == name)
+            .find(|a| a.filename.as_deref() == Some(name))
             .unwrap()
             .provenance
     };

@@ -401,7 +401,7 @@ fn the_three_exports_of_the_benchmark_lock_agree() {
         lock.packages
             .iter()
             .filter(|p| p.source.is_index())
-            .map(|p| (p.name.clone(), p.version.clone().unwrap()))
+            .map(|p| (p.name.to_string(), p.version.clone().unwrap()))
             .collect()
     };
     assert_eq!(releases(&uv).len(), 471);

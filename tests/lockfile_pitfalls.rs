@@ -41,7 +41,7 @@ fn unpinned_requirements_are_reported_never_guessed() {
     let unpinned: Vec<(String, String, u32)> = lock
         .unpinned
         .iter()
-        .map(|u| (u.name.clone(), u.specifier.clone(), u.location.line))
+        .map(|u| (u.name.to_string(), u.specifier.clone(), u.location.line))
         .collect();
     assert_eq!(
         unpinned,

@@ -79,11 +79,11 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             let version = package.package.version.as_deref().unwrap_or("");
             for artifact in &package.artifacts {
                 if let ProvenanceStatus::Unavailable { cause } = &artifact.provenance {
-                    let file = if artifact.filename.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" `{}`", artifact.filename)
-                    };
+                    let file = artifact
+                        .filename
+                        .as_ref()
+                        .map(|f| format!(" `{f}`"))
+                        .unwrap_or_default();
                     missing.push(format!(
                         "{}: `{}` {version}{file}: {cause}",
                         package.package.location, package.package.name
@@ -95,7 +95,9 @@ pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
                     if let ProvenanceStatus::Unavailable { cause } = &artifact.provenance {
                         missing.push(format!(
                             "{}: `{}` {version}: previous release `{}`: {cause}",
-                            package.package.location, package.package.name, artifact.filename
+                            package.package.location,
+                            package.package.name,
+                            artifact.filename.as_deref().unwrap_or("(no file)")
                         ));
                     }
                 }

@@ -122,11 +122,7 @@ fn publisher_summary(publisher: &VerifiedPublisher) -> String {
 }
 
 fn human_artifact(out: &mut String, artifact: &ArtifactEvidence) {
-    let name = if artifact.filename.is_empty() {
-        "(no file)"
-    } else {
-        &artifact.filename
-    };
+    let name = artifact.filename.as_deref().unwrap_or("(no file)");
     let _ = writeln!(out, "  {name}");
     let _ = writeln!(
         out,
@@ -206,7 +202,7 @@ fn human(evidence: &PackageEvidence) -> String {
                 let _ = writeln!(
                     out,
                     "  {}  {}{publisher}",
-                    artifact.filename,
+                    artifact.filename.as_deref().unwrap_or("(no file)"),
                     artifact.provenance.slug()
                 );
             }

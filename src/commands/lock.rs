@@ -90,7 +90,7 @@ fn render_human(lockfile: &Lockfile) -> String {
                 if package.name.is_empty() {
                     "(unnamed)".to_string()
                 } else {
-                    package.name.clone()
+                    package.name.to_string()
                 },
                 package.version.clone().unwrap_or_else(|| "-".into()),
                 elide(describe_source(&package.source), SOURCE_WIDTH),

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::dist::PackageName;
 use crate::evidence::{ArtifactEvidence, LockfileEvidence, PackageEvidence, ProvenanceStatus};
 use crate::lockfile::{Location, Source};
 use crate::policy::{Policy, PublisherRequirement, Subject};
@@ -11,8 +12,8 @@ use crate::rules::{Level, Rule};
 /// A finding before its level is resolved.
 pub(super) struct Candidate {
     pub rule: Rule,
-    /// PEP 503-normalized; `None` for findings about a lockfile as a whole.
-    pub package: Option<String>,
+    /// `None` for findings about a lockfile as a whole.
+    pub package: Option<PackageName>,
     pub version: Option<String>,
     pub artifact: Option<String>,
     pub message: String,
@@ -31,7 +32,7 @@ pub(super) struct Candidate {
 impl Candidate {
     /// What exemptions are matched against; `None` for lockfile findings.
     pub fn subject(&self) -> Option<Subject<'_>> {
-        self.package.as_deref().map(|package| Subject {
+        self.package.as_ref().map(|package| Subject {
             package,
             version: self.version.as_deref(),
             digests: &self.digests,
@@ -116,7 +117,7 @@ impl<'a> PackageContext<'a> {
         let mut artifacts: Vec<&ArtifactEvidence> = package.artifacts.iter().collect();
         artifacts.sort_by(|a, b| (&a.filename, &a.sha256).cmp(&(&b.filename, &b.sha256)));
         let required = policy
-            .package_entry(&crate::dist::normalize_name(&package.package.name))
+            .package_entry(&package.package.name)
             .map(|m| m.entry.publishers.as_slice())
             .unwrap_or_default();
         PackageContext {
@@ -129,10 +130,10 @@ impl<'a> PackageContext<'a> {
         }
     }
 
-    pub fn name(&self) -> String {
-        // Policies match PEP 503 names; normalizing here too means a caller that hands
-        // in `Foo.Bar` can never slip past a rule written for `foo-bar`.
-        crate::dist::normalize_name(&self.package.package.name)
+    /// The PEP 503 name (a `PackageName` is normalized when built, so a lockfile that
+    /// writes `Foo.Bar` can never slip past a rule written for `foo-bar`).
+    pub fn name(&self) -> PackageName {
+        self.package.package.name.clone()
     }
 
     pub fn source(&self) -> &Source {
@@ -206,8 +207,8 @@ pub(super) fn describe_source(source: &Source) -> String {
 
 /// A short name for an artifact, even one a requirements file locked by hash only.
 pub(super) fn file_name(artifact: &ArtifactEvidence) -> String {
-    if !artifact.filename.is_empty() {
-        return artifact.filename.clone();
+    if let Some(filename) = &artifact.filename {
+        return filename.clone();
     }
     if let Some(sha) = &artifact.sha256 {
         return format!("sha256:{}…", sha.get(..12).unwrap_or(sha));

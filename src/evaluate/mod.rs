@@ -25,8 +25,8 @@ pub struct Finding {
     pub rule: Rule,
     /// The resolved level, `warn` or `deny` (findings at `allow` are not reported).
     pub level: Level,
-    /// PEP 503-normalized name; `None` for findings about a lockfile as a whole or the policy.
-    pub package: Option<String>,
+    /// `None` for findings about a lockfile as a whole or the policy.
+    pub package: Option<crate::dist::PackageName>,
     pub version: Option<String>,
     /// The file the finding is about; `None` when it is about the package or several files.
     pub artifact: Option<String>,
@@ -80,7 +80,7 @@ impl Finding {
     pub fn package_spec(&self) -> String {
         match (&self.package, &self.version) {
             (Some(n), Some(v)) => format!("{n}=={v}"),
-            (Some(n), None) => n.clone(),
+            (Some(n), None) => n.to_string(),
             _ => String::new(),
         }
     }
@@ -300,7 +300,7 @@ mod tests {
 
     fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidence {
         ArtifactEvidence {
-            filename: filename.to_string(),
+            filename: Some(filename.to_string()),
             sha256: Some("ab".repeat(32)),
             locked_hash: true,
             unbound_hashes: Vec::new(),

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Finding;
+use crate::dist::PackageName;
 use crate::evidence::LockfileEvidence;
 use crate::lockfile::{IndexKind, Location, Source};
 use crate::policy::{Exemption, Policy};
@@ -66,12 +67,8 @@ pub(super) fn check(
     let names = evidence.iter().flat_map(|lf| {
         lf.packages
             .iter()
-            .map(|p| crate::dist::normalize_name(&p.package.name))
-            .chain(
-                lf.unpinned
-                    .iter()
-                    .map(|u| crate::dist::normalize_name(&u.name)),
-            )
+            .map(|p| p.package.name.clone())
+            .chain(lf.unpinned.iter().map(|u| PackageName::new(&u.name)))
     });
     for name in names {
         if let Some(m) = policy.package_entry(&name) {
@@ -84,10 +81,9 @@ pub(super) fn check(
                 continue;
             }
             let matched_elsewhere = evidence.iter().any(|lf| {
-                lf.packages.iter().any(|p| {
-                    name.pattern
-                        .matches(&crate::dist::normalize_name(&p.package.name))
-                })
+                lf.packages
+                    .iter()
+                    .any(|p| name.pattern.matches(&p.package.name))
             });
             let message = if matched_elsewhere {
                 format!(

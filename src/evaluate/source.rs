@@ -68,7 +68,7 @@ fn unpinned_candidate(
         unpinned.location.clone(),
         message,
     );
-    candidate.package = Some(crate::dist::normalize_name(&unpinned.name));
+    candidate.package = Some(crate::dist::PackageName::new(&unpinned.name));
     candidate
 }
 
@@ -216,22 +216,21 @@ fn check_unbound_hashes(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
                 )
             })
             .collect();
-        let subject = if artifact.filename.is_empty() {
-            format!(
+        let subject = match &artifact.filename {
+            None => format!(
                 "the locked hash {} matches no file of this release that pubgate examined",
                 hashes.join(", ")
-            )
-        } else {
-            format!(
+            ),
+            Some(filename) => format!(
                 "`{}` is also locked by {} {}, which the index does not list for it",
-                artifact.filename,
+                filename,
                 if hashes.len() == 1 {
                     "the hash"
                 } else {
                     "the hashes"
                 },
                 hashes.join(", ")
-            )
+            ),
         };
         let name = file_name(artifact);
         out.push(

@@ -321,7 +321,7 @@ pub async fn package_evidence(
                 .artifacts
                 .iter()
                 .map(|a| ArtifactEvidence {
-                    filename: a.filename.clone(),
+                    filename: crate::evidence::named(&a.filename),
                     sha256: a.sha256.clone(),
                     locked_hash: a.sha256.is_some(),
                     unbound_hashes: Vec::new(),
@@ -383,7 +383,7 @@ pub async fn inspect(
     options: &IndexOptions,
 ) -> Result<PackageEvidence, GatherError> {
     let package = LockedPackage {
-        name: crate::dist::normalize_name(name),
+        name: crate::dist::PackageName::new(name),
         version: Some(version.to_string()),
         source: Source::Index {
             url: options.index_url.clone(),

@@ -74,7 +74,7 @@ pub async fn index_package(
                     History::Unavailable {
                         cause: HistoryUnavailable::ProjectNotFound {
                             index: index_url,
-                            project: package.name.clone(),
+                            project: package.name.to_string(),
                         },
                     },
                 ),
@@ -129,7 +129,7 @@ pub(crate) fn every_artifact(
 ) -> Vec<ArtifactEvidence> {
     if package.artifacts.is_empty() {
         return vec![ArtifactEvidence {
-            filename: String::new(),
+            filename: None,
             sha256: None,
             locked_hash: false,
             unbound_hashes: Vec::new(),
@@ -140,7 +140,7 @@ pub(crate) fn every_artifact(
         .artifacts
         .iter()
         .map(|a| ArtifactEvidence {
-            filename: a.filename.clone(),
+            filename: crate::evidence::named(&a.filename),
             sha256: a.sha256.clone(),
             locked_hash: a.sha256.is_some(),
             // Nothing was examined: no locked hash of another algorithm is bound.

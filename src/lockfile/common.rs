@@ -56,9 +56,9 @@ pub(super) fn error_at(location: &Location, message: impl Into<String>) -> LockE
 }
 
 /// Checks a project name from a lockfile and returns its PEP 503 form.
-pub(super) fn project_name(raw: &str, location: &Location) -> Result<String, LockError> {
+pub(super) fn project_name(raw: &str, location: &Location) -> Result<dist::PackageName, LockError> {
     if dist::is_valid_name(raw) {
-        Ok(dist::normalize_name(raw))
+        Ok(dist::PackageName::new(raw))
     } else {
         Err(error_at(
             location,
@@ -208,7 +208,8 @@ fn drop_exact_duplicates(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
 fn merge_releases(packages: Vec<LockedPackage>) -> Vec<LockedPackage> {
     let mut out: Vec<LockedPackage> = Vec::with_capacity(packages.len());
     let mut artifacts_of: Vec<HashSet<super::Artifact>> = Vec::with_capacity(packages.len());
-    let mut index: HashMap<(String, Option<String>, Source), usize> = HashMap::new();
+    let mut index: HashMap<(crate::dist::PackageName, Option<String>, Source), usize> =
+        HashMap::new();
     for package in packages {
         let key = (
             package.name.clone(),

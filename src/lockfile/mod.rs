@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::dist::PackageName;
 use crate::url::SecretUrl;
 
 mod common;
@@ -210,7 +211,7 @@ pub struct NamedIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LockedPackage {
     /// PEP 503-normalized name.
-    pub name: String,
+    pub name: PackageName,
     /// The version as written (operators stripped); absent only for non-index sources.
     pub version: Option<String>,
     pub source: Source,

@@ -89,7 +89,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             None => package
                 .version
                 .as_ref()
-                .and_then(|version| shared_files.get(&(name.clone(), version.clone())))
+                .and_then(|version| shared_files.get(&(name.to_string(), version.clone())))
                 .cloned()
                 .unwrap_or_default(),
         };

@@ -230,7 +230,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             };
             if !written.trim_start().starts_with("==") || written.contains(['*', ',']) {
                 assembly.unpinned.push(Unpinned {
-                    name,
+                    name: name.to_string(),
                     specifier: written.to_string(),
                     location,
                 });
@@ -389,7 +389,7 @@ mod tests {
             .iter()
             .map(|p| {
                 (
-                    p.name.clone(),
+                    p.name.to_string(),
                     p.version.clone().unwrap_or_default(),
                     p.source.kind(),
                     p.location.line,

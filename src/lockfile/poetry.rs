@@ -129,18 +129,23 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 }
             }
             None => {
-                let uses = shared_uses.entry(name.clone()).or_default();
+                let uses = shared_uses.entry(name.to_string()).or_default();
                 *uses += 1;
-                let shared = shared_files.contains_key(&name) || shared_hashes.contains_key(&name);
+                let shared = shared_files.contains_key(name.as_str())
+                    || shared_hashes.contains_key(name.as_str());
                 if shared && *uses > MAX_SHARED_USES {
                     return Err(error_at(
                         &location,
                         format!("more than {MAX_SHARED_USES} entries of `{name}` share its `[metadata.files]`: re-create the lockfile with `poetry lock`"),
                     ));
                 }
-                let alone = versions_per_name.get(&name).copied().unwrap_or(0) <= 1;
+                let alone = versions_per_name.get(name.as_str()).copied().unwrap_or(0) <= 1;
                 let files: Vec<&FileWire> = if alone {
-                    shared_files.get(&name).into_iter().flatten().collect()
+                    shared_files
+                        .get(name.as_str())
+                        .into_iter()
+                        .flatten()
+                        .collect()
                 } else {
                     let parsed = version.parse::<pep440_rs::Version>().ok();
                     parsed
@@ -151,7 +156,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 for file in files {
                     artifacts.push(artifact(file, &name, &location)?);
                 }
-                for digest in shared_hashes.get(&name).into_iter().flatten() {
+                for digest in shared_hashes.get(name.as_str()).into_iter().flatten() {
                     let sha256 = text::sha256_hex(digest).map_err(|reason| {
                         error_at(&location, format!("package `{name}`: {reason}"))
                     })?;

@@ -17,6 +17,7 @@ use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 
+use crate::dist::PackageName;
 use crate::lockfile::Location;
 use crate::rules::{Level, Rule};
 
@@ -169,8 +170,7 @@ pub struct Exemption {
 /// What a package finding is about, for matching exemptions.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    /// PEP 503-normalized name.
-    pub package: &'a str,
+    pub package: &'a PackageName,
     pub version: Option<&'a str>,
     /// `algorithm:hex` of every file the finding concerns (empty when it concerns none or
     /// a file without a known digest).
@@ -268,7 +268,7 @@ pub enum LevelOrigin {
 impl Policy {
     /// The most specific `[[package]]` entry naming `package` (PEP 503-normalized), by the
     /// total order of [`NamePattern::specificity_cmp`]; declaration order never matters.
-    pub fn package_entry(&self, package: &str) -> Option<PackageMatch<'_>> {
+    pub fn package_entry(&self, package: &PackageName) -> Option<PackageMatch<'_>> {
         let mut best: Option<(PackageMatch<'_>, &NamePattern)> = None;
         for (entry_index, entry) in self.packages.iter().enumerate() {
             for (name_index, name) in entry.names.iter().enumerate() {

@@ -212,7 +212,7 @@ fn artifact(a: &ArtifactEvidence) -> JsonArtifact {
         ProvenanceStatus::Unavailable { cause } => (None, None, Some(cause.to_string())),
     };
     JsonArtifact {
-        filename: a.filename.clone(),
+        filename: a.filename.clone().unwrap_or_default(),
         sha256: a.sha256.clone(),
         locked_hash: a.locked_hash,
         provenance: a.provenance.slug(),
@@ -225,7 +225,7 @@ fn artifact(a: &ArtifactEvidence) -> JsonArtifact {
 
 fn package(p: &PackageEvidence) -> JsonPackage {
     JsonPackage {
-        name: p.package.name.clone(),
+        name: p.package.name.to_string(),
         version: p.package.version.clone(),
         source: JsonSource::from(&p.package.source),
         location: JsonLocation::from(&p.package.location),
@@ -238,7 +238,7 @@ fn finding(f: &Finding) -> JsonFinding {
         code: f.rule.code(),
         rule: f.rule.slug(),
         level: f.level.as_str(),
-        package: f.package.clone(),
+        package: f.package.as_ref().map(ToString::to_string),
         version: f.version.clone(),
         artifact: f.artifact.clone(),
         message: f.message.clone(),

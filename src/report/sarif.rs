@@ -270,12 +270,12 @@ fn message(f: &Finding) -> String {
 fn result(f: &Finding) -> SarifResult {
     let mut properties = BTreeMap::new();
     for (key, value) in [
-        ("package", &f.package),
-        ("version", &f.version),
-        ("artifact", &f.artifact),
+        ("package", f.package.as_deref()),
+        ("version", f.version.as_deref()),
+        ("artifact", f.artifact.as_deref()),
     ] {
         if let Some(v) = value {
-            properties.insert(key, v.clone());
+            properties.insert(key, v.to_string());
         }
     }
     SarifResult {

@@ -93,7 +93,7 @@ pub fn path(path: &std::path::Path) -> String {
 pub fn package_spec(package: &PackageEvidence) -> String {
     match &package.package.version {
         Some(v) => format!("{}=={v}", package.package.name),
-        None => package.package.name.clone(),
+        None => package.package.name.to_string(),
     }
 }
 

@@ -145,7 +145,7 @@ pub fn sha(filename: &str) -> String {
 
 pub fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidence {
     ArtifactEvidence {
-        filename: filename.into(),
+        filename: pubgate::evidence::named(filename),
         sha256: Some(sha(filename)),
         locked_hash: true,
         unbound_hashes: Vec::new(),
@@ -175,7 +175,7 @@ pub fn pkg(
             artifacts: artifacts
                 .iter()
                 .map(|a| Artifact {
-                    filename: a.filename.clone(),
+                    filename: a.filename.clone().unwrap_or_default(),
                     sha256: if a.locked_hash {
                         a.sha256.clone()
                     } else {

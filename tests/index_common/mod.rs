@@ -85,7 +85,7 @@ pub fn package(
     artifacts: &[(&str, Option<&str>)],
 ) -> LockedPackage {
     LockedPackage {
-        name: name.to_string(),
+        name: name.into(),
         version: Some(version.to_string()),
         source: Source::Index {
             url: SecretUrl::new(index),
@@ -143,7 +143,7 @@ pub fn slugs(evidence: &PackageEvidence) -> Vec<(String, &'static str)> {
     evidence
         .artifacts
         .iter()
-        .map(|a| (a.filename.clone(), a.provenance.slug()))
+        .map(|a| (a.filename.clone().unwrap_or_default(), a.provenance.slug()))
         .collect()
 }
 

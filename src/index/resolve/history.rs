@@ -238,7 +238,7 @@ impl<'a> HistoryWalk<'a> {
                     .release
                     .file(file, &file.filename, file.sha256.as_deref()),
                 artifact: PendingArtifact {
-                    filename: file.filename.clone(),
+                    filename: Some(file.filename.clone()),
                     sha256: file.sha256.clone(),
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
@@ -335,7 +335,7 @@ mod tests {
             previous
                 .artifacts
                 .iter()
-                .map(|a| a.filename.as_str())
+                .map(|a| a.filename.as_deref().unwrap_or(""))
                 .collect(),
             &previous.passed_over,
         )

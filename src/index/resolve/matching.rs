@@ -247,7 +247,7 @@ pub(super) fn match_release<'a>(
 fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
     if release.files.is_empty() {
         return vec![Slot::Settled(ArtifactEvidence {
-            filename: String::new(),
+            filename: None,
             sha256: None,
             locked_hash: false,
             unbound_hashes: Vec::new(),
@@ -290,7 +290,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
                     disagreement(&files, Pinned::UnhashedPin),
                 );
                 Slot::Settled(ArtifactEvidence {
-                    filename: name,
+                    filename: Some(name),
                     sha256: None,
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
@@ -339,7 +339,7 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
     let others = other_hashes(artifact);
     let settled = |provenance, unbound: Vec<LockedHash>| {
         Slot::Settled(ArtifactEvidence {
-            filename: artifact.filename.clone(),
+            filename: crate::evidence::named(&artifact.filename),
             sha256: locked_sha.clone().or_else(|| artifact.sha256.clone()),
             locked_hash: artifact.sha256.is_some(),
             unbound_hashes: unbound,
@@ -553,7 +553,7 @@ fn not_found<'a>(
         }
     };
     Slot::Settled(ArtifactEvidence {
-        filename: artifact.filename.clone(),
+        filename: crate::evidence::named(&artifact.filename),
         sha256: locked_sha
             .map(str::to_string)
             .or_else(|| artifact.sha256.clone()),

@@ -78,7 +78,7 @@ pub enum FilePlan {
 /// An artifact's evidence but its provenance status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingArtifact {
-    pub filename: String,
+    pub filename: Option<String>,
     pub sha256: Option<String>,
     pub locked_hash: bool,
     pub unbound_hashes: Vec<LockedHash>,
@@ -145,7 +145,7 @@ impl<'a> Release<'a> {
                 Slot::Examine(target) => ArtifactPlan {
                     provenance: self.file(target.file, &target.filename, target.sha256.as_deref()),
                     artifact: PendingArtifact {
-                        filename: target.filename,
+                        filename: crate::evidence::named(&target.filename),
                         sha256: target.sha256,
                         locked_hash: target.locked_hash,
                         unbound_hashes: target.unbound_hashes,

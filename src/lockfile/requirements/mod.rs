@@ -17,6 +17,7 @@ use super::text;
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
 };
+use crate::dist::PackageName;
 use crate::url::SecretUrl;
 use requirement::Classified;
 
@@ -439,7 +440,7 @@ impl Reader<'_> {
             let (name, source) = requirement::classify_editable(editable).map_err(invalid)?;
             {
                 self.assembly.packages.push(LockedPackage {
-                    name,
+                    name: PackageName::new(&name),
                     version: None,
                     source,
                     artifacts: Vec::new(),
@@ -482,7 +483,7 @@ impl Reader<'_> {
                 version,
                 marker,
             } => self.assembly.packages.push(LockedPackage {
-                name,
+                name: PackageName::new(&name),
                 version: Some(version),
                 // replaced by the file's primary index once every line is read
                 source: Source::Index {
@@ -534,7 +535,7 @@ impl Reader<'_> {
                     None => Vec::new(),
                 };
                 self.assembly.packages.push(LockedPackage {
-                    name,
+                    name: PackageName::new(&name),
                     version,
                     source,
                     artifacts,
@@ -661,7 +662,7 @@ mod tests {
             .filter(|p| p.source.is_index())
             .map(|p| {
                 (
-                    p.name.clone(),
+                    p.name.to_string(),
                     p.version.clone().unwrap_or_default(),
                     p.location.line,
                 )

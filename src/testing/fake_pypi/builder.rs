@@ -551,7 +551,7 @@ mod tests {
             packages: packages
                 .iter()
                 .map(|(name, version, index, files)| LockedPackage {
-                    name: name.to_string(),
+                    name: (*name).into(),
                     version: Some(version.to_string()),
                     source: Source::Index {
                         url: crate::url::SecretUrl::new(*index),
