@@ -4,6 +4,7 @@
 //! exemptions apply after; findings come out in one deterministic order.
 
 mod context;
+mod index_status;
 mod policy;
 mod provenance;
 mod publisher;
@@ -97,9 +98,10 @@ pub struct ExemptionRef {
 }
 
 /// The rule families, each with the rules it alone raises.
-const FAMILIES: [&[Rule]; 4] = [
+const FAMILIES: [&[Rule]; 5] = [
     source::RULES,
     provenance::RULES,
+    index_status::RULES,
     publisher::RULES,
     policy::RULES,
 ];
@@ -118,6 +120,7 @@ pub fn evaluate(
             let cx = PackageContext::new(lockfile, package, policy, today);
             source::check_package(&cx, &mut candidates);
             provenance::check_package(&cx, &mut candidates);
+            index_status::check_package(&cx, &mut candidates);
             publisher::check_package(&cx, &mut candidates);
         }
     }
@@ -287,6 +290,7 @@ mod tests {
                     .map(|(f, status)| artifact(f, status.clone()))
                     .collect(),
                 history,
+                project_status: None,
             }],
             unpinned: Vec::new(),
             indexes: Vec::new(),
@@ -305,6 +309,7 @@ mod tests {
             locked_hash: true,
             unbound_hashes: Vec::new(),
             provenance,
+            yanked: None,
         }
     }
 

@@ -7,6 +7,7 @@ use futures::future::join_all;
 
 use super::answers::PageAnswer;
 use super::fetcher::Fetcher;
+use super::simple::ProjectPage;
 use crate::evidence::{
     ArtifactEvidence, History, HistoryUnavailable, InvalidReason, PackageEvidence,
     ProvenanceStatus, UnavailableCause,
@@ -40,6 +41,7 @@ pub async fn index_package(
     index: &IndexContext,
     package: &LockedPackage,
 ) -> PackageEvidence {
+    let mut project_status = None;
     let (artifacts, history) = match package.version.as_deref() {
         None => (
             every_artifact(
@@ -52,6 +54,9 @@ pub async fn index_package(
         ),
         Some(version) => {
             let page = fetcher.page(&index.url, &package.name).await;
+            if let Ok(PageAnswer::Found(page)) = &page {
+                project_status = Some(page.status.clone());
+            }
             // The page URL parsed, so the index's does too; should it not, nothing is examined.
             let index_url = CleanUrl::parse(index.url.expose());
             match (page, index_url) {
@@ -78,6 +83,9 @@ pub async fn index_package(
                         },
                     },
                 ),
+                (Ok(PageAnswer::Found(page)), Ok(index_url)) if page.status.is_quarantined() => {
+                    quarantined(package, version, &page, &index_url)
+                }
                 (Ok(PageAnswer::Found(page)), Ok(index_url)) => {
                     let release = Release {
                         index,
@@ -100,12 +108,58 @@ pub async fn index_package(
             }
         }
     };
+    if package.version.is_some() {
+        fetcher.page_done(&index.url, &package.name);
+    }
     PackageEvidence {
         package: package.clone(),
         index_url: Some(index.url.clone()),
         artifacts,
         history,
+        project_status: project_status.filter(|s| !s.is_active()),
     }
+}
+
+/// Every locked file of a quarantined project is `quarantined`, whether the page still
+/// lists it or not: the index considers the project unsafe and serves none of its files.
+/// When the page lists no file of the locked release, that is said too (the release is
+/// hidden by the quarantine, or gone: the index cannot tell which).
+fn quarantined(
+    package: &LockedPackage,
+    version: &str,
+    page: &ProjectPage,
+    index_url: &CleanUrl,
+) -> (Vec<ArtifactEvidence>, History) {
+    let matcher = crate::index::simple::VersionMatcher::new(version);
+    let listed = !page.release_files(&package.name, &matcher).is_empty();
+    let mut detail = format!(
+        "the index `{}` has quarantined `{}`: it considers the project unsafe (for example malware) and serves none of its files",
+        index_url.trimmed(),
+        package.name
+    );
+    if !listed {
+        detail.push_str(&format!(
+            "; no file of `{version}` is listed while the quarantine lasts"
+        ));
+    }
+    if let Some(reason) = &page.status.reason {
+        detail.push_str(&format!(" (the index says: {reason})"));
+    }
+    (
+        every_artifact(
+            package,
+            ProvenanceStatus::Invalid {
+                reason: InvalidReason::Quarantined,
+                detail,
+            },
+        ),
+        History::Unavailable {
+            cause: HistoryUnavailable::Quarantined {
+                index: index_url.clone(),
+                project: package.name.to_string(),
+            },
+        },
+    )
 }
 
 /// Every file unavailable for `cause`, and the history with it.
@@ -134,6 +188,7 @@ pub(crate) fn every_artifact(
             locked_hash: false,
             unbound_hashes: Vec::new(),
             provenance: status,
+            yanked: None,
         }];
     }
     package
@@ -146,6 +201,7 @@ pub(crate) fn every_artifact(
             // Nothing was examined: no locked hash of another algorithm is bound.
             unbound_hashes: a.other_hashes.clone(),
             provenance: status.clone(),
+            yanked: None,
         })
         .collect()
 }

@@ -24,6 +24,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use crate::dist::normalize_name;
+use crate::evidence::{ProjectMarker, ProjectStatus};
 
 /// The media type of a PEP 691 JSON project page.
 pub const JSON_MEDIA_TYPE: &str = "application/vnd.pypi.simple.v1+json";
@@ -101,6 +102,9 @@ pub struct IndexFile {
     /// `filename`). Such an entry also has a [`IndexFile::contradiction`].
     pub url_filename: Option<String>,
     pub yanked: bool,
+    /// The reason the index gives for the yank (JSON `yanked` string, HTML `data-yanked`
+    /// value), sanitized; `None` when not yanked or no reason is given.
+    pub yank_reason: Option<String>,
     pub provenance: ProvenanceLink,
     /// Why this entry contradicts itself, when it does (two digests for one algorithm, two
     /// names, two links): which file an installer would get from it cannot be known.
@@ -120,6 +124,8 @@ pub struct ProjectPage {
     pub format: PageFormat,
     /// The declared API version; [`ApiVersion::IMPLICIT`] when the page declares none.
     pub api_version: ApiVersion,
+    /// The project's PEP 792 status (`active` when the page says none).
+    pub status: ProjectStatus,
     pub files: Vec<IndexFile>,
 }
 
@@ -169,6 +175,9 @@ struct WirePage {
     #[serde(default)]
     meta: Option<WireMeta>,
     files: Option<Vec<WireFile>>,
+    /// PEP 792: `{"status": "...", "reason": "..."}`.
+    #[serde(rename = "project-status", default)]
+    project_status: Option<Value>,
 }
 
 #[derive(serde::Deserialize)]
@@ -301,10 +310,10 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         if let Some(url) = url {
             hashes.add_from_url(url, &filename);
         }
-        let yanked = match file.yanked {
-            Some(Value::Bool(b)) => b,
-            Some(Value::String(_)) => true,
-            _ => false,
+        let (yanked, yank_reason) = match &file.yanked {
+            Some(Value::Bool(b)) => (*b, None),
+            Some(Value::String(reason)) => (true, reason_text(reason)),
+            _ => (false, None),
         };
         let provenance = match &file.provenance {
             None | Some(Value::Null) => ProvenanceLink::None,
@@ -321,14 +330,61 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             filename,
             url_filename,
             yanked,
+            yank_reason,
             provenance,
         });
     }
     Ok(ProjectPage {
         format: PageFormat::Json,
         api_version,
+        status: json_status(page.project_status.as_ref()),
         files: out,
     })
+}
+
+/// A reason the page gives (a yank, a project status): sanitized, `None` when empty.
+pub(crate) fn reason_text(text: &str) -> Option<String> {
+    Some(crate::evidence::clean_index_text(text, 200)).filter(|r| !r.is_empty())
+}
+
+/// The PEP 792 `project-status` object. Present but unreadable, it is an unknown status
+/// (reported, never taken as `active`).
+fn json_status(value: Option<&Value>) -> ProjectStatus {
+    match value {
+        None | Some(Value::Null) => ProjectStatus::ACTIVE,
+        Some(Value::Object(object)) => match object.get("status") {
+            None | Some(Value::Null) => ProjectStatus::ACTIVE,
+            Some(Value::String(status)) => {
+                ProjectStatus::new(status, object.get("reason").and_then(Value::as_str))
+            }
+            Some(other) => unreadable_status(other),
+        },
+        Some(other) => unreadable_status(other),
+    }
+}
+
+fn unreadable_status(value: &Value) -> ProjectStatus {
+    ProjectStatus {
+        status: ProjectMarker::Other(format!("unreadable JSON {}", json_kind(value))),
+        reason: None,
+    }
+}
+
+/// Of two statuses a page gives, the one that says most (quarantined, then unknown, then
+/// archived, then deprecated): a page that says two things is read at its worst.
+pub(crate) fn graver(a: ProjectStatus, b: ProjectStatus) -> ProjectStatus {
+    let rank = |s: &ProjectStatus| match s.status {
+        ProjectMarker::Active => 0,
+        ProjectMarker::Deprecated => 1,
+        ProjectMarker::Archived => 2,
+        ProjectMarker::Other(_) => 3,
+        ProjectMarker::Quarantined => 4,
+    };
+    if rank(&b) > rank(&a) {
+        b
+    } else {
+        a
+    }
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -624,6 +680,64 @@ mod tests {
         assert_eq!(
             page.files[2].provenance,
             ProvenanceLink::Url("https://pypi.org/integrity/a-b/1.0/a&b-1.0.zip/provenance".into())
+        );
+    }
+
+    #[test]
+    fn reads_project_status_and_yank_reasons_in_both_forms() {
+        use crate::evidence::ProjectMarker;
+        let json = parse_json(
+            br#"{"meta":{"api-version":"1.4"},"project-status":{"status":"archived","reason":"read\u001b[2J  only"},
+                "files":[{"filename":"a-1.0.tar.gz","url":"u","hashes":{},"yanked":"broken\nbuild"},
+                         {"filename":"a-1.1.tar.gz","url":"u","hashes":{},"yanked":true},
+                         {"filename":"a-1.2.tar.gz","url":"u","hashes":{},"yanked":""}]}"#,
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(json.status.status, ProjectMarker::Archived);
+        assert_eq!(json.status.reason.as_deref(), Some("read [2J only"));
+        assert_eq!(
+            json.files
+                .iter()
+                .map(|f| (f.yanked, f.yank_reason.as_deref()))
+                .collect::<Vec<_>>(),
+            [(true, Some("broken build")), (true, None), (true, None)]
+        );
+        let html = parse_html(
+            br#"<html><head><meta name="pypi:repository-version" content="1.4">
+<meta name="pypi:project-status-reason" content="malware &amp; more">
+<meta name="pypi:project-status" content="archived"><meta name="pypi:project-status" content="quarantined">
+</head><body><a href="a-1.0.tar.gz" data-yanked="use 1.1">a</a><a href="a-1.1.tar.gz" data-yanked>a</a></body></html>"#,
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(
+            html.status.status,
+            ProjectMarker::Quarantined,
+            "read at its gravest"
+        );
+        assert_eq!(html.status.reason.as_deref(), Some("malware & more"));
+        assert_eq!(html.files[0].yank_reason.as_deref(), Some("use 1.1"));
+        assert_eq!(
+            (html.files[1].yanked, html.files[1].yank_reason.as_deref()),
+            (true, None)
+        );
+        // No marker is active; an unknown or unreadable one is kept, never read as active.
+        assert!(parse_json(br#"{"files":[]}"#, &url())
+            .unwrap()
+            .status
+            .is_active());
+        let odd = parse_json(
+            br#"{"project-status":{"status":"frozen"},"files":[]}"#,
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(odd.status.status, ProjectMarker::Other("frozen".into()));
+        let bad = parse_json(br#"{"project-status":"quarantined","files":[]}"#, &url()).unwrap();
+        assert!(
+            matches!(bad.status.status, ProjectMarker::Other(_)),
+            "{:?}",
+            bad.status
         );
     }
 

@@ -150,6 +150,7 @@ pub fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidenc
         locked_hash: true,
         unbound_hashes: Vec::new(),
         provenance,
+        yanked: None,
     }
 }
 
@@ -195,6 +196,7 @@ pub fn pkg(
         index_url: Some(SecretUrl::new(PYPI)),
         artifacts,
         history: History::FirstRelease,
+        project_status: None,
     }
 }
 
@@ -503,6 +505,7 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
     );
     let acme = PackageEvidence {
         history: History::NotApplicable,
+        project_status: None,
         index_url: Some(SecretUrl::new("https://ci:t0ken@pkgs.acme.example/simple")),
         ..with_source(
             pkg(

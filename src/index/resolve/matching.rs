@@ -252,6 +252,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
             locked_hash: false,
             unbound_hashes: Vec::new(),
             provenance: missing_release(names),
+            yanked: None,
         })];
     }
     // One group per distinct file, in filename order; an entry with two names joins the
@@ -295,6 +296,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
                     provenance: ProvenanceStatus::unavailable(cause),
+                    yanked: None,
                 })
             }
         })
@@ -344,6 +346,7 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
             locked_hash: artifact.sha256.is_some(),
             unbound_hashes: unbound,
             provenance,
+            yanked: None,
         })
     };
     let named = !artifact.filename.is_empty();
@@ -560,5 +563,6 @@ fn not_found<'a>(
         locked_hash: artifact.sha256.is_some(),
         unbound_hashes: others,
         provenance: status,
+        yanked: None,
     })
 }

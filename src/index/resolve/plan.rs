@@ -4,7 +4,7 @@
 //! ([`ProvenanceAsk`]). The caller fetches; [`ProvenanceAsk::status`] reads what came back.
 
 use super::IndexContext;
-use crate::evidence::{ArtifactEvidence, InvalidReason, ProvenanceStatus, UnavailableCause};
+use crate::evidence::{ArtifactEvidence, InvalidReason, ProvenanceStatus, UnavailableCause, Yank};
 use crate::index::fetcher::ProvenanceOutcome;
 use crate::index::simple::{
     filename_version, IndexFile, ProjectPage, ProvenanceLink, VersionMatcher,
@@ -82,6 +82,14 @@ pub struct PendingArtifact {
     pub sha256: Option<String>,
     pub locked_hash: bool,
     pub unbound_hashes: Vec<LockedHash>,
+    pub yanked: Option<Yank>,
+}
+
+/// The yank an index file carries, as evidence.
+pub fn yank_of(file: &IndexFile) -> Option<Yank> {
+    file.yanked.then(|| Yank {
+        reason: file.yank_reason.clone(),
+    })
 }
 
 impl PendingArtifact {
@@ -92,6 +100,7 @@ impl PendingArtifact {
             locked_hash: self.locked_hash,
             unbound_hashes: self.unbound_hashes,
             provenance,
+            yanked: self.yanked,
         }
     }
 }
@@ -112,6 +121,7 @@ impl ArtifactPlan {
                 sha256: evidence.sha256,
                 locked_hash: evidence.locked_hash,
                 unbound_hashes: evidence.unbound_hashes,
+                yanked: evidence.yanked,
             },
         }
     }
@@ -149,6 +159,7 @@ impl<'a> Release<'a> {
                         sha256: target.sha256,
                         locked_hash: target.locked_hash,
                         unbound_hashes: target.unbound_hashes,
+                        yanked: yank_of(target.file),
                     },
                 },
             })
