@@ -14,12 +14,12 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::evidence::{FetchError, FetchFailure};
+use super::congestion::AdaptiveLimit;
+use crate::evidence::{Expected, FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
 
 /// The User-Agent every request carries.
@@ -83,7 +83,9 @@ struct Credentials {
 pub struct HttpClient {
     client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     options: HttpOptions,
-    permits: Semaphore,
+    /// Requests in flight: at most `options.concurrency`, fewer while the index is
+    /// overloaded.
+    limit: AdaptiveLimit,
     deadline: Instant,
     credentials: Mutex<HashMap<String, Credentials>>,
     jitter_seed: std::collections::hash_map::RandomState,
@@ -120,7 +122,7 @@ impl HttpClient {
     pub fn new(options: HttpOptions) -> HttpClient {
         HttpClient {
             client: std::sync::OnceLock::new(),
-            permits: Semaphore::new(options.concurrency.max(1)),
+            limit: AdaptiveLimit::new(options.concurrency),
             deadline: Instant::now() + options.overall_timeout,
             options,
             credentials: Mutex::new(HashMap::new()),
@@ -152,14 +154,15 @@ impl HttpClient {
         &self.options
     }
 
-    /// GETs `url` with `accept`, reading at most `limit` bytes of body. Any status is
-    /// returned except those worth retrying (408, 429, 5xx) once retries are exhausted,
-    /// and 401/403, which are errors.
+    /// GETs `url` with `accept`, reading at most `limit` bytes of body (`of` names what is
+    /// asked for in the error past it). Any status is returned except those worth retrying
+    /// (408, 429, 5xx) once retries are exhausted, and 401/403, which are errors.
     pub async fn get(
         &self,
         url: &str,
         accept: &str,
         limit: usize,
+        of: Expected,
     ) -> Result<HttpResponse, FetchError> {
         let (url, inline_credentials) = split_credentials(url)?;
         let err = |failure| FetchError::new(&url, failure);
@@ -181,7 +184,7 @@ impl HttpClient {
         loop {
             attempt += 1;
             let outcome = self
-                .attempt(&url, accept, limit, credentials.as_ref())
+                .attempt(&url, accept, (limit, of), credentials.as_ref())
                 .await;
             let retry_after = match outcome {
                 Attempt::Done(response) => return Ok(response),
@@ -228,11 +231,10 @@ impl HttpClient {
         &self,
         url: &Url,
         accept: &str,
-        limit: usize,
+        limit: (usize, Expected),
         credentials: Option<&Credentials>,
     ) -> Attempt {
-        let Ok(Ok(_permit)) = tokio::time::timeout_at(self.deadline, self.permits.acquire()).await
-        else {
+        let Ok(slot) = tokio::time::timeout_at(self.deadline, self.limit.acquire()).await else {
             return Attempt::Fatal(self.deadline_passed());
         };
         let now = Instant::now();
@@ -241,21 +243,47 @@ impl HttpClient {
         }
         let budget = self.options.request_timeout.min(self.deadline - now);
         let hit_deadline = budget < self.options.request_timeout;
-        match tokio::time::timeout(budget, self.exchange(url, accept, limit, credentials)).await {
+        let outcome = match tokio::time::timeout(
+            budget,
+            self.exchange(url, accept, limit, credentials),
+        )
+        .await
+        {
             Ok(outcome) => outcome,
             Err(_) if hit_deadline => Attempt::Fatal(self.deadline_passed()),
             Err(_) => Attempt::Retry {
                 kind: RetryKind::Timeout,
                 retry_after: None,
             },
+        };
+        let host = url.host_str().unwrap_or("the index");
+        match &outcome {
+            Attempt::Done(_) => self.limit.succeeded(),
+            Attempt::Retry {
+                kind: RetryKind::Timeout,
+                ..
+            } => {
+                self.limit
+                    .overloaded(slot.started, &format!("a request to `{host}` timed out"));
+            }
+            Attempt::Retry {
+                kind: RetryKind::Status(status @ (408 | 429 | 503 | 504)),
+                ..
+            } => {
+                self.limit
+                    .overloaded(slot.started, &format!("HTTP {status} from `{host}`"));
+            }
+            _ => {}
         }
+        drop(slot);
+        outcome
     }
 
     async fn exchange(
         &self,
         url: &Url,
         accept: &str,
-        limit: usize,
+        (limit, of): (usize, Expected),
         credentials: Option<&Credentials>,
     ) -> Attempt {
         let client = match self.client() {
@@ -294,14 +322,14 @@ impl HttpClient {
             .unwrap_or("")
             .to_string();
         if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Attempt::Fatal(FetchFailure::TooLarge { limit });
+            return Attempt::Fatal(FetchFailure::TooLarge { limit, of });
         }
         let mut body = BytesMut::new();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > limit {
-                        return Attempt::Fatal(FetchFailure::TooLarge { limit });
+                        return Attempt::Fatal(FetchFailure::TooLarge { limit, of });
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -363,6 +391,9 @@ fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
         .read_timeout(options.request_timeout)
         .pool_max_idle_per_host(options.concurrency.max(1))
+        // HTTP/2 is negotiated (ALPN) wherever the index offers it: every request to a host
+        // then shares one connection, multiplexed, instead of one connection each.
+        .http2_adaptive_window(true)
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {}", e.without_url()))
 }

@@ -16,6 +16,7 @@
 pub mod answers;
 pub mod cache;
 pub mod client;
+mod congestion;
 pub mod fetcher;
 pub mod resolve;
 pub mod simple;
@@ -192,6 +193,11 @@ pub async fn gather_report(
     for context in contexts.iter().flatten() {
         fetcher.register_index(&context.url);
     }
+    for ((_, package), context) in jobs.iter().zip(&contexts) {
+        if let (Some(context), Some(_)) = (context, &package.version) {
+            fetcher.expect_page(&context.url, &package.name);
+        }
+    }
 
     // Each package is a task of its own, so CPU work (parsing, cache reads) spreads over
     // the runtime's threads; progress events come back here, to the calling task.
@@ -303,6 +309,7 @@ fn past_deadline(
         index_url: index.map(|i| i.url.clone()),
         artifacts,
         history,
+        project_status: None,
     }
 }
 
@@ -326,9 +333,11 @@ pub async fn package_evidence(
                     locked_hash: a.sha256.is_some(),
                     unbound_hashes: Vec::new(),
                     provenance: ProvenanceStatus::NotApplicable,
+                    yanked: None,
                 })
                 .collect(),
             history: History::NotApplicable,
+            project_status: None,
         },
     }
 }
