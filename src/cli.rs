@@ -103,6 +103,19 @@ pub struct IndexArgs {
     /// what is unfinished then is unavailable [default: 10 × --timeout, within 30–900]
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub deadline: Option<u64>,
+    /// Largest project page accepted, in MiB (after decompression); a larger page makes
+    /// its package's files unavailable (PG103)
+    #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_page_size: u32,
+    /// Examine only the locked files that install on this CPython version (e.g. `3.12`);
+    /// sdists are always examined [default: every locked file]
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<pubgate::index::scope::PythonVersion>,
+    /// Examine only the locked files that install on one of these platforms (a wheel
+    /// platform tag such as `manylinux_2_28_x86_64`, `macosx_14_0_arm64`, `win_amd64`;
+    /// repeat for several) [default: every locked file]
+    #[arg(long, value_name = "TAG")]
+    pub platform: Vec<pubgate::index::scope::Platform>,
 }
 
 #[derive(Debug, Args)]

@@ -97,6 +97,9 @@ fn every_policy_key_is_documented() {
         "[sources]",
         "allow-indexes",
         "allow-trusted-hosts",
+        "[environment]",
+        "python",
+        "platforms",
     ] {
         assert!(
             text.contains(&format!("`{key}`")),

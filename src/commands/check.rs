@@ -43,7 +43,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let progress = ProgressBar::on_stderr();
-    let evidence = gather_evidence(&lockfiles, &args.index, &progress);
+    let evidence = gather_evidence(&lockfiles, &args.index, &policy.environment, &progress);
     progress.finish();
     let report = Report::check(evidence?, &policy, today_utc(), args.deny_warnings);
     let report = match &path_prefix {
@@ -59,12 +59,23 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
+    environment: &pubgate::index::scope::ArtifactScope,
     progress: &ProgressBar,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
-    let options = index_options(index)?;
-    Ok(pubgate::index::gather_blocking(
-        lockfiles, &options, progress,
-    )?)
+    let mut options = index_options(index)?;
+    // `--python`/`--platform` win; without them, the policy's `[environment]`.
+    if options.scope.everything() {
+        options.scope = environment.clone();
+    }
+    let report = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
+    if !options.scope.everything() {
+        eprintln!(
+            "note: only files that install on {} were examined (--python, --platform, or the policy's [environment]): {} locked file(s) left out",
+            options.scope.describe(),
+            report.stats.out_of_scope
+        );
+    }
+    Ok(report.evidence)
 }
 
 /// Today's date in UTC: exemptions expire on the same day on every CI runner.

@@ -19,6 +19,7 @@ pub mod client;
 mod congestion;
 pub mod fetcher;
 pub mod resolve;
+pub mod scope;
 pub mod simple;
 mod single_flight;
 pub mod transport;
@@ -75,6 +76,8 @@ pub struct IndexOptions {
     pub history_max_files: usize,
     /// Packages worked on at once (their requests share `http.concurrency`).
     pub package_concurrency: usize,
+    /// Which locked files are examined (`--python`, `--platform`): every one by default.
+    pub scope: scope::ArtifactScope,
 }
 
 impl IndexOptions {
@@ -95,6 +98,7 @@ impl IndexOptions {
             history: true,
             history_max_files: 8,
             package_concurrency: 64,
+            scope: scope::ArtifactScope::default(),
         }
     }
 }
@@ -207,9 +211,13 @@ pub async fn gather_report(
     ));
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = AbortOnDrop(Vec::with_capacity(jobs.len()));
+    let mut out_of_scope = 0;
     for (position, ((_, package), context)) in jobs.iter().zip(contexts).enumerate() {
         let (fetcher, permits, events) = (fetcher.clone(), permits.clone(), events.clone());
-        let package = (*package).clone();
+        let mut package = (*package).clone();
+        if context.is_some() {
+            out_of_scope += in_scope(&mut package, &options.scope);
+        }
         let limit = options.deadline;
         tasks.0.push(tokio::spawn(async move {
             let work = async {
@@ -271,11 +279,25 @@ pub async fn gather_report(
     for ((lock_index, _), package) in jobs.iter().zip(results) {
         evidence[*lock_index].packages.push(package);
     }
+    let mut stats = fetcher.stats();
+    stats.out_of_scope = out_of_scope;
     Ok(GatherReport {
         evidence,
-        stats: fetcher.stats(),
+        stats,
         record_errors: fetcher.record_errors(),
     })
+}
+
+/// Keeps the locked files of an index package that `scope` admits; returns how many were
+/// left out. When none would remain (no file installs on the targets), every file is kept:
+/// examining more never passes what examining less would fail.
+fn in_scope(package: &mut LockedPackage, scope: &scope::ArtifactScope) -> usize {
+    if scope.everything() || !package.artifacts.iter().any(|a| scope.admits(&a.filename)) {
+        return 0;
+    }
+    let before = package.artifacts.len();
+    package.artifacts.retain(|a| scope.admits(&a.filename));
+    before - package.artifacts.len()
 }
 
 enum Event {

@@ -186,6 +186,16 @@ struct RawPolicy {
     #[serde(default)]
     exemption: Vec<Spanned<RawExemption>>,
     sources: Option<RawSources>,
+    environment: Option<RawEnvironment>,
+}
+
+/// `[environment]`: the targets whose files are examined (`--python`, `--platform`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironment {
+    python: Option<Spanned<String>>,
+    #[serde(default)]
+    platforms: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +414,10 @@ impl Context<'_> {
                 ),
             },
         };
+        let environment = match raw.environment {
+            None => crate::index::scope::ArtifactScope::default(),
+            Some(raw) => self.environment(raw, &mut errors),
+        };
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.position);
             let mut first = errors.remove(0);
@@ -416,7 +430,38 @@ impl Context<'_> {
             packages,
             exemptions,
             sources,
+            environment,
         })
+    }
+
+    /// `[environment]`, each value parsed as its flag is.
+    fn environment(
+        &self,
+        raw: RawEnvironment,
+        errors: &mut Vec<PolicyError>,
+    ) -> crate::index::scope::ArtifactScope {
+        let mut scope = crate::index::scope::ArtifactScope::default();
+        if let Some(python) = raw.python {
+            match python.get_ref().parse() {
+                Ok(version) => scope.python = Some(version),
+                Err(message) => errors.push(self.error(
+                    python.span(),
+                    format!("`[environment]` `python`: {message}"),
+                    "write the CPython version files must install on, e.g. `python = \"3.12\"`",
+                )),
+            }
+        }
+        for platform in raw.platforms {
+            match platform.get_ref().parse() {
+                Ok(tag) => scope.platforms.push(tag),
+                Err(message) => errors.push(self.error(
+                    platform.span(),
+                    format!("`[environment]` `platforms`: {message}"),
+                    "write wheel platform tags, e.g. `platforms = [\"manylinux_2_28_x86_64\"]`",
+                )),
+            }
+        }
+        scope
     }
 
     fn allowed_sources(

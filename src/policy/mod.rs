@@ -242,6 +242,8 @@ pub struct Policy {
     pub exemptions: Vec<Exemption>,
     /// `[sources]`.
     pub sources: Sources,
+    /// `[environment]`: the targets whose files are examined; every locked file when empty.
+    pub environment: crate::index::scope::ArtifactScope,
 }
 
 /// The `[[package]]` entry and name that won for a package.
