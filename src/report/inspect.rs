@@ -161,7 +161,7 @@ struct Inspect<'a> {
     version: Option<&'a str>,
     index: Option<String>,
     files: Vec<File<'a>>,
-    previous: Previous<'a>,
+    previous: Earlier<'a>,
 }
 
 #[derive(Serialize)]
@@ -194,7 +194,7 @@ struct Publisher<'a> {
 
 #[derive(Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
-enum Previous<'a> {
+enum Earlier<'a> {
     Previous {
         version: &'a str,
         yanked: bool,
@@ -255,20 +255,20 @@ impl<'a> From<&'a ArtifactEvidence> for File<'a> {
 impl<'a> From<&'a PackageEvidence> for Inspect<'a> {
     fn from(evidence: &'a PackageEvidence) -> Self {
         let previous = match &evidence.history {
-            History::Previous(previous) => Previous::Previous {
+            History::Previous(previous) => Earlier::Previous {
                 version: &previous.version,
                 yanked: previous.yanked,
                 passed_over: &previous.passed_over,
                 files: previous.artifacts.iter().map(File::from).collect(),
             },
-            History::FirstRelease => Previous::FirstRelease,
+            History::FirstRelease => Earlier::FirstRelease,
             History::NoAttestedRelease { passed_over } => {
-                Previous::NoAttestedRelease { passed_over }
+                Earlier::NoAttestedRelease { passed_over }
             }
-            History::Unavailable { cause } => Previous::Unavailable {
+            History::Unavailable { cause } => Earlier::Unavailable {
                 cause: cause.to_string(),
             },
-            History::NotApplicable => Previous::NotApplicable,
+            History::NotApplicable => Earlier::NotApplicable,
         };
         Inspect {
             schema: 1,
