@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::wire::Publisher;
 use crate::evidence::{ArtifactEvidence, History, PackageEvidence, ProvenanceStatus};
 use crate::verify::VerifiedPublisher;
 
@@ -176,23 +177,6 @@ struct File<'a> {
 }
 
 #[derive(Serialize)]
-struct Publisher<'a> {
-    kind: &'static str,
-    repository: Option<&'a str>,
-    workflow: Option<&'a str>,
-    workflow_filepath: Option<&'a str>,
-    email: Option<&'a str>,
-    #[serde(rename = "ref")]
-    git_ref: Option<&'a str>,
-    commit: Option<&'a str>,
-    issuer: Option<&'a str>,
-    san: Option<&'a str>,
-    project_id: Option<&'a str>,
-    pipeline_definition_id: Option<&'a str>,
-    environment: Option<&'a str>,
-}
-
-#[derive(Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 enum Earlier<'a> {
     Previous {
@@ -209,25 +193,6 @@ enum Earlier<'a> {
         cause: String,
     },
     NotApplicable,
-}
-
-impl<'a> From<&'a VerifiedPublisher> for Publisher<'a> {
-    fn from(p: &'a VerifiedPublisher) -> Self {
-        Publisher {
-            kind: p.kind.as_str(),
-            repository: p.repository.as_deref(),
-            workflow: p.workflow.as_deref(),
-            workflow_filepath: p.workflow_filepath.as_deref(),
-            email: p.email.as_deref(),
-            git_ref: p.git_ref.as_deref(),
-            commit: p.commit.as_deref(),
-            issuer: p.issuer.as_deref(),
-            san: p.san.as_deref(),
-            project_id: p.project_id.as_deref(),
-            pipeline_definition_id: p.pipeline_definition_id.as_deref(),
-            environment: p.environment.as_deref(),
-        }
-    }
 }
 
 impl<'a> From<&'a ArtifactEvidence> for File<'a> {

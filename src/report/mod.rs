@@ -11,6 +11,7 @@ mod output;
 pub mod sarif;
 mod text;
 pub mod verify;
+mod wire;
 
 pub use output::{deliver, use_color, write_stdout, Destination, OutputError};
 pub use text::{defuse_workflow_commands, sanitize, sanitize_lines};

@@ -174,23 +174,11 @@ struct Root<'a> {
     sha256: &'a str,
 }
 
-/// The verified publisher as the JSON shows it (its own wire type: the verifier's model
-/// can change without changing this document).
+/// The verified publisher as the JSON shows it.
 #[derive(Serialize)]
 struct Publisher<'a> {
-    kind: &'static str,
-    repository: Option<&'a str>,
-    workflow: Option<&'a str>,
-    workflow_filepath: Option<&'a str>,
-    email: Option<&'a str>,
-    #[serde(rename = "ref")]
-    git_ref: Option<&'a str>,
-    commit: Option<&'a str>,
-    issuer: Option<&'a str>,
-    san: Option<&'a str>,
-    project_id: Option<&'a str>,
-    pipeline_definition_id: Option<&'a str>,
-    environment: Option<&'a str>,
+    #[serde(flatten)]
+    identity: super::wire::Publisher<'a>,
     /// Always false: the environment is PyPI's claim, never in the certificate.
     environment_verified: bool,
 }
@@ -242,18 +230,7 @@ struct Failure<'a> {
 
 fn publisher(p: &VerifiedPublisher) -> Publisher<'_> {
     Publisher {
-        kind: p.kind.as_str(),
-        repository: p.repository.as_deref(),
-        workflow: p.workflow.as_deref(),
-        workflow_filepath: p.workflow_filepath.as_deref(),
-        email: p.email.as_deref(),
-        git_ref: p.git_ref.as_deref(),
-        commit: p.commit.as_deref(),
-        issuer: p.issuer.as_deref(),
-        san: p.san.as_deref(),
-        project_id: p.project_id.as_deref(),
-        pipeline_definition_id: p.pipeline_definition_id.as_deref(),
-        environment: p.environment.as_deref(),
+        identity: super::wire::Publisher::from(p),
         environment_verified: false,
     }
 }
