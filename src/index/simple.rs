@@ -134,15 +134,19 @@ pub enum PageError {
     ContentType(String),
 }
 
-/// Which parser a `Content-Type` header selects.
-pub fn page_format(content_type: &str) -> Option<PageFormat> {
-    let media = content_type
+/// The media type of a `Content-Type` header, lowercase, without parameters.
+pub fn media_type(content_type: &str) -> String {
+    content_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    match media.as_str() {
+        .to_ascii_lowercase()
+}
+
+/// Which parser a `Content-Type` header selects.
+pub fn page_format(content_type: &str) -> Option<PageFormat> {
+    match media_type(content_type).as_str() {
         JSON_MEDIA_TYPE | "application/json" => Some(PageFormat::Json),
         HTML_MEDIA_TYPE | "text/html" | "application/xhtml+xml" => Some(PageFormat::Html),
         _ => None,
