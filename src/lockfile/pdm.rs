@@ -1,10 +1,11 @@
-//! pdm.lock, lock_version 3.x and 4.x (pdm reads any minor of its major): per-package
-//! `files` (`{file|url, hash}`), or `[metadata.files]` keyed by `"name version"` in older
-//! locks; `git`/`hg`/`svn`/`bzr`, `url` and `path` entries are direct sources. Extras are
-//! locked as extra entries of the same release, merged here. pdm does not record the index:
-//! it is inferred from the file URLs (PyPI when there are none).
+//! pdm.lock, lock_version 4.0 to 4.5 (what pdm 2.29 reads: its own major, no newer minor):
+//! per-package `files` (`{file|url, hash}`; `url` only with the `static_urls` strategy, as
+//! pdm refuses it otherwise). pdm no longer reads the `[metadata.files]` of older locks, so
+//! neither does pubgate: a package without `files` is installed unchecked, and every file
+//! of its release is examined. `git`/`hg`/`svn`/`bzr`, `url` and `path` entries are direct
+//! sources. Extras are locked as extra entries of the same release, merged here. pdm does not
+//! record the index: it is inferred from the file URLs (PyPI when there are none).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -14,7 +15,6 @@ use super::common::{error_at, first_line, from_toml, major_minor, project_name, 
 use super::hashes::{self, Accepted};
 use super::text::{self, LineIndex};
 use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
-use crate::dist;
 use crate::url::SecretUrl;
 
 #[derive(Deserialize)]
@@ -27,9 +27,13 @@ struct LockWire {
 #[derive(Deserialize)]
 struct MetadataWire {
     lock_version: Option<Spanned<toml::Value>>,
-    /// Before per-package `files`: keyed by `"name version"`.
-    files: Option<BTreeMap<String, Vec<FileWire>>>,
+    /// `static_urls` allows file URLs; older locks say so with a boolean key.
+    strategy: Option<Vec<String>>,
+    static_urls: Option<bool>,
 }
+
+/// The newest lock_version minor of major 4 that pdm 2.29 reads (its `spec_version` 4.5.1).
+const NEWEST_MINOR: u64 = 5;
 
 #[derive(Deserialize)]
 struct PackageWire {
@@ -64,35 +68,24 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         });
     };
     check_lock_version(metadata.lock_version.as_ref(), path, &lines)?;
-    let shared_files: BTreeMap<(String, String), Vec<FileWire>> = metadata
-        .files
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(key, files)| {
-            let (name, version) = key.trim().rsplit_once(' ')?;
-            // keys may carry extras: "name[extra] version"
-            let name = name.split('[').next().unwrap_or(name);
-            Some((
-                (dist::normalize_name(name), version.trim().to_string()),
-                files,
-            ))
-        })
-        .collect();
+    let static_urls = metadata
+        .strategy
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|flag| flag == "static_urls"))
+        || metadata.static_urls == Some(true);
 
     let mut assembly = Assembly::new(path, LockFormat::Pdm);
     assembly.merge_releases = true;
     for package in wire.package {
         let location = assembly.location(lines.line(package.name.span().start));
         let name = project_name(package.name.get_ref(), &location)?;
-        let files = match package.files.clone() {
-            Some(files) => files,
-            None => package
-                .version
-                .as_ref()
-                .and_then(|version| shared_files.get(&(name.to_string(), version.clone())))
-                .cloned()
-                .unwrap_or_default(),
-        };
+        let files = package.files.clone().unwrap_or_default();
+        if !static_urls && files.iter().any(|file| file.url.is_some()) {
+            return Err(error_at(
+                &location,
+                format!("package `{name}` locks file URLs but the lock's `strategy` has no `static_urls`, so pdm refuses it: re-create it with `pdm lock` (add `--static-urls` to keep URLs)"),
+            ));
+        }
         let artifacts = files
             .iter()
             .map(|file| artifact(file, &name, &location))
@@ -123,7 +116,9 @@ fn check_lock_version(
         });
     };
     let supported = match version.get_ref() {
-        toml::Value::String(text) => matches!(major_minor(text), Some((3 | 4, _))),
+        toml::Value::String(text) => {
+            matches!(major_minor(text), Some((4, minor)) if minor <= NEWEST_MINOR)
+        }
         _ => false,
     };
     if supported {
@@ -135,7 +130,7 @@ fn check_lock_version(
             line: lines.line(version.span().start),
         },
         message: format!(
-            "pdm.lock `lock_version = {}` is not supported (pubgate reads 3.x and 4.x): re-lock with a current `pdm lock`, or upgrade pubgate",
+            "pdm.lock `lock_version = {}` is not supported (pubgate reads 4.0 to 4.{NEWEST_MINOR}, as pdm 2.29 does): re-lock with a current `pdm lock`, or upgrade pubgate",
             version.get_ref()
         ),
     })
@@ -230,7 +225,7 @@ mod tests {
     const H: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 
     #[test]
-    fn extras_entries_merge_and_old_files_are_keyed_by_name_and_version() {
+    fn extras_entries_merge_and_metadata_files_are_not_read() {
         let text = format!(
             r#"[[package]]
 name = "CacheControl"
@@ -254,7 +249,8 @@ path = "./local"
 editable = true
 
 [metadata]
-lock_version = "3.1"
+lock_version = "4.0"
+strategy = ["static_urls"]
 
 [metadata.files]
 "cachecontrol 0.12.11" = [
@@ -278,20 +274,27 @@ lock_version = "3.1"
         assert_eq!(
             summary,
             vec![
-                ("cachecontrol", "index", 1, 2),
+                // pdm 2.29 ignores `[metadata.files]`: the package is unhashed
+                ("cachecontrol", "index", 0, 2),
                 ("tool", "git", 0, 11),
                 ("local", "editable", 0, 17)
             ]
         );
-        assert_eq!(
-            lock.packages[0].artifacts[0].filename,
-            "CacheControl-0.12.11.tar.gz"
+    }
+
+    #[test]
+    fn file_urls_need_the_static_urls_strategy() {
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\nstrategy = [\"inherit_metadata\"]\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://files.pythonhosted.org/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let err = parse_text(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("pdm.lock:5:") && err.contains("static_urls"),
+            "{err}"
         );
     }
 
     #[test]
     fn foreign_file_urls_are_another_index() {
-        let text = format!("[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://mirror.example/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\nstrategy = [\"static_urls\"]\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://mirror.example/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
         let lock = parse_text(&text).unwrap();
         assert_eq!(
             lock.packages[0].source,
@@ -309,7 +312,10 @@ lock_version = "3.1"
                 .contains("`lock_version = \"2.0\"` is not supported"),
             "{err}"
         );
-        assert!(parse_text("[metadata]\nlock_version = \"4.9\"\n").is_ok());
+        assert!(parse_text("[metadata]\nlock_version = \"4.5\"\n").is_ok());
+        // pdm 2.29 refuses a newer minor and the 3.x of pdm 1
+        assert!(parse_text("[metadata]\nlock_version = \"4.6\"\n").is_err());
+        assert!(parse_text("[metadata]\nlock_version = \"3.1\"\n").is_err());
         assert!(parse_text("[[package]]\nname = \"a\"\nversion = \"1\"\n").is_err());
     }
 }
