@@ -72,8 +72,10 @@ pub fn cases(format: &str, rng: &mut Rng, root: &Path) -> Vec<Case> {
         let bytes = encode(rng, bytes, &mut what);
         let path = case_dir.join(name);
         std::fs::write(&path, bytes).unwrap();
-        if let Some((file, text)) = project {
-            std::fs::write(case_dir.join(file), text).unwrap();
+        for (file, text) in project {
+            let at = case_dir.join(file);
+            std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+            std::fs::write(at, text).unwrap();
         }
         out.push(Case {
             id: format!("case-{n}"),
@@ -85,12 +87,12 @@ pub fn cases(format: &str, rng: &mut Rng, root: &Path) -> Vec<Case> {
     out
 }
 
-/// A project file written beside the lockfile: (file name, text).
-type Project = Option<(&'static str, String)>;
+/// Files written beside the lockfile: (path relative to it, text).
+type Project = Vec<(String, String)>;
 
 /// Odd encodings: a BOM, CRLF line ends, invalid UTF-8.
 fn encode(rng: &mut Rng, text: String, what: &mut Vec<String>) -> Vec<u8> {
-    match rng.below(14) {
+    match rng.below(30) {
         0 => {
             what.push("UTF-8 BOM".into());
             [b"\xEF\xBB\xBF".to_vec(), text.into_bytes()].concat()
@@ -117,9 +119,14 @@ const OTHER_INDEX: &str = "https://mirror.example/simple";
 /// A hash in an algorithm the format's installers know (mostly sha256), sometimes an
 /// algorithm or a length they refuse.
 fn hash(rng: &mut Rng, what: &mut Vec<String>, algorithms: &[(&str, usize)]) -> (String, String) {
-    let (algorithm, len) = *rng.pick(algorithms);
+    // the last entry is one some installer refuses: rarely, or most files would be refused
+    let (algorithm, len) = if rng.chance(4) {
+        algorithms[algorithms.len() - 1]
+    } else {
+        algorithms[rng.below(algorithms.len() - 1)]
+    };
     let mut digest = rng.hex(len);
-    if rng.chance(4) {
+    if rng.chance(2) {
         digest.truncate(len - 2);
         what.push(format!("short {algorithm}"));
     } else if algorithm != "sha256" {
@@ -290,7 +297,7 @@ fn uv(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
     };
     (
         format!("{header}requires-python = \">=3.9\"\n{sections}\n{packages}{root}"),
-        None,
+        Vec::new(),
     )
 }
 
@@ -305,7 +312,7 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         ("sha1", 40),
         ("blake2b", 128),
     ];
-    let lock_version = *rng.pick(&["2.1", "2.1", "2.0", "1.1", "3.0", ""]);
+    let lock_version = *rng.pick(&["2.1", "2.1", "2.1", "2.1", "2.1", "2.0", "1.1", "1.1", "3.0", ""]);
     if lock_version != "2.1" {
         what.push(format!("lock-version `{lock_version}`"));
     }
@@ -313,11 +320,17 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
     let mut packages = String::new();
     let mut shared = String::new();
     // project sources: (name, url, priority)
+    // the project's URL for `private` is not always the one the lock recorded
+    let configured = if rng.chance(50) {
+        OTHER_INDEX.to_string()
+    } else {
+        "https://configured.example/simple".to_string()
+    };
     let sources: Vec<(String, String, &str)> = match rng.below(4) {
-        0 => vec![("private".into(), OTHER_INDEX.into(), "primary")],
+        0 => vec![("private".into(), configured, "primary")],
         1 => vec![(
             "private".into(),
-            OTHER_INDEX.into(),
+            configured,
             *rng.pick(&["supplemental", "explicit"]),
         )],
         _ => Vec::new(),
@@ -335,12 +348,12 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         let v = version(rng);
         let mut entry =
             format!("[[package]]\nname = \"{name}\"\nversion = \"{v}\"\ndescription = \"\"\n");
-        if rng.chance(95) {
+        if rng.chance(97) {
             entry.push_str("optional = false\n");
         } else {
             what.push("no `optional`".into());
         }
-        if rng.chance(95) {
+        if rng.chance(97) {
             entry.push_str("python-versions = \"*\"\n");
         } else {
             what.push("no `python-versions`".into());
@@ -378,8 +391,8 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
                 what.push("directory".into());
                 format!("develop = {}\n\n[package.source]\ntype = \"directory\"\nurl = \"vendor/{name}\"\n", rng.chance(50))
             }
-            3 | 4 => {
-                let (reference, url) = if rng.chance(70) {
+            3 | 4 if !sources.is_empty() || rng.chance(15) => {
+                let (reference, url) = if rng.chance(85) {
                     ("private", OTHER_INDEX)
                 } else {
                     what.push("unknown reference".into());
@@ -443,7 +456,7 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         metadata.push_str(&format!("\n[metadata.files]\n{shared}"));
     }
     let project = if sources.is_empty() && rng.chance(50) {
-        None
+        Vec::new()
     } else {
         let mut text = String::from("[tool.poetry]\nname = \"case\"\nversion = \"0\"\n");
         for (name, url, priority) in &sources {
@@ -451,7 +464,7 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
                 "\n[[tool.poetry.source]]\nname = \"{name}\"\nurl = \"{url}\"\npriority = \"{priority}\"\n"
             ));
         }
-        Some(("pyproject.toml", text))
+        vec![("pyproject.toml".to_string(), text)]
     };
     (format!("{packages}{metadata}"), project)
 }
@@ -466,6 +479,7 @@ fn pipfile(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         ("sha384", 96),
         ("md5", 32),
     ];
+    let mut project: Project = Vec::new();
     let mut sources = Vec::new();
     let source_count = rng.below(4);
     for n in 0..source_count {
@@ -483,13 +497,12 @@ fn pipfile(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         .iter()
         .map(|(n, u, v)| format!("{{\"name\": \"{n}\", \"url\": \"{u}\", \"verify_ssl\": {v}}}"))
         .collect();
-    let mut project = None;
     if sources.is_empty() {
         what.push("no _meta.sources".into());
         if rng.chance(50) {
             what.push("Pipfile [[source]]".into());
-            project = Some((
-                "Pipfile",
+            project.push((
+                "Pipfile".into(),
                 format!("[[source]]\nname = \"own\"\nurl = \"{OTHER_INDEX}\"\nverify_ssl = true\n\n[packages]\n"),
             ));
         }
@@ -544,6 +557,9 @@ fn pipfile(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
                         let (n, _, _) = rng.pick(&sources).clone();
                         what.push("index".into());
                         fields.push(format!("\"index\": \"{n}\""));
+                    } else if rng.chance(3) {
+                        what.push("unknown index".into());
+                        fields.push("\"index\": \"nowhere\"".into());
                     }
                 }
             }
@@ -612,7 +628,9 @@ fn pdm(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         ("md5", 32),
         ("sha3_256", 64),
     ];
-    let lock_version = *rng.pick(&["4.5.0", "4.5.0", "4.4.1", "4.6.0", "3.1", "4.0"]);
+    let lock_version = *rng.pick(&[
+        "4.5.0", "4.5.0", "4.5.0", "4.5.0", "4.4.1", "4.0", "4.5.1", "4.6.0", "3.1",
+    ]);
     if lock_version != "4.5.0" {
         what.push(format!("lock_version {lock_version}"));
     }
@@ -659,13 +677,13 @@ fn pdm(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
             format!("{name}-{v}-py3-none-any.whl"),
         ] {
             let (a, d) = hash(rng, what, algorithms);
-            let hash = if rng.chance(10) {
+            let hash = if a == "sha256" && rng.chance(10) {
                 what.push("bare digest".into());
                 d
             } else {
                 format!("{a}:{d}")
             };
-            if static_urls || rng.chance(5) {
+            if static_urls || rng.chance(2) {
                 let base = if rng.chance(20) {
                     what.push("foreign URL".into());
                     "https://elsewhere.example/f"
@@ -705,7 +723,7 @@ fn pdm(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
     if !shared.is_empty() {
         metadata.push_str(&format!("\n[metadata.files]\n{shared}"));
     }
-    (format!("{metadata}\n{packages}"), None)
+    (format!("{metadata}\n{packages}"), Vec::new())
 }
 
 // ---- pylock.toml ----
@@ -810,5 +828,5 @@ fn pylock(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
             }
         }
     }
-    (text, None)
+    (text, Vec::new())
 }

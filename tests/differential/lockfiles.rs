@@ -50,7 +50,9 @@ pub const UV: Installer = Installer {
     name: "uv",
     driver: "uv_lock.py",
     format: "uv",
-    deliberate: &[],
+    // uv reads a malformed digest, or an algorithm it cannot check in a wheel's zstd
+    // copy, until it installs that file; pubgate refuses them when it reads the lock
+    deliberate: &["hexadecimal digits", "is not one the installer checks"],
     lenient: &[],
     hashes_per_package: false,
     every_source_for_every_package: false,
@@ -79,6 +81,8 @@ pub const PIPENV: Installer = Installer {
         "hexadecimal digits",
         // a marker, version or extra that smuggles tokens into the pip line (a `--hash`)
         "makes pipenv hand pip a line pip reads",
+        // pipenv never uses an entry's `index`; one naming no source is refused
+        "which is not in `_meta.sources`",
     ],
     // pip resolves a `path` entry against the directory it runs in, which pubgate cannot
     // know: a path that is not there is pip's error, a local source to pubgate
