@@ -377,7 +377,7 @@ fn parse_with(
         LockFormat::Requirements => requirements::parse(text, path, includes),
         LockFormat::Pylock => pylock::parse(text, path),
         LockFormat::Pipfile => pipfile::parse_with_project(text, path, project),
-        LockFormat::Pdm => pdm::parse(text, path),
+        LockFormat::Pdm => pdm::parse_with_project(text, path, project),
     }
 }
 

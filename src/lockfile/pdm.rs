@@ -4,7 +4,8 @@
 //! neither does pubgate: a package without `files` is installed unchecked, and every file
 //! of its release is examined. `git`/`hg`/`svn`/`bzr`, `url` and `path` entries are direct
 //! sources. Extras are locked as extra entries of the same release, merged here. pdm does not
-//! record the index: it is inferred from the file URLs (PyPI when there are none).
+//! record the index: the project's `[[tool.pdm.source]]` say where pdm looks (PyPI when the
+//! project names none), and locked file URLs (`static_urls`) where it downloads.
 
 use std::path::Path;
 
@@ -13,8 +14,11 @@ use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
 use super::hashes::{self, Accepted};
+use super::project::{self, ProjectFile};
 use super::text::{self, LineIndex};
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
+};
 use crate::url::SecretUrl;
 
 #[derive(Deserialize)]
@@ -58,7 +62,18 @@ struct FileWire {
     hash: Option<String>,
 }
 
+#[cfg(test)]
 pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    parse_with_project(text, path, None)
+}
+
+/// Reads a pdm.lock; `project` is the `pyproject.toml` beside it, whose
+/// `[[tool.pdm.source]]` are where pdm looks for every locked file.
+pub(super) fn parse_with_project(
+    text: &str,
+    path: &Path,
+    project: Option<&ProjectFile>,
+) -> Result<Lockfile, LockError> {
     let lines = LineIndex::new(text);
     let wire: LockWire = from_toml(text, path, &lines, "pdm.lock")?;
     let Some(metadata) = wire.metadata else {
@@ -76,6 +91,10 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
 
     let mut assembly = Assembly::new(path, LockFormat::Pdm);
     assembly.merge_releases = true;
+    let default_index = match project {
+        Some(project) => configured_sources(project, &mut assembly)?,
+        None => super::PYPI_SIMPLE.to_string(),
+    };
     for package in wire.package {
         let location = assembly.location(lines.line(package.name.span().start));
         let name = project_name(package.name.get_ref(), &location)?;
@@ -90,7 +109,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
             .iter()
             .map(|file| artifact(file, &name, &location))
             .collect::<Result<Vec<_>, _>>()?;
-        let source = source(&package, &files);
+        let source = source(&package, &files, &default_index);
         assembly.packages.push(LockedPackage {
             name,
             version: package.version,
@@ -136,7 +155,52 @@ fn check_lock_version(
     })
 }
 
-fn source(package: &PackageWire, files: &[FileWire]) -> Source {
+/// pdm's sources (`Project.get_sources`): the project's `[[tool.pdm.source]]`, a source named
+/// `pypi` replacing PyPI's URL, PyPI first otherwise. pdm looks for a locked file on every
+/// one of them, so each is a source the lock uses (at the pyproject.toml); the first is
+/// where an unsourced package is looked up.
+fn configured_sources(project: &ProjectFile, assembly: &mut Assembly) -> Result<String, LockError> {
+    let configured = project::pdm_sources(project)?;
+    let mut urls: Vec<(String, bool, Option<bool>)> = Vec::new();
+    if !configured.iter().any(|s| s.name == "pypi") {
+        urls.push((super::PYPI_SIMPLE.to_string(), false, None));
+    }
+    for source in configured {
+        let Some(url) = source.url else { continue };
+        let find_links = source.kind.as_deref() == Some("find_links");
+        if source.name == "pypi" {
+            urls.insert(0, (url, find_links, source.verify_ssl));
+        } else {
+            urls.push((url, find_links, source.verify_ssl));
+        }
+    }
+    let at = Location {
+        path: project.path.clone(),
+        line: 1,
+    };
+    let mut first_index = None;
+    for (url, find_links, verify_ssl) in &urls {
+        let kind = if *find_links {
+            IndexKind::FindLinks
+        } else if first_index.is_none() {
+            first_index = Some(url.clone());
+            IndexKind::Index
+        } else {
+            IndexKind::ExtraIndex
+        };
+        if urls.len() > 1 || url != super::PYPI_SIMPLE {
+            assembly.add_index(url, kind, at.clone());
+        }
+        if *verify_ssl == Some(false) {
+            if let Some(host) = text::host_and_port_of(url) {
+                assembly.add_index(&host, IndexKind::TrustedHost, at.clone());
+            }
+        }
+    }
+    Ok(first_index.unwrap_or_else(|| super::PYPI_SIMPLE.to_string()))
+}
+
+fn source(package: &PackageWire, files: &[FileWire], default_index: &str) -> Source {
     let vcs = [
         ("git", &package.git),
         ("hg", &package.hg),
@@ -168,10 +232,19 @@ fn source(package: &PackageWire, files: &[FileWire]) -> Source {
             Source::Path { path: path.clone() }
         };
     }
+    let urls: Vec<&str> = files
+        .iter()
+        .filter_map(|file| file.url.as_deref())
+        .collect();
+    let index = if urls.is_empty() {
+        // pdm finds the files on its sources
+        default_index.to_string()
+    } else {
+        // `static_urls`: pdm downloads the locked URLs themselves
+        text::index_from_file_urls(urls.into_iter())
+    };
     Source::Index {
-        url: SecretUrl::new(text::index_from_file_urls(
-            files.iter().filter_map(|file| file.url.as_deref()),
-        )),
+        url: SecretUrl::new(index),
     }
 }
 
@@ -317,5 +390,56 @@ strategy = ["static_urls"]
         assert!(parse_text("[metadata]\nlock_version = \"4.6\"\n").is_err());
         assert!(parse_text("[metadata]\nlock_version = \"3.1\"\n").is_err());
         assert!(parse_text("[[package]]\nname = \"a\"\nversion = \"1\"\n").is_err());
+    }
+
+    #[test]
+    fn the_projects_sources_are_where_pdm_looks() {
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{file = \"t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let project = |text: &str| ProjectFile {
+            path: std::path::PathBuf::from("pyproject.toml"),
+            text: text.to_string(),
+        };
+        let path = Path::new("pdm.lock");
+        // a source named `pypi` replaces PyPI
+        let own = project("[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"https://own.example/simple\"\nverify_ssl = false\n");
+        let lock = parse_with_project(&text, path, Some(&own)).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("https://own.example/simple")
+            }
+        );
+        let kinds: Vec<IndexKind> = lock.indexes.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, [IndexKind::Index, IndexKind::TrustedHost]);
+        // another source is searched too, after PyPI
+        let extra = project(
+            "[[tool.pdm.source]]\nname = \"private\"\nurl = \"https://private.example/simple\"\n",
+        );
+        let lock = parse_with_project(&text, path, Some(&extra)).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new(super::super::PYPI_SIMPLE)
+            }
+        );
+        let found: Vec<(&str, IndexKind)> = lock
+            .indexes
+            .iter()
+            .map(|i| (i.url.expose(), i.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (super::super::PYPI_SIMPLE, IndexKind::Index),
+                ("https://private.example/simple", IndexKind::ExtraIndex)
+            ]
+        );
+        // no project file or no sources: PyPI, and no source recorded
+        assert!(
+            parse_with_project(&text, path, Some(&project("[project]\nname = \"x\"\n")))
+                .unwrap()
+                .indexes
+                .is_empty()
+        );
     }
 }

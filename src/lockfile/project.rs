@@ -1,8 +1,9 @@
 //! The project file an installer reads beside its lockfile to resolve the sources the lock
 //! only names: Poetry's `pyproject.toml` (`[[tool.poetry.source]]`, which a `legacy`
 //! package's `reference` names, and which decides where a package without a source comes
-//! from) and pipenv's `Pipfile` (`[[source]]`, used when the lock's `_meta.sources` is
-//! empty). Read with the lockfile's own limits, inside the same tree.
+//! from), pdm's (`[[tool.pdm.source]]`, where pdm looks for every locked file) and pipenv's
+//! `Pipfile` (`[[source]]`, used when the lock's `_meta.sources` is empty). Read with the
+//! lockfile's own limits, inside the same tree.
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +26,7 @@ pub(super) fn read_beside(
     root: &Path,
 ) -> Result<Option<ProjectFile>, LockError> {
     let name = match format {
-        LockFormat::Poetry => "pyproject.toml",
+        LockFormat::Poetry | LockFormat::Pdm => "pyproject.toml",
         LockFormat::Pipfile => "Pipfile",
         _ => return Ok(None),
     };
@@ -53,6 +54,8 @@ pub(super) struct ConfiguredSource {
     /// Poetry's `priority`, lowercase (`primary` when not given).
     pub priority: String,
     pub verify_ssl: Option<bool>,
+    /// pdm's `type`: `index` (when not given) or `find_links`.
+    pub kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +66,13 @@ struct PyprojectWire {
 #[derive(Deserialize)]
 struct ToolWire {
     poetry: Option<PoetryWire>,
+    pdm: Option<PdmWire>,
+}
+
+#[derive(Deserialize)]
+struct PdmWire {
+    #[serde(default)]
+    source: Vec<SourceWire>,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +93,8 @@ struct SourceWire {
     url: Option<String>,
     priority: Option<String>,
     verify_ssl: Option<bool>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
 }
 
 fn invalid(project: &ProjectFile, message: String) -> LockError {
@@ -115,26 +127,39 @@ fn sources(
                     .unwrap_or_else(|| "primary".into())
                     .to_ascii_lowercase(),
                 verify_ssl: source.verify_ssl,
+                kind: source.kind,
             })
         })
         .collect()
 }
 
-/// `[[tool.poetry.source]]` of a `pyproject.toml`, in order.
-pub(super) fn poetry_sources(project: &ProjectFile) -> Result<Vec<ConfiguredSource>, LockError> {
+fn pyproject(project: &ProjectFile, installer: &str) -> Result<Option<ToolWire>, LockError> {
     let wire: PyprojectWire = toml::from_str(&project.text).map_err(|err| {
         invalid(
             project,
             format!(
-                "malformed pyproject.toml: {}: Poetry cannot read its sources either; fix it",
+                "malformed pyproject.toml: {}: {installer} cannot read its sources either; fix it",
                 first_line(err.message())
             ),
         )
     })?;
-    let configured = wire
-        .tool
+    Ok(wire.tool)
+}
+
+/// `[[tool.poetry.source]]` of a `pyproject.toml`, in order.
+pub(super) fn poetry_sources(project: &ProjectFile) -> Result<Vec<ConfiguredSource>, LockError> {
+    let configured = pyproject(project, "Poetry")?
         .and_then(|tool| tool.poetry)
         .map(|poetry| poetry.source)
+        .unwrap_or_default();
+    sources(project, configured)
+}
+
+/// `[[tool.pdm.source]]` of a `pyproject.toml`, in order.
+pub(super) fn pdm_sources(project: &ProjectFile) -> Result<Vec<ConfiguredSource>, LockError> {
+    let configured = pyproject(project, "pdm")?
+        .and_then(|tool| tool.pdm)
+        .map(|pdm| pdm.source)
         .unwrap_or_default();
     sources(project, configured)
 }

@@ -312,7 +312,9 @@ fn poetry(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
         ("sha1", 40),
         ("blake2b", 128),
     ];
-    let lock_version = *rng.pick(&["2.1", "2.1", "2.1", "2.1", "2.1", "2.0", "1.1", "1.1", "3.0", ""]);
+    let lock_version = *rng.pick(&[
+        "2.1", "2.1", "2.1", "2.1", "2.1", "2.0", "1.1", "1.1", "3.0", "",
+    ]);
     if lock_version != "2.1" {
         what.push(format!("lock-version `{lock_version}`"));
     }
@@ -723,7 +725,24 @@ fn pdm(rng: &mut Rng, what: &mut Vec<String>) -> (String, Project) {
     if !shared.is_empty() {
         metadata.push_str(&format!("\n[metadata.files]\n{shared}"));
     }
-    (format!("{metadata}\n{packages}"), Vec::new())
+    let project = match rng.below(6) {
+        0 => {
+            what.push("[[tool.pdm.source]] pypi".into());
+            vec![(
+                "pyproject.toml".to_string(),
+                format!("[project]\nname = \"case\"\nversion = \"0\"\n\n[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"{OTHER_INDEX}\"\nverify_ssl = true\n"),
+            )]
+        }
+        1 => {
+            what.push("[[tool.pdm.source]] extra".into());
+            vec![(
+                "pyproject.toml".to_string(),
+                format!("[project]\nname = \"case\"\nversion = \"0\"\n\n[[tool.pdm.source]]\nname = \"private\"\nurl = \"{OTHER_INDEX}\"\n"),
+            )]
+        }
+        _ => Vec::new(),
+    };
+    (format!("{metadata}\n{packages}"), project)
 }
 
 // ---- pylock.toml ----
