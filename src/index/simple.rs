@@ -100,6 +100,10 @@ pub struct IndexFile {
     /// another distribution than `filename` (pip names files by their URL, uv by
     /// `filename`). Such an entry also has a [`IndexFile::contradiction`].
     pub url_filename: Option<String>,
+    /// Where the index says the file is downloaded from: its link resolved against the page
+    /// (fragment dropped), when it resolves. A lockfile that records another URL for an
+    /// unhashed file makes the installer download something else (`foreign-artifact-url`).
+    pub url: Option<String>,
     pub yanked: bool,
     pub provenance: ProvenanceLink,
     /// Why this entry contradicts itself, when it does (two digests for one algorithm, two
@@ -324,6 +328,7 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             hashes: hashes.hashes,
             filename,
             url_filename,
+            url: url.and_then(|url| download_url(page_url, url)),
             yanked,
             provenance,
         });
@@ -333,6 +338,14 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         api_version,
         files: out,
     })
+}
+
+/// A file link resolved against `base`, without its fragment (hashes and `#egg=` are not
+/// part of where the file is downloaded from).
+pub(crate) fn download_url(base: &Url, link: &str) -> Option<String> {
+    let mut url = base.join(link.trim()).ok()?;
+    url.set_fragment(None);
+    Some(url.to_string())
 }
 
 fn json_kind(value: &Value) -> &'static str {

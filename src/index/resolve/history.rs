@@ -242,6 +242,7 @@ impl<'a> HistoryWalk<'a> {
                     sha256: file.sha256.clone(),
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
+                    foreign_url: None,
                 },
             })
             .collect();

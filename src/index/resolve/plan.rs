@@ -4,7 +4,9 @@
 //! ([`ProvenanceAsk`]). The caller fetches; [`ProvenanceAsk::status`] reads what came back.
 
 use super::IndexContext;
-use crate::evidence::{ArtifactEvidence, InvalidReason, ProvenanceStatus, UnavailableCause};
+use crate::evidence::{
+    ArtifactEvidence, ForeignUrl, InvalidReason, ProvenanceStatus, UnavailableCause,
+};
 use crate::index::fetcher::ProvenanceOutcome;
 use crate::index::simple::{
     filename_version, IndexFile, ProjectPage, ProvenanceLink, VersionMatcher,
@@ -82,6 +84,7 @@ pub struct PendingArtifact {
     pub sha256: Option<String>,
     pub locked_hash: bool,
     pub unbound_hashes: Vec<LockedHash>,
+    pub foreign_url: Option<ForeignUrl>,
 }
 
 impl PendingArtifact {
@@ -91,6 +94,7 @@ impl PendingArtifact {
             sha256: self.sha256,
             locked_hash: self.locked_hash,
             unbound_hashes: self.unbound_hashes,
+            foreign_url: self.foreign_url,
             provenance,
         }
     }
@@ -112,6 +116,7 @@ impl ArtifactPlan {
                 sha256: evidence.sha256,
                 locked_hash: evidence.locked_hash,
                 unbound_hashes: evidence.unbound_hashes,
+                foreign_url: evidence.foreign_url,
             },
         }
     }
@@ -149,6 +154,7 @@ impl<'a> Release<'a> {
                         sha256: target.sha256,
                         locked_hash: target.locked_hash,
                         unbound_hashes: target.unbound_hashes,
+                        foreign_url: target.foreign_url,
                     },
                 },
             })
