@@ -120,6 +120,11 @@ pub struct ArtifactEvidence {
     /// examined here (`unverifiable-hash`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unbound_hashes: Vec<crate::lockfile::LockedHash>,
+    /// The lockfile's URL for this file, when it is not the index's URL for it: the
+    /// installer downloads from the lockfile's URL, so unless a locked hash binds the
+    /// download to the file examined here, it may take other bytes (`foreign-artifact-url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign_url: Option<ForeignUrl>,
     pub provenance: ProvenanceStatus,
     /// The index marks the examined file yanked (PEP 592), with its reason when it gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,6 +226,15 @@ pub fn clean_index_text(text: &str, max: usize) -> String {
         .chars()
         .take(max)
         .collect()
+}
+
+/// A locked download URL that is not the index's URL for the file (both redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignUrl {
+    /// Where the lockfile makes the installer download the file from.
+    pub locked: String,
+    /// Where the index serves it, when the index gives a URL that resolves.
+    pub index: Option<String>,
 }
 
 /// The earlier release the locked one is compared with — the most recent earlier release

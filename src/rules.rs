@@ -205,6 +205,16 @@ rules! {
         summary: "the lockfile locks no package: nothing was checked",
         fix: "re-create the lockfile with its tool (a failed or interrupted lock can leave it empty), or stop checking it",
     }
+    /// PG008: a locked download URL that is not the index's, with no hash binding the file.
+    ForeignArtifactUrl {
+        code: "PG008",
+        slug: "foreign-artifact-url",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "the installer would download a file from a URL that is not the index's URL for it, and no locked hash binds it to the file examined",
+        fix: "re-lock from the index so the lockfile records its URLs and hashes; never edit artifact URLs by hand",
+    }
     /// PG101: the index says a locked file has no provenance.
     MissingProvenance {
         code: "PG101",
@@ -435,6 +445,7 @@ mod tests {
             ("PG005", Deny),
             ("PG006", Deny),
             ("PG007", Warn),
+            ("PG008", Warn),
             ("PG101", Warn),
             ("PG102", Deny),
             ("PG103", Deny),

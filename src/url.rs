@@ -176,27 +176,27 @@ pub fn strip_credentials(url: &str) -> String {
     }
 }
 
-/// Decodes `%XX` escapes (userinfo and path segments are percent-encoded inside URLs).
+/// Decodes `%XX` escapes (userinfo and path segments are percent-encoded inside URLs), as
+/// Python's `urllib.parse.unquote` does: exactly two hex digits (`%+F` stays as written),
+/// invalid UTF-8 replaced. The one decoder every stage uses.
 pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
+    if memchr::memchr(b'%', bytes).is_none() {
+        return text.to_string();
+    }
+    let digit = |b: u8| char::from(b).to_digit(16);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (digit(bytes[i + 1]), digit(bytes[i + 2])) {
+                out.push((high * 16 + low) as u8);
                 i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
+                continue;
             }
         }
+        out.push(bytes[i]);
+        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -258,6 +258,14 @@ pub fn source_key(source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_decoding_takes_exactly_two_hex_digits() {
+        assert_eq!(percent_decode("a%2Fb%2fc"), "a/b/c");
+        assert_eq!(percent_decode("%+F%G0%4"), "%+F%G0%4");
+        assert_eq!(percent_decode("x%41"), "xA");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
 
     #[test]
     fn recognizes_pypi_index_urls() {

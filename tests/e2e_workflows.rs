@@ -142,9 +142,20 @@ fn a_tool_pubgate_table_in_pyproject_is_the_policy() {
     assert_eq!(report["findings"][1]["location"]["path"], "pyproject.toml");
     assert_eq!(report["findings"][1]["location"]["line"], 11);
 
-    // A dedicated policy file wins over pyproject.toml.
+    // A dedicated policy file beside it does not silently replace it: which one rules would
+    // be a guess, so the check stops naming both (`--policy` settles it).
     std::fs::write(dir.path().join("pubgate.toml"), "schema = 1\n").unwrap();
     let run = site.check(dir.path(), &["--format", "json"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("`pubgate.toml`") && run.stderr.contains("[tool.pubgate]"),
+        "{}",
+        run.stderr
+    );
+    let run = site.check(
+        dir.path(),
+        &["--format", "json", "--policy", "pubgate.toml"],
+    );
     run.expect_code(0);
     assert_eq!(run.json()["policy"]["path"], "pubgate.toml");
 }

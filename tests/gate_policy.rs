@@ -291,22 +291,39 @@ fn discovery_falls_back_to_the_built_in_default() {
 }
 
 #[test]
-fn discovery_prefers_pubgate_toml_then_dot_file_then_pyproject() {
+fn discovery_takes_the_one_policy_present_and_refuses_several() {
+    for (name, text, source) in [
+        ("pubgate.toml", "schema = 1\n", "file"),
+        (".pubgate.toml", "schema = 1\n", "file"),
+        (
+            "pyproject.toml",
+            "[tool.pubgate]\nschema = 1\n",
+            "pyproject",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), name, text);
+        let found = policy::discover(dir.path()).unwrap();
+        assert_eq!(found.kind(), source, "{name}");
+        assert_eq!(found.path(), dir.path().join(name));
+    }
+    // any two (or all three) is an error naming every one: a change adding a second
+    // policy must not silently replace the first
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pyproject.toml", "[tool.pubgate]\nschema = 1\n");
-    assert_eq!(
-        policy::discover(dir.path()).unwrap(),
-        PolicySource::Pyproject(dir.path().join("pyproject.toml"))
-    );
     write(dir.path(), ".pubgate.toml", "schema = 1\n");
-    assert_eq!(
-        policy::discover(dir.path()).unwrap(),
-        PolicySource::File(dir.path().join(".pubgate.toml"))
+    let err = policy::discover(dir.path()).unwrap_err();
+    assert!(err.message.contains("2 policies are present"), "{err}");
+    assert!(
+        err.message.contains(".pubgate.toml") && err.message.contains("[tool.pubgate]"),
+        "{err}"
     );
     write(dir.path(), "pubgate.toml", "schema = 1\n");
-    let err = policy::discover(dir.path()).unwrap_err();
-    assert!(err.message.contains("both"), "{err}");
+    let err = policy::load(None, dir.path()).unwrap_err();
+    assert!(err.message.contains("3 policies are present"), "{err}");
+    // a pyproject.toml without `[tool.pubgate]` is not a policy
     std::fs::remove_file(dir.path().join(".pubgate.toml")).unwrap();
+    write(dir.path(), "pyproject.toml", "[project]\nname = \"x\"\n");
     assert_eq!(
         policy::discover(dir.path()).unwrap(),
         PolicySource::File(dir.path().join("pubgate.toml"))

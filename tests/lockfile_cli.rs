@@ -242,3 +242,28 @@ fn discover_lists_supported_lockfiles_sorted() {
     );
     assert!(pubgate::lockfile::discover(Path::new("no/such/dir")).is_empty());
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // The largest fixture: its JSON is far bigger than a pipe buffer.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pubgate"))
+        .args([
+            "lock",
+            "fixtures/lockfiles/bench/bench-monolith.uv.lock",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's read end is dropped here: later writes get EPIPE.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

@@ -262,3 +262,115 @@ proptest! {
         let _ = lockfile::read(&copy, Some(format));
     }
 }
+
+/// A uv.lock in the exact layout uv writes, whose artifact lines the fast path reads itself.
+const CANONICAL_UV: &str = r#"version = 1
+revision = 3
+requires-python = ">=3.9"
+
+[[package]]
+name = "attrs"
+version = "25.3.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "idna" },
+]
+sdist = { url = "https://files.pythonhosted.org/packages/5a/b0/attrs-25.3.0.tar.gz", hash = "sha256:75d7cefc7fb576747b2c81b4442d4d4a1ce0900973527c011d1030fd3bf4af1b", size = 810562, upload-time = "2025-03-13T11:10:22.779Z" }
+wheels = [
+    { url = "https://files.pythonhosted.org/packages/77/06/attrs-25.3.0-py3-none-any.whl", hash = "sha256:427318ce031701fea540783410126f03899a97ffc6f61596ad581ac2e40e3bc3", size = 63815, upload-time = "2025-03-13T11:10:21.14Z" },
+    { url = "https://files.pythonhosted.org/packages/77/07/attrs-25.3.0-cp312-cp312-manylinux_2_17_x86_64.whl", hash = "sha256:527318ce031701fea540783410126f03899a97ffc6f61596ad581ac2e40e3bc3", size = 63816 },
+]
+"#;
+
+/// Pieces that make a canonical artifact line invalid TOML, or valid TOML of another
+/// meaning, or change a value: the fast path must never accept what the TOML path refuses.
+const INVALID_PIECES: &[&str] = &[
+    "\\q",
+    "\\",
+    "\"",
+    "\u{1}",
+    "\u{7f}",
+    "\t",
+    "\r",
+    "\n",
+    ",",
+    ",,",
+    "=",
+    "==",
+    "{",
+    "}",
+    "[",
+    "]",
+    "#",
+    " hash = \"sha256:00\",",
+    " url = \"x\",",
+    " size = 1,",
+    " size = -1,",
+    " size = 1.5,",
+    " size = 0x10,",
+    " size = 1_000,",
+    " size = +1,",
+    " Size = 1,",
+    " url.x = 1,",
+    " 'url' = \"x\",",
+    " \"url\" = \"x\",",
+    " zstd = { hash = \"sha256:00\" },",
+    "\\u0041",
+    "\\U00000041",
+    "\\n",
+    "'",
+    "'''",
+    "\"\"\"",
+    " ",
+    "  ",
+    "é",
+    "\u{feff}",
+    "\u{2028}",
+    "}}",
+    "{ }",
+    "= =",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(400),
+        ..ProptestConfig::default()
+    })]
+
+    /// The uv fast path agrees with the TOML path on validity, not only on results: an
+    /// artifact or dependency line broken anywhere is refused by both (at the same line)
+    /// or read alike by both.
+    #[test]
+    fn uv_fast_path_agrees_on_invalid_lines(
+        edits in prop::collection::vec((10usize..17, any::<usize>(), 0..INVALID_PIECES.len(), any::<bool>()), 1..4),
+    ) {
+        let mut lines: Vec<String> = CANONICAL_UV.lines().map(str::to_string).collect();
+        for (line, at, piece, replace) in &edits {
+            let count = lines.len();
+            let text = &mut lines[*line % count];
+            let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let at = boundaries[*at % boundaries.len()];
+            if *replace && at < text.len() {
+                let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+                text.replace_range(at..end, INVALID_PIECES[*piece]);
+            } else {
+                text.insert_str(at, INVALID_PIECES[*piece]);
+            }
+        }
+        let text = lines.join("\n") + "\n";
+        let path = Path::new("uv.lock");
+        let fast = lockfile::parse_str(&text, path, Some(LockFormat::Uv));
+        let slow = lockfile::parse_uv_without_fast_path(&text, path);
+        match (&fast, &slow) {
+            (Ok(fast), Ok(slow)) => prop_assert_eq!(fast, slow),
+            (Err(fast), Err(slow)) => {
+                let line = |e: &lockfile::LockError| match e {
+                    lockfile::LockError::Syntax { location, .. } => Some(location.line),
+                    _ => None,
+                };
+                prop_assert_eq!(line(fast), line(slow), "fast: {}\nslow: {}\n{}", fast, slow, text);
+            }
+            _ => prop_assert!(false, "uv fast path disagrees on validity: fast {:?}, slow {:?}\n{}", fast.as_ref().map(|_| ()), slow.as_ref().map(|_| ()), text),
+        }
+    }
+}

@@ -279,7 +279,7 @@ fn pipfile_lock_hashes_are_pips_and_file_entries_are_unhashed() {
 #[test]
 fn poetry_files_keep_every_hashlib_algorithm() {
     let text = format!(
-        "[[package]]\nname = \"a\"\nversion = \"1\"\nfiles = [\n  {{file = \"a-1.tar.gz\", hash = \"sha256:{SHA256}\"}},\n  {{file = \"a-1-py3-none-any.whl\", hash = \"sha3_512:{}\"}},\n]\n[package.source]\ntype = \"legacy\"\nurl = \"https://private.example/simple\"\nreference = \"private\"\n\n[metadata]\nlock-version = \"2.0\"\ncontent-hash = \"x\"\n",
+        "[[package]]\nname = \"a\"\nversion = \"1\"\noptional = false\npython-versions = \"*\"\nfiles = [\n  {{file = \"a-1.tar.gz\", hash = \"sha256:{SHA256}\"}},\n  {{file = \"a-1-py3-none-any.whl\", hash = \"sha3_512:{}\"}},\n]\n[package.source]\ntype = \"legacy\"\nurl = \"https://private.example/simple\"\nreference = \"private\"\n\n[metadata]\nlock-version = \"2.0\"\ncontent-hash = \"x\"\n",
         sha512()
     );
     let lock = parse("poetry.lock", &text);

@@ -242,7 +242,7 @@ fn registries_other_than_pypi_are_index_sources_that_are_not_pypi() {
     let poetry = |url: &str| {
         parse(
             "poetry.lock",
-            &format!("[[package]]\nname = \"a\"\nversion = \"1\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"{url}\"\nreference = \"r\"\n[metadata]\nlock-version = \"2.1\"\n"),
+            &format!("[[package]]\nname = \"a\"\nversion = \"1\"\noptional = false\npython-versions = \"*\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"{url}\"\nreference = \"r\"\n[metadata]\nlock-version = \"2.1\"\n"),
         )
     };
     let Source::Index { url } = &poetry("https://pypi.org/simple").packages[0].source else {
@@ -351,15 +351,20 @@ fn lock_version_variants_are_read_and_unknown_ones_refused() {
     assert!(
         parse_err("poetry.lock", "[metadata]\nlock-version = \"3.0\"\n").contains("not supported")
     );
-    for version in ["3.0", "3.1", "4.0", "4.5.1"] {
+    // what pdm 2.29 reads: its major, no newer minor
+    for version in ["4.0", "4.5.1"] {
         parse(
             "pdm.lock",
             &format!("[metadata]\nlock_version = \"{version}\"\n"),
         );
     }
-    assert!(
-        parse_err("pdm.lock", "[metadata]\nlock_version = \"2.0\"\n").contains("not supported")
-    );
+    for version in ["2.0", "3.1", "4.6.0", "5.0"] {
+        assert!(parse_err(
+            "pdm.lock",
+            &format!("[metadata]\nlock_version = \"{version}\"\n")
+        )
+        .contains("not supported"));
+    }
     for revision in ["", "revision = 1\n", "revision = 5\n", "revision = 42\n"] {
         parse("uv.lock", &format!("version = 1\n{revision}"));
     }

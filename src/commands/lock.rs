@@ -2,7 +2,6 @@
 //! unpinned requirements, indexes), as an aligned table or as JSON (schema 1).
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -34,11 +33,7 @@ pub fn run(args: LockArgs) -> anyhow::Result<ExitCode> {
         // Names, URLs and paths come from the lockfile: no terminal escapes, no `##[`.
         SimpleFormat::Human => pubgate::report::sanitize_lines(&render_human(&lockfile)),
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
+    pubgate::report::write_stdout(&output)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -308,6 +308,7 @@ mod tests {
             sha256: Some("ab".repeat(32)),
             locked_hash: true,
             unbound_hashes: Vec::new(),
+            foreign_url: None,
             provenance,
             yanked: None,
         }

@@ -1,6 +1,6 @@
 //! Where files come from and how they are pinned: PG001 unpinned-requirement, PG002
 //! unhashed-artifact, PG003 non-index-source, PG004 other-index, PG005 unverifiable-hash,
-//! PG006 index-not-allowed, PG007 empty-lockfile.
+//! PG006 index-not-allowed, PG007 empty-lockfile, PG008 foreign-artifact-url.
 
 use std::collections::BTreeSet;
 
@@ -21,6 +21,7 @@ pub(super) const RULES: &[Rule] = &[
     Rule::UnverifiableHash,
     Rule::IndexNotAllowed,
     Rule::EmptyLockfile,
+    Rule::ForeignArtifactUrl,
 ];
 
 /// The checks about a lockfile as a whole: PG001, PG006, PG007.
@@ -43,11 +44,63 @@ pub(super) fn check_lockfile(
     }
 }
 
-/// The checks about one package: PG002, PG003, PG004, PG005.
+/// The checks about one package: PG002, PG003, PG004, PG005, PG008.
 pub(super) fn check_package(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
     check_source(cx, out);
     check_hashes(cx, out);
     check_unbound_hashes(cx, out);
+    check_foreign_urls(cx, out);
+}
+
+/// PG008 for every file the lockfile makes the installer download from a URL that is not
+/// the index's URL for it, with no locked hash binding the download to the file examined:
+/// the installer takes whatever bytes are there. Where a publisher is required (PG201) or
+/// provenance is (PG101 at deny), such a file also fails that requirement: nothing shows who
+/// published the bytes installed.
+fn check_foreign_urls(cx: &PackageContext<'_>, out: &mut Vec<Candidate>) {
+    let files = cx.files_where(|a| a.foreign_url.is_some() && !a.locked_hash);
+    for artifact in files {
+        let Some(foreign) = &artifact.foreign_url else {
+            continue;
+        };
+        let name = file_name(artifact);
+        let index = match &foreign.index {
+            Some(url) => format!("the index serves it at `{url}`"),
+            None => "the index gives no URL for it".to_string(),
+        };
+        let installed = format!(
+            "the lockfile makes the installer download `{name}` from `{}`, but {index}, and no locked hash binds the download to the file whose provenance was checked",
+            foreign.locked
+        );
+        out.push(
+            cx.candidate(
+                Rule::ForeignArtifactUrl,
+                Some(name.clone()),
+                installed.clone(),
+            )
+            .about_files(&[artifact]),
+        );
+        if !cx.required.is_empty() {
+            out.push(
+                cx.candidate(
+                    Rule::PublisherMismatch,
+                    Some(name.clone()),
+                    format!("{installed}: the policy requires a publisher, which is never verified for the bytes installed"),
+                )
+                .about_files(&[artifact]),
+            );
+        }
+        if cx.level_of(Rule::MissingProvenance) == crate::rules::Level::Deny {
+            out.push(
+                cx.candidate(
+                    Rule::MissingProvenance,
+                    Some(name.clone()),
+                    format!("{installed}: the policy requires provenance, and the bytes installed have none that was checked"),
+                )
+                .about_files(&[artifact]),
+            );
+        }
+    }
 }
 
 fn unpinned_candidate(

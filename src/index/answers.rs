@@ -79,12 +79,7 @@ pub fn read_provenance(raw: &RawAnswer) -> Result<ProvenanceAnswer, FetchFailure
 }
 
 fn is_json_media_type(content_type: &str) -> bool {
-    let media = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let media = super::simple::media_type(content_type);
     media == "application/json" || media.ends_with("+json")
 }
 

@@ -354,6 +354,7 @@ pub async fn package_evidence(
                     sha256: a.sha256.clone(),
                     locked_hash: a.sha256.is_some(),
                     unbound_hashes: Vec::new(),
+                    foreign_url: None,
                     provenance: ProvenanceStatus::NotApplicable,
                     yanked: None,
                 })

@@ -18,6 +18,7 @@ use crate::url::{CleanUrl, SecretUrl};
 pub mod history;
 mod matching;
 pub mod plan;
+mod urls;
 
 pub use history::{HistoryStep, HistoryWalk, LEGACY_RELEASES_MAX};
 pub use plan::{integrity_url, ArtifactPlan, AskedAt, FilePlan, ProvenanceAsk, Release};
@@ -187,6 +188,7 @@ pub(crate) fn every_artifact(
             sha256: None,
             locked_hash: false,
             unbound_hashes: Vec::new(),
+            foreign_url: None,
             provenance: status,
             yanked: None,
         }];
@@ -200,6 +202,7 @@ pub(crate) fn every_artifact(
             locked_hash: a.sha256.is_some(),
             // Nothing was examined: no locked hash of another algorithm is bound.
             unbound_hashes: a.other_hashes.clone(),
+            foreign_url: None,
             provenance: status.clone(),
             yanked: None,
         })

@@ -101,6 +101,10 @@ pub struct IndexFile {
     /// another distribution than `filename` (pip names files by their URL, uv by
     /// `filename`). Such an entry also has a [`IndexFile::contradiction`].
     pub url_filename: Option<String>,
+    /// Where the index says the file is downloaded from: its link resolved against the page
+    /// (fragment dropped), when it resolves. A lockfile that records another URL for an
+    /// unhashed file makes the installer download something else (`foreign-artifact-url`).
+    pub url: Option<String>,
     pub yanked: bool,
     /// The reason the index gives for the yank (JSON `yanked` string, HTML `data-yanked`
     /// value), sanitized; `None` when not yanked or no reason is given.
@@ -140,15 +144,19 @@ pub enum PageError {
     ContentType(String),
 }
 
-/// Which parser a `Content-Type` header selects.
-pub fn page_format(content_type: &str) -> Option<PageFormat> {
-    let media = content_type
+/// The media type of a `Content-Type` header, lowercase, without parameters.
+pub fn media_type(content_type: &str) -> String {
+    content_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    match media.as_str() {
+        .to_ascii_lowercase()
+}
+
+/// Which parser a `Content-Type` header selects.
+pub fn page_format(content_type: &str) -> Option<PageFormat> {
+    match media_type(content_type).as_str() {
         JSON_MEDIA_TYPE | "application/json" => Some(PageFormat::Json),
         HTML_MEDIA_TYPE | "text/html" | "application/xhtml+xml" => Some(PageFormat::Html),
         _ => None,
@@ -329,6 +337,7 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             hashes: hashes.hashes,
             filename,
             url_filename,
+            url: url.and_then(|url| download_url(page_url, url)),
             yanked,
             yank_reason,
             provenance,
@@ -385,6 +394,14 @@ pub(crate) fn graver(a: ProjectStatus, b: ProjectStatus) -> ProjectStatus {
     } else {
         a
     }
+}
+
+/// A file link resolved against `base`, without its fragment (hashes and `#egg=` are not
+/// part of where the file is downloaded from).
+pub(crate) fn download_url(base: &Url, link: &str) -> Option<String> {
+    let mut url = base.join(link.trim()).ok()?;
+    url.set_fragment(None);
+    Some(url.to_string())
 }
 
 fn json_kind(value: &Value) -> &'static str {

@@ -17,6 +17,7 @@ mod hashes;
 mod pdm;
 mod pipfile;
 mod poetry;
+mod project;
 mod pylock;
 mod requirements;
 mod text;
@@ -297,7 +298,15 @@ pub fn read(path: &Path, format: Option<LockFormat>) -> Result<Lockfile, LockErr
     let named = format.or_else(|| detect::by_name(path));
     let text = text::decode(path, &bytes, named == Some(LockFormat::Requirements))?;
     let format = resolve_format(path, &text, named)?;
-    parse_with(&text, path, format, &mut requirements::FsIncludes { root })
+    check_bom(path, &bytes, format)?;
+    let project = project::read_beside(path, format, &root)?;
+    parse_with(
+        &text,
+        path,
+        format,
+        project.as_ref(),
+        &mut requirements::FsIncludes { root },
+    )
 }
 
 /// Parses lockfile text without touching the filesystem; `path` is used for detection and
@@ -308,9 +317,36 @@ pub fn parse_str(
     path: &Path,
     format: Option<LockFormat>,
 ) -> Result<Lockfile, LockError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let stripped = text.strip_prefix('\u{feff}');
+    let text = stripped.unwrap_or(text);
     let format = resolve_format(path, text, format.or_else(|| detect::by_name(path)))?;
-    parse_with(text, path, format, &mut requirements::NoIncludes)
+    if stripped.is_some() {
+        check_bom(path, "\u{feff}".as_bytes(), format)?;
+    }
+    parse_with(text, path, format, None, &mut requirements::NoIncludes)
+}
+
+/// A UTF-8 byte order mark: pipenv (`utf-8-sig`), uv and pip's requirements reader accept
+/// one; Poetry, pdm and pip's pylock reader parse with `tomllib`, which refuses it.
+fn check_bom(path: &Path, bytes: &[u8], format: LockFormat) -> Result<(), LockError> {
+    let refused_by = match format {
+        LockFormat::Poetry => "Poetry",
+        LockFormat::Pdm => "pdm",
+        LockFormat::Pylock => "pip",
+        _ => return Ok(()),
+    };
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(LockError::Syntax {
+            location: Location {
+                path: path.to_path_buf(),
+                line: 1,
+            },
+            message: format!(
+                "starts with a byte order mark, which {refused_by} refuses (TOML parsed by `tomllib`): save the file as UTF-8 without a BOM"
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn resolve_format(
@@ -332,15 +368,16 @@ fn parse_with(
     text: &str,
     path: &Path,
     format: LockFormat,
+    project: Option<&project::ProjectFile>,
     includes: &mut dyn requirements::Includes,
 ) -> Result<Lockfile, LockError> {
     match format {
         LockFormat::Uv => uv::parse(text, path, true),
-        LockFormat::Poetry => poetry::parse(text, path),
+        LockFormat::Poetry => poetry::parse_with_project(text, path, project),
         LockFormat::Requirements => requirements::parse(text, path, includes),
         LockFormat::Pylock => pylock::parse(text, path),
-        LockFormat::Pipfile => pipfile::parse(text, path),
-        LockFormat::Pdm => pdm::parse(text, path),
+        LockFormat::Pipfile => pipfile::parse_with_project(text, path, project),
+        LockFormat::Pdm => pdm::parse_with_project(text, path, project),
     }
 }
 

@@ -1,10 +1,12 @@
-//! pdm.lock, lock_version 3.x and 4.x (pdm reads any minor of its major): per-package
-//! `files` (`{file|url, hash}`), or `[metadata.files]` keyed by `"name version"` in older
-//! locks; `git`/`hg`/`svn`/`bzr`, `url` and `path` entries are direct sources. Extras are
-//! locked as extra entries of the same release, merged here. pdm does not record the index:
-//! it is inferred from the file URLs (PyPI when there are none).
+//! pdm.lock, lock_version 4.0 to 4.5 (what pdm 2.29 reads: its own major, no newer minor):
+//! per-package `files` (`{file|url, hash}`; `url` only with the `static_urls` strategy, as
+//! pdm refuses it otherwise). pdm no longer reads the `[metadata.files]` of older locks, so
+//! neither does pubgate: a package without `files` is installed unchecked, and every file
+//! of its release is examined. `git`/`hg`/`svn`/`bzr`, `url` and `path` entries are direct
+//! sources. Extras are locked as extra entries of the same release, merged here. pdm does not
+//! record the index: the project's `[[tool.pdm.source]]` say where pdm looks (PyPI when the
+//! project names none), and locked file URLs (`static_urls`) where it downloads.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -12,9 +14,11 @@ use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
 use super::hashes::{self, Accepted};
+use super::project::{self, ProjectFile};
 use super::text::{self, LineIndex};
-use super::{Artifact, Location, LockError, LockFormat, LockedPackage, Lockfile, Source};
-use crate::dist;
+use super::{
+    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
+};
 use crate::url::SecretUrl;
 
 #[derive(Deserialize)]
@@ -27,9 +31,13 @@ struct LockWire {
 #[derive(Deserialize)]
 struct MetadataWire {
     lock_version: Option<Spanned<toml::Value>>,
-    /// Before per-package `files`: keyed by `"name version"`.
-    files: Option<BTreeMap<String, Vec<FileWire>>>,
+    /// `static_urls` allows file URLs; older locks say so with a boolean key.
+    strategy: Option<Vec<String>>,
+    static_urls: Option<bool>,
 }
+
+/// The newest lock_version minor of major 4 that pdm 2.29 reads (its `spec_version` 4.5.1).
+const NEWEST_MINOR: u64 = 5;
 
 #[derive(Deserialize)]
 struct PackageWire {
@@ -54,7 +62,18 @@ struct FileWire {
     hash: Option<String>,
 }
 
+#[cfg(test)]
 pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    parse_with_project(text, path, None)
+}
+
+/// Reads a pdm.lock; `project` is the `pyproject.toml` beside it, whose
+/// `[[tool.pdm.source]]` are where pdm looks for every locked file.
+pub(super) fn parse_with_project(
+    text: &str,
+    path: &Path,
+    project: Option<&ProjectFile>,
+) -> Result<Lockfile, LockError> {
     let lines = LineIndex::new(text);
     let wire: LockWire = from_toml(text, path, &lines, "pdm.lock")?;
     let Some(metadata) = wire.metadata else {
@@ -64,40 +83,33 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         });
     };
     check_lock_version(metadata.lock_version.as_ref(), path, &lines)?;
-    let shared_files: BTreeMap<(String, String), Vec<FileWire>> = metadata
-        .files
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(key, files)| {
-            let (name, version) = key.trim().rsplit_once(' ')?;
-            // keys may carry extras: "name[extra] version"
-            let name = name.split('[').next().unwrap_or(name);
-            Some((
-                (dist::normalize_name(name), version.trim().to_string()),
-                files,
-            ))
-        })
-        .collect();
+    let static_urls = metadata
+        .strategy
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|flag| flag == "static_urls"))
+        || metadata.static_urls == Some(true);
 
     let mut assembly = Assembly::new(path, LockFormat::Pdm);
     assembly.merge_releases = true;
+    let default_index = match project {
+        Some(project) => configured_sources(project, &mut assembly)?,
+        None => super::PYPI_SIMPLE.to_string(),
+    };
     for package in wire.package {
         let location = assembly.location(lines.line(package.name.span().start));
         let name = project_name(package.name.get_ref(), &location)?;
-        let files = match package.files.clone() {
-            Some(files) => files,
-            None => package
-                .version
-                .as_ref()
-                .and_then(|version| shared_files.get(&(name.to_string(), version.clone())))
-                .cloned()
-                .unwrap_or_default(),
-        };
+        let files = package.files.clone().unwrap_or_default();
+        if !static_urls && files.iter().any(|file| file.url.is_some()) {
+            return Err(error_at(
+                &location,
+                format!("package `{name}` locks file URLs but the lock's `strategy` has no `static_urls`, so pdm refuses it: re-create it with `pdm lock` (add `--static-urls` to keep URLs)"),
+            ));
+        }
         let artifacts = files
             .iter()
             .map(|file| artifact(file, &name, &location))
             .collect::<Result<Vec<_>, _>>()?;
-        let source = source(&package, &files);
+        let source = source(&package, &files, &default_index);
         assembly.packages.push(LockedPackage {
             name,
             version: package.version,
@@ -123,7 +135,9 @@ fn check_lock_version(
         });
     };
     let supported = match version.get_ref() {
-        toml::Value::String(text) => matches!(major_minor(text), Some((3 | 4, _))),
+        toml::Value::String(text) => {
+            matches!(major_minor(text), Some((4, minor)) if minor <= NEWEST_MINOR)
+        }
         _ => false,
     };
     if supported {
@@ -135,13 +149,58 @@ fn check_lock_version(
             line: lines.line(version.span().start),
         },
         message: format!(
-            "pdm.lock `lock_version = {}` is not supported (pubgate reads 3.x and 4.x): re-lock with a current `pdm lock`, or upgrade pubgate",
+            "pdm.lock `lock_version = {}` is not supported (pubgate reads 4.0 to 4.{NEWEST_MINOR}, as pdm 2.29 does): re-lock with a current `pdm lock`, or upgrade pubgate",
             version.get_ref()
         ),
     })
 }
 
-fn source(package: &PackageWire, files: &[FileWire]) -> Source {
+/// pdm's sources (`Project.get_sources`): the project's `[[tool.pdm.source]]`, a source named
+/// `pypi` replacing PyPI's URL, PyPI first otherwise. pdm looks for a locked file on every
+/// one of them, so each is a source the lock uses (at the pyproject.toml); the first is
+/// where an unsourced package is looked up.
+fn configured_sources(project: &ProjectFile, assembly: &mut Assembly) -> Result<String, LockError> {
+    let configured = project::pdm_sources(project)?;
+    let mut urls: Vec<(String, bool, Option<bool>)> = Vec::new();
+    if !configured.iter().any(|s| s.name == "pypi") {
+        urls.push((super::PYPI_SIMPLE.to_string(), false, None));
+    }
+    for source in configured {
+        let Some(url) = source.url else { continue };
+        let find_links = source.kind.as_deref() == Some("find_links");
+        if source.name == "pypi" {
+            urls.insert(0, (url, find_links, source.verify_ssl));
+        } else {
+            urls.push((url, find_links, source.verify_ssl));
+        }
+    }
+    let at = Location {
+        path: project.path.clone(),
+        line: 1,
+    };
+    let mut first_index = None;
+    for (url, find_links, verify_ssl) in &urls {
+        let kind = if *find_links {
+            IndexKind::FindLinks
+        } else if first_index.is_none() {
+            first_index = Some(url.clone());
+            IndexKind::Index
+        } else {
+            IndexKind::ExtraIndex
+        };
+        if urls.len() > 1 || url != super::PYPI_SIMPLE {
+            assembly.add_index(url, kind, at.clone());
+        }
+        if *verify_ssl == Some(false) {
+            if let Some(host) = text::host_and_port_of(url) {
+                assembly.add_index(&host, IndexKind::TrustedHost, at.clone());
+            }
+        }
+    }
+    Ok(first_index.unwrap_or_else(|| super::PYPI_SIMPLE.to_string()))
+}
+
+fn source(package: &PackageWire, files: &[FileWire], default_index: &str) -> Source {
     let vcs = [
         ("git", &package.git),
         ("hg", &package.hg),
@@ -173,10 +232,19 @@ fn source(package: &PackageWire, files: &[FileWire]) -> Source {
             Source::Path { path: path.clone() }
         };
     }
+    let urls: Vec<&str> = files
+        .iter()
+        .filter_map(|file| file.url.as_deref())
+        .collect();
+    let index = if urls.is_empty() {
+        // pdm finds the files on its sources
+        default_index.to_string()
+    } else {
+        // `static_urls`: pdm downloads the locked URLs themselves
+        text::index_from_file_urls(urls.into_iter())
+    };
     Source::Index {
-        url: SecretUrl::new(text::index_from_file_urls(
-            files.iter().filter_map(|file| file.url.as_deref()),
-        )),
+        url: SecretUrl::new(index),
     }
 }
 
@@ -230,7 +298,7 @@ mod tests {
     const H: &str = "1111111111111111111111111111111111111111111111111111111111111111";
 
     #[test]
-    fn extras_entries_merge_and_old_files_are_keyed_by_name_and_version() {
+    fn extras_entries_merge_and_metadata_files_are_not_read() {
         let text = format!(
             r#"[[package]]
 name = "CacheControl"
@@ -254,7 +322,8 @@ path = "./local"
 editable = true
 
 [metadata]
-lock_version = "3.1"
+lock_version = "4.0"
+strategy = ["static_urls"]
 
 [metadata.files]
 "cachecontrol 0.12.11" = [
@@ -278,20 +347,27 @@ lock_version = "3.1"
         assert_eq!(
             summary,
             vec![
-                ("cachecontrol", "index", 1, 2),
+                // pdm 2.29 ignores `[metadata.files]`: the package is unhashed
+                ("cachecontrol", "index", 0, 2),
                 ("tool", "git", 0, 11),
                 ("local", "editable", 0, 17)
             ]
         );
-        assert_eq!(
-            lock.packages[0].artifacts[0].filename,
-            "CacheControl-0.12.11.tar.gz"
+    }
+
+    #[test]
+    fn file_urls_need_the_static_urls_strategy() {
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\nstrategy = [\"inherit_metadata\"]\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://files.pythonhosted.org/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let err = parse_text(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("pdm.lock:5:") && err.contains("static_urls"),
+            "{err}"
         );
     }
 
     #[test]
     fn foreign_file_urls_are_another_index() {
-        let text = format!("[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://mirror.example/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\nstrategy = [\"static_urls\"]\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{url = \"https://mirror.example/t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
         let lock = parse_text(&text).unwrap();
         assert_eq!(
             lock.packages[0].source,
@@ -309,7 +385,61 @@ lock_version = "3.1"
                 .contains("`lock_version = \"2.0\"` is not supported"),
             "{err}"
         );
-        assert!(parse_text("[metadata]\nlock_version = \"4.9\"\n").is_ok());
+        assert!(parse_text("[metadata]\nlock_version = \"4.5\"\n").is_ok());
+        // pdm 2.29 refuses a newer minor and the 3.x of pdm 1
+        assert!(parse_text("[metadata]\nlock_version = \"4.6\"\n").is_err());
+        assert!(parse_text("[metadata]\nlock_version = \"3.1\"\n").is_err());
         assert!(parse_text("[[package]]\nname = \"a\"\nversion = \"1\"\n").is_err());
+    }
+
+    #[test]
+    fn the_projects_sources_are_where_pdm_looks() {
+        let text = format!("[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"t\"\nversion = \"1\"\nfiles = [{{file = \"t-1.tar.gz\", hash = \"sha256:{H}\"}}]\n");
+        let project = |text: &str| ProjectFile {
+            path: std::path::PathBuf::from("pyproject.toml"),
+            text: text.to_string(),
+        };
+        let path = Path::new("pdm.lock");
+        // a source named `pypi` replaces PyPI
+        let own = project("[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"https://own.example/simple\"\nverify_ssl = false\n");
+        let lock = parse_with_project(&text, path, Some(&own)).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("https://own.example/simple")
+            }
+        );
+        let kinds: Vec<IndexKind> = lock.indexes.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, [IndexKind::Index, IndexKind::TrustedHost]);
+        // another source is searched too, after PyPI
+        let extra = project(
+            "[[tool.pdm.source]]\nname = \"private\"\nurl = \"https://private.example/simple\"\n",
+        );
+        let lock = parse_with_project(&text, path, Some(&extra)).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new(super::super::PYPI_SIMPLE)
+            }
+        );
+        let found: Vec<(&str, IndexKind)> = lock
+            .indexes
+            .iter()
+            .map(|i| (i.url.expose(), i.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (super::super::PYPI_SIMPLE, IndexKind::Index),
+                ("https://private.example/simple", IndexKind::ExtraIndex)
+            ]
+        );
+        // no project file or no sources: PyPI, and no source recorded
+        assert!(
+            parse_with_project(&text, path, Some(&project("[project]\nname = \"x\"\n")))
+                .unwrap()
+                .indexes
+                .is_empty()
+        );
     }
 }

@@ -1,32 +1,38 @@
-//! Pipfile.lock (pipenv, `pipfile-spec` 6): the `default` and `develop` sections, merged and
-//! de-duplicated by (name, version, source). An entry's `index` names a `_meta.sources`
-//! entry, resolved to its URL; `git`/`hg`/`svn`/`bzr`, `path` and `file` entries are direct
-//! sources. JSON has no spans, so each package's line is found by a light scan of the text.
+//! Pipfile.lock (pipenv, `pipfile-spec` 6): every category pipenv can be told to install
+//! (`default`, `develop` and any other top-level object but `_meta`: `pipenv install
+//! --categories`), merged and de-duplicated by (name, version, source). An entry's `index`
+//! names a `_meta.sources` entry, resolved to its URL; `git`/`hg`/`svn`/`bzr`, `path` and
+//! `file` entries are direct sources. pipenv installs an entry by writing a pip requirements
+//! line for it (`requirement_from_lockfile`); index and `file`/`path` entries are read from
+//! that very line with the requirements reader, so markers, extras and versions mean what
+//! they mean to pip (a marker that smuggles in a `--hash` is refused, not dropped). JSON has
+//! no spans, so each package's line is found by a light scan of the text.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::common::{error_at, first_line, project_name, Assembly};
 use super::hashes::{self, Accepted};
+use super::project::ProjectFile;
 use super::text::{self, LineIndex};
 use super::{
-    Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
+    IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source, Unpinned,
 };
 use crate::url::SecretUrl;
 
 const SUPPORTED_SPEC: u64 = 6;
-const SECTIONS: [&str; 2] = ["default", "develop"];
+const META: &str = "_meta";
 
 #[derive(Deserialize)]
 struct LockWire {
     #[serde(rename = "_meta")]
     meta: Option<MetaWire>,
-    #[serde(default)]
-    default: BTreeMap<String, EntryWire>,
-    #[serde(default)]
-    develop: BTreeMap<String, EntryWire>,
+    /// Every other top-level member: the categories (`default`, `develop`, and any named
+    /// one), and whatever else a newer pipenv writes (ignored unless it is an object).
+    #[serde(flatten)]
+    categories: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +56,10 @@ struct EntryWire {
     #[serde(default)]
     hashes: Vec<String>,
     markers: Option<String>,
+    /// Written after `markers` on the pip line (pipenv's `os_markers`).
+    os_markers: Option<String>,
+    #[serde(default)]
+    extras: Vec<String>,
     index: Option<String>,
     git: Option<String>,
     hg: Option<String>,
@@ -62,7 +72,18 @@ struct EntryWire {
     editable: Option<bool>,
 }
 
+#[cfg(test)]
 pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    parse_with_project(text, path, None)
+}
+
+/// Reads a Pipfile.lock; `project` is the `Pipfile` beside it, whose `[[source]]` pipenv
+/// uses when the lock's `_meta.sources` is empty.
+pub(super) fn parse_with_project(
+    text: &str,
+    path: &Path,
+    project: Option<&ProjectFile>,
+) -> Result<Lockfile, LockError> {
     let wire: LockWire = serde_json::from_str(text).map_err(|err| LockError::Syntax {
         location: Location {
             path: path.to_path_buf(),
@@ -99,11 +120,30 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     let mut assembly = Assembly::new(path, LockFormat::Pipfile);
     assembly.merge_releases = true;
     let mut sources = Vec::new();
+    // pipenv uses the lock's sources, else the Pipfile's `[[source]]` (`Sources.all`)
+    let (meta_sources, from_pipfile): (Vec<SourceWire>, bool) = match project {
+        Some(project) if meta.sources.is_empty() => (
+            super::project::pipfile_sources(project)?
+                .into_iter()
+                .map(|s| SourceWire {
+                    name: Some(s.name),
+                    url: s.url,
+                    verify_ssl: s.verify_ssl,
+                })
+                .collect(),
+            true,
+        ),
+        _ => (meta.sources, false),
+    };
     // pipenv hands every source to pip (`prepare_pip_source_args`): the first as
     // `--index-url`, the others as `--extra-index-url`, and the host of each with
     // `verify_ssl = false` as `--trusted-host`
-    for (at, source) in meta.sources.iter().enumerate() {
-        let line = scanned.sources.get(at).copied().unwrap_or(1);
+    for (at, source) in meta_sources.iter().enumerate() {
+        let line = if from_pipfile {
+            1
+        } else {
+            scanned.sources.get(at).copied().unwrap_or(1)
+        };
         let Some(url) = &source.url else {
             return Err(error_at(
                 &assembly.location(line),
@@ -115,10 +155,17 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         } else {
             IndexKind::ExtraIndex
         };
-        assembly.add_index(url, kind, assembly.location(line));
+        let location = match (from_pipfile, project) {
+            (true, Some(project)) => Location {
+                path: project.path.clone(),
+                line: 1,
+            },
+            _ => assembly.location(line),
+        };
+        assembly.add_index(url, kind, location.clone());
         if source.verify_ssl == Some(false) {
             if let Some(host) = text::host_and_port_of(url) {
-                assembly.add_index(&host, IndexKind::TrustedHost, assembly.location(line));
+                assembly.add_index(&host, IndexKind::TrustedHost, location);
             }
         }
         sources.push((source.name.clone().unwrap_or_default(), url.clone()));
@@ -129,14 +176,34 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     for (name, url) in &sources {
         source_urls.entry(name.as_str()).or_insert(url.as_str());
     }
-    let mut entries: Vec<(u32, &str, String, EntryWire)> = Vec::new();
-    for (section, map) in SECTIONS.into_iter().zip([wire.default, wire.develop]) {
-        for (name, entry) in map {
+    let mut entries: Vec<(u32, String, String, EntryWire)> = Vec::new();
+    for (section, value) in wire.categories {
+        // pipenv installs only categories that are objects of entries
+        let serde_json::Value::Object(members) = value else {
+            continue;
+        };
+        for (name, entry) in members {
+            let entry: EntryWire = serde_json::from_value(entry).map_err(|err| {
+                let line = key_lines
+                    .get(&(section.clone(), name.clone()))
+                    .copied()
+                    .unwrap_or(1);
+                error_at(
+                    &Location {
+                        path: path.to_path_buf(),
+                        line,
+                    },
+                    format!(
+                        "`{name}` in `{section}` is not an entry pipenv can install: {}: re-create the lockfile with `pipenv lock`",
+                        first_line(&err.to_string())
+                    ),
+                )
+            })?;
             let line = key_lines
-                .get(&(section, name.clone()))
+                .get(&(section.clone(), name.clone()))
                 .copied()
                 .unwrap_or(1);
-            entries.push((line, section, name, entry));
+            entries.push((line, section.clone(), name, entry));
         }
     }
     entries.sort_by_key(|(line, ..)| *line);
@@ -144,32 +211,24 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
     for (line, section, raw_name, entry) in entries {
         let location = assembly.location(line);
         let name = project_name(&raw_name, &location)?;
-        let version = entry.version.as_deref().map(|v| {
-            v.trim()
-                .trim_start_matches("===")
-                .trim_start_matches("==")
-                .trim()
-                .to_string()
-        });
-        // pipenv passes each hash to pip as `--hash=…`: pip's algorithms, or pip refuses
-        let artifacts_from = |filename: String| -> Result<Vec<Artifact>, LockError> {
-            let digests = entry
-                .hashes
+        // pipenv passes each hash of an index entry to pip as `--hash=…` (pip's algorithms,
+        // or pip refuses); those of `file`, `path` and VCS entries are never used
+        let index_entry = entry.file.is_none()
+            && entry.path.is_none()
+            && [&entry.git, &entry.hg, &entry.svn, &entry.bzr]
                 .iter()
-                .map(|hash| {
-                    hashes::check_colon(hash, Accepted::PipOption).map_err(|reason| {
-                        error_at(
-                            &location,
-                            format!(
-                                "`{raw_name}` in `{section}`: {}: pip refuses it; re-create the lockfile with `pipenv lock`",
-                                first_line(&reason)
-                            ),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(hashes::artifacts(&filename, None, digests))
-        };
+                .all(|v| v.is_none());
+        for hash in entry.hashes.iter().filter(|_| index_entry) {
+            hashes::check_colon(hash, Accepted::PipOption).map_err(|reason| {
+                error_at(
+                    &location,
+                    format!(
+                        "`{raw_name}` in `{section}`: {}: pip refuses it; re-create the lockfile with `pipenv lock`",
+                        first_line(&reason)
+                    ),
+                )
+            })?;
+        }
 
         let vcs = [
             ("git", &entry.git),
@@ -179,62 +238,107 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         ]
         .into_iter()
         .find_map(|(kind, url)| url.as_ref().map(|url| (kind, url)));
-        let (source, artifacts) = if let Some((kind, url)) = vcs {
+        if let Some((kind, url)) = vcs {
+            // pipenv writes `name @ vcs+URL@ref` (or `-e vcs+URL@ref#egg=name`): a space
+            // or a line break in them would give pip other tokens than the lock shows
+            for value in [Some(url), entry.reference.as_ref()].into_iter().flatten() {
+                if value.chars().any(char::is_whitespace) {
+                    return Err(error_at(
+                        &location,
+                        format!("`{raw_name}` in `{section}` has white space in its {kind} URL or `ref`, which splits the line pipenv hands to pip: re-create the lockfile with `pipenv lock`"),
+                    ));
+                }
+            }
             let url = if kind == "git" || url.contains('+') {
                 url.clone()
             } else {
                 format!("{kind}+{url}")
             };
-            let source = Source::Git {
-                url: SecretUrl::new(url),
-                commit: entry.reference.clone(),
+            assembly.packages.push(LockedPackage {
+                name,
+                version: entry
+                    .version
+                    .as_deref()
+                    .map(strip_pin)
+                    .filter(|v| !v.is_empty()),
+                source: Source::Git {
+                    url: SecretUrl::new(url),
+                    commit: entry.reference.clone(),
+                },
+                artifacts: Vec::new(),
+                marker: entry.markers.clone().filter(|m| !m.trim().is_empty()),
+                location,
+                attestation_identities: Vec::new(),
+            });
+            continue;
+        }
+
+        let local = entry.file.as_ref().or(entry.path.as_ref());
+        if local.is_none() && entry.version.is_none() {
+            return Err(error_at(
+                &location,
+                format!("`{raw_name}` in `{section}` has no version and no git, path or file source: re-create the lockfile with `pipenv lock`"),
+            ));
+        }
+        // What pip reads from the line pipenv writes for this entry
+        let line_text = pip_line(&raw_name, &entry);
+        let read = super::requirements::parse(
+            &line_text,
+            path,
+            &mut super::requirements::NoIncludes,
+        )
+        .map_err(|err| {
+            let reason = match err {
+                LockError::Syntax { message, .. } | LockError::Invalid { message, .. } => message,
+                LockError::Io { source, .. } => source.to_string(),
             };
-            (source, Vec::new())
-        } else if let Some(local) = &entry.path {
-            let source = if entry.editable == Some(true) {
-                Source::Editable {
-                    path: local.clone(),
-                }
-            } else {
-                Source::Path {
-                    path: local.clone(),
-                }
-            };
-            (source, Vec::new())
-        } else if let Some(file) = &entry.file {
-            let filename = text::file_name_of(file);
-            let remote = text::has_scheme(file) && !file.starts_with("file:");
-            // pipenv installs a `file` entry without its hashes (`dependency_as_pip_install_line`
-            // writes `name @ URL` or the path alone), so no hash binds the file it takes
-            artifacts_from(String::new())?;
-            let artifacts = vec![Artifact {
-                filename,
-                sha256: None,
-                other_hashes: Vec::new(),
-                url: remote.then(|| SecretUrl::new(file.clone())),
-            }];
-            let source = if remote {
-                Source::Url {
-                    url: SecretUrl::new(file.clone()),
-                }
-            } else {
-                Source::Path { path: file.clone() }
-            };
-            (source, artifacts)
-        } else {
-            let Some(written) = entry.version.as_deref() else {
-                return Err(error_at(
-                    &location,
-                    format!("`{raw_name}` in `{section}` has no version and no git, path or file source: re-create the lockfile with `pipenv lock`"),
-                ));
-            };
-            if !written.trim_start().starts_with("==") || written.contains(['*', ',']) {
-                assembly.unpinned.push(Unpinned {
-                    name: name.to_string(),
-                    specifier: written.to_string(),
-                    location,
-                });
-                continue;
+            error_at(
+                &location,
+                format!("`{raw_name}` in `{section}` makes pipenv hand pip a line pip cannot read ({reason}): re-create the lockfile with `pipenv lock`"),
+            )
+        })?;
+        let differs = |what: &str| {
+            error_at(
+                &location,
+                format!("`{raw_name}` in `{section}` makes pipenv hand pip a line pip reads {what} than the lock shows (`{}`): re-create the lockfile with `pipenv lock`", crate::url::redact(&line_text)),
+            )
+        };
+        if !read.indexes.is_empty() || read.packages.len() + read.unpinned.len() != 1 {
+            return Err(differs("as other requirements or options"));
+        }
+        if let Some(unpinned) = read.unpinned.into_iter().next() {
+            if crate::dist::normalize_name(&unpinned.name) != name.as_str() {
+                return Err(differs("as another project"));
+            }
+            assembly.unpinned.push(Unpinned {
+                name: name.to_string(),
+                specifier: unpinned.specifier,
+                location,
+            });
+            continue;
+        }
+        let Some(mut package) = read.packages.into_iter().next() else {
+            return Err(differs("as nothing"));
+        };
+        if local.is_none() {
+            // an index pin: pip reads exactly the lock's hashes, or the line says more
+            let locked: BTreeSet<String> = entry
+                .hashes
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+            let read_hashes: BTreeSet<String> = package
+                .artifacts
+                .iter()
+                .flat_map(|a| {
+                    a.sha256
+                        .iter()
+                        .map(|s| format!("sha256:{s}"))
+                        .chain(a.other_hashes.iter().map(ToString::to_string))
+                })
+                .collect();
+            if package.name != name || read_hashes != locked {
+                return Err(differs("with other hashes or as another project"));
             }
             let url = match &entry.index {
                 Some(index) => source_urls
@@ -250,28 +354,97 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                     .first()
                     .map_or_else(|| super::PYPI_SIMPLE.to_string(), |(_, url)| url.clone()),
             };
-            let source = Source::Index {
+            package.source = Source::Index {
                 url: SecretUrl::new(url),
             };
-            (source, artifacts_from(String::new())?)
-        };
-        assembly.packages.push(LockedPackage {
-            name,
-            version: version.filter(|v| !v.is_empty()),
-            source,
-            artifacts,
-            marker: entry.markers.clone().filter(|m| !m.trim().is_empty()),
-            location,
-            attestation_identities: Vec::new(),
-        });
+        } else {
+            // a `file` or `path` entry: pip names the project from the location
+            if !package.name.as_str().is_empty() && package.name != name {
+                return Err(differs("as another project"));
+            }
+            package.name = name;
+            if package.version.is_none() {
+                package.version = entry
+                    .version
+                    .as_deref()
+                    .map(strip_pin)
+                    .filter(|v| !v.is_empty());
+            }
+            if entry.editable == Some(true) {
+                if let Source::Path { path } = &package.source {
+                    package.source = Source::Editable { path: path.clone() };
+                }
+            }
+        }
+        package.location = location;
+        package.marker = entry.markers.clone().filter(|m| !m.trim().is_empty());
+        assembly.packages.push(package);
     }
     assembly.finish()
 }
 
+/// `==1.0` → `1.0` (also `===`).
+fn strip_pin(version: &str) -> String {
+    version
+        .trim()
+        .trim_start_matches("===")
+        .trim_start_matches("==")
+        .trim()
+        .to_string()
+}
+
+/// The requirements line pipenv writes for an index, `file` or `path` entry
+/// (`requirement_from_lockfile` with hashes and markers): the location alone for `file`
+/// and `path` (no hashes), else name, extras, version, markers and `--hash` options.
+fn pip_line(name: &str, entry: &EntryWire) -> String {
+    let markers = entry
+        .markers
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .map(|m| format!("; {m}"))
+        .unwrap_or_default();
+    let os_markers = entry
+        .os_markers
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .map(|m| format!("; {m}"))
+        .unwrap_or_default();
+    if let Some(location) = entry.file.as_ref().or(entry.path.as_ref()) {
+        let mut parts = Vec::new();
+        if entry.editable == Some(true) {
+            parts.push("-e".to_string());
+        }
+        parts.push(location.clone());
+        if !os_markers.is_empty() {
+            parts.push(os_markers);
+        }
+        if !markers.is_empty() {
+            parts.push(markers);
+        }
+        return parts.join(" ");
+    }
+    let version = entry
+        .version
+        .as_deref()
+        .filter(|v| v.trim() != "*")
+        .unwrap_or("");
+    let extras = if entry.extras.is_empty() {
+        String::new()
+    } else {
+        format!("[{}]", entry.extras.join(","))
+    };
+    let hashes: String = entry
+        .hashes
+        .iter()
+        .map(|hash| format!(" --hash={hash}"))
+        .collect();
+    format!("{name}{extras}{version}{os_markers}{markers}{hashes}")
+}
+
 /// Lines found by scanning the (already validated) JSON text.
 struct ScannedLines {
-    /// The line of every package key of the top-level `default` and `develop` objects.
-    packages: HashMap<(&'static str, String), u32>,
+    /// The line of every package key of every top-level object but `_meta` (the categories).
+    packages: HashMap<(String, String), u32>,
     /// The line of each object of `_meta.sources`, in order.
     sources: Vec<u32>,
 }
@@ -286,7 +459,7 @@ fn scan_lines(text: &str, lines: &LineIndex) -> ScannedLines {
     // each open container, and the key it is the value of (for objects' members)
     let mut containers: Vec<(u8, Option<String>)> = Vec::new();
     let mut last_key: Option<String> = None;
-    let mut section: Option<&'static str> = None;
+    let mut section: Option<String> = None;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -311,12 +484,13 @@ fn scan_lines(text: &str, lines: &LineIndex) -> ScannedLines {
                     .and_then(|raw| serde_json::from_str(raw).ok())
                     .unwrap_or_default();
                 match containers.len() {
-                    1 => section = SECTIONS.into_iter().find(|s| *s == key),
+                    1 => section = Some(key.clone()).filter(|k| k != META),
                     2 => {
-                        if let Some(section) = section {
+                        if let Some(section) = &section {
                             found
                                 .packages
-                                .insert((section, key.clone()), lines.line(start));
+                                .entry((section.clone(), key.clone()))
+                                .or_insert_with(|| lines.line(start));
                         }
                     }
                     _ => {}
@@ -447,9 +621,11 @@ mod tests {
         let text = "{\"default\": {\"a\\\"b\": {\"x\": [\"{\", \"}\"]},\n\"c\": {}}, \"other\": {\"d\": {}}}";
         let lines = LineIndex::new(text);
         let found = scan_lines(text, &lines).packages;
-        assert_eq!(found.get(&("default", "a\"b".to_string())), Some(&1));
-        assert_eq!(found.get(&("default", "c".to_string())), Some(&2));
-        assert_eq!(found.len(), 2);
+        assert_eq!(found.get(&("default".into(), "a\"b".to_string())), Some(&1));
+        assert_eq!(found.get(&("default".into(), "c".to_string())), Some(&2));
+        // `other` is a category too (pipenv installs any with `--categories`)
+        assert_eq!(found.get(&("other".into(), "d".to_string())), Some(&2));
+        assert_eq!(found.len(), 3);
     }
 
     #[test]
@@ -498,5 +674,85 @@ mod tests {
             let err = parse_text(&text).unwrap_err().to_string();
             assert!(err.starts_with("Pipfile.lock:2: "), "{bad}: {err}");
         }
+    }
+
+    fn project(name: &str, text: &str) -> ProjectFile {
+        ProjectFile {
+            path: std::path::PathBuf::from(name),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn every_category_is_read() {
+        let text = format!("{{\"_meta\": {{\"pipfile-spec\": 6, \"sources\": []}},\n \"default\": {{}},\n \"docs\": {{\"sphinx\": {{\"version\": \"==7.0\", \"hashes\": [\"sha256:{H}\"]}}}},\n \"note\": \"not a category\"}}");
+        let lock = parse_text(&text).unwrap();
+        assert_eq!(lock.packages.len(), 1);
+        assert_eq!(lock.packages[0].name.as_str(), "sphinx");
+        assert_eq!(lock.packages[0].location.line, 3);
+    }
+
+    #[test]
+    fn entries_mean_what_the_pip_line_pipenv_writes_means() {
+        let entry = |fields: &str| {
+            format!("{{\"_meta\": {{\"pipfile-spec\": 6, \"sources\": []}},\n \"default\": {{\"a\": {{{fields}}}}}}}")
+        };
+        // a marker that smuggles in a hash pip would accept
+        let smuggled = entry(&format!("\"version\": \"==1.0\", \"hashes\": [\"sha256:{H}\"], \"markers\": \"python_version >= '3' --hash=sha256:{}\"", "2".repeat(64)));
+        let err = parse_text(&smuggled).unwrap_err().to_string();
+        assert!(
+            err.starts_with("Pipfile.lock:2:") && err.contains("pip"),
+            "{err}"
+        );
+        // a version without its operator names another project to pip (`a1.0`)
+        let err = parse_text(&entry("\"version\": \"1.0\""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("another project"), "{err}");
+        // extras and markers that pip reads as written
+        let lock = parse_text(&entry(&format!("\"version\": \"==1.0\", \"extras\": [\"socks\"], \"markers\": \"python_version >= '3.8'\", \"hashes\": [\"sha256:{H}\"]"))).unwrap();
+        assert_eq!(lock.packages[0].artifacts.len(), 1);
+        assert_eq!(
+            lock.packages[0].marker.as_deref(),
+            Some("python_version >= '3.8'")
+        );
+        // a file URL's hash fragment is one pip checks
+        let lock = parse_text(&entry(&format!(
+            "\"file\": \"https://files.example/a-1.0-py3-none-any.whl#sha256={H}\""
+        )))
+        .unwrap();
+        assert_eq!(lock.packages[0].source.kind(), "url");
+        assert_eq!(lock.packages[0].artifacts[0].sha256.as_deref(), Some(H));
+        // a file that is another project's is refused
+        let err = parse_text(&entry(
+            "\"file\": \"https://files.example/b-1.0-py3-none-any.whl\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("another project"), "{err}");
+    }
+
+    #[test]
+    fn without_lock_sources_the_pipfile_sources_are_used() {
+        let text = format!("{{\"_meta\": {{\"pipfile-spec\": 6, \"sources\": []}},\n \"default\": {{\"a\": {{\"version\": \"==1\", \"hashes\": [\"sha256:{H}\"]}}}}}}");
+        let pipfile = project("Pipfile", "[[source]]\nname = \"own\"\nurl = \"https://own.example/simple\"\nverify_ssl = false\n");
+        let lock = parse_with_project(&text, Path::new("Pipfile.lock"), Some(&pipfile)).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new("https://own.example/simple")
+            }
+        );
+        let kinds: Vec<IndexKind> = lock.indexes.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, vec![IndexKind::Index, IndexKind::TrustedHost]);
+        assert_eq!(lock.indexes[0].location.path, Path::new("Pipfile"));
+        // without a Pipfile: PyPI
+        let lock = parse_text(&text).unwrap();
+        assert_eq!(
+            lock.packages[0].source,
+            Source::Index {
+                url: SecretUrl::new(super::super::PYPI_SIMPLE)
+            }
+        );
     }
 }

@@ -1,7 +1,11 @@
-//! poetry.lock, lock-version 1.x and 2.x (poetry's own read range `>=1,<3`; a missing
-//! `lock-version` is 1.0): per-package `files` (2.x), `[metadata.files]` keyed by name (1.x)
-//! or `[metadata.hashes]` (pre-1.0 layouts); sources `legacy`, `git`, `directory`, `file`,
-//! `url`. A `legacy` source pointing at PyPI's simple index is PyPI.
+//! poetry.lock, lock-version 1.x and 2.x (Poetry's own read range `>=1,<3`; Poetry 2 refuses
+//! a lock without `lock-version`): per-package `files` (2.x; present, even empty, it is
+//! what Poetry checks), else `[metadata.hashes]` or `[metadata.files]` keyed by name, as
+//! `Locker._get_locked_package` reads them; sources `legacy`, `git`, `directory`, `file`,
+//! `url`. Poetry finds a `legacy` package's index by its `reference` in the project's
+//! `[[tool.poetry.source]]`, and a package without a source on PyPI unless the project's
+//! primary sources replace it: with the project's `pyproject.toml` beside the lock, pubgate
+//! resolves both the same way (see `docs/lockfiles.md`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -11,6 +15,7 @@ use toml::Spanned;
 
 use super::common::{error_at, first_line, from_toml, major_minor, project_name, Assembly};
 use super::hashes::{self, Accepted};
+use super::project::{self, ConfiguredSource, ProjectFile};
 use super::text::{self, LineIndex};
 use super::{
     Artifact, IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, Source,
@@ -39,6 +44,10 @@ struct MetadataWire {
 struct PackageWire {
     name: Spanned<String>,
     version: Option<String>,
+    /// Required by Poetry's reader (it refuses a package without them).
+    optional: Option<toml::Value>,
+    #[serde(rename = "python-versions")]
+    python_versions: Option<toml::Value>,
     /// A string, or a table of markers per dependency group.
     markers: Option<toml::Value>,
     marker: Option<toml::Value>,
@@ -52,6 +61,7 @@ struct SourceWire {
     #[serde(rename = "type")]
     kind: String,
     url: Option<String>,
+    reference: Option<String>,
     resolved_reference: Option<String>,
 }
 
@@ -65,7 +75,22 @@ struct FileWire {
 /// name; a name has a few versions at most).
 const MAX_SHARED_USES: usize = 16;
 
+#[cfg(test)]
 pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
+    parse_with_project(text, path, None)
+}
+
+/// Reads a poetry.lock; `project` is the `pyproject.toml` beside it, whose
+/// `[[tool.poetry.source]]` Poetry resolves package sources with.
+pub(super) fn parse_with_project(
+    text: &str,
+    path: &Path,
+    project: Option<&ProjectFile>,
+) -> Result<Lockfile, LockError> {
+    let pool = match project {
+        Some(project) => Some(Pool::new(project::poetry_sources(project)?)),
+        None => None,
+    };
     let lines = LineIndex::new(text);
     let wire: LockWire = from_toml(text, path, &lines, "poetry.lock")?;
     let Some(metadata) = wire.metadata else {
@@ -75,6 +100,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
         });
     };
     check_lock_version(metadata.lock_version.as_ref(), path, &lines)?;
+    let has_hashes_layout = metadata.hashes.is_some();
 
     // How many versions each name has, to split 1.x's per-name file lists between them.
     let mut versions_per_name: BTreeMap<String, usize> = BTreeMap::new();
@@ -114,20 +140,44 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                 ),
             ));
         };
+        for (key, present) in [
+            ("optional", package.optional.is_some()),
+            ("python-versions", package.python_versions.is_some()),
+        ] {
+            if !present {
+                return Err(error_at(
+                    &location,
+                    format!("package `{name}` has no `{key}`, so Poetry refuses the lock: re-create it with `poetry lock`"),
+                ));
+            }
+        }
+        let source_kind = package.source.as_ref().map(|s| s.kind.clone());
+        let file_name_of_source = match &package.source {
+            Some(wire) if wire.kind == "file" => wire.url.as_deref().map(text::file_name_of),
+            _ => None,
+        };
         let source = source(
             package.source,
             package.develop,
             &name,
             &location,
             &mut assembly,
+            pool.as_ref(),
         )?;
         let mut artifacts = Vec::new();
-        match package.files.filter(|files| !files.is_empty()) {
+        // `Locker._get_locked_package`: `files` when the key is there (even empty), else
+        // `[metadata.hashes]`, else nothing for git, directory and url sources, else
+        // `[metadata.files]` (only the source's own file for a `file` source)
+        let no_shared_files = package.files.is_none()
+            && !has_hashes_layout
+            && matches!(source_kind.as_deref(), Some("git" | "directory" | "url"));
+        match package.files {
             Some(files) => {
                 for file in &files {
                     artifacts.push(artifact(file, &name, &location)?);
                 }
             }
+            None if no_shared_files => {}
             None => {
                 let uses = shared_uses.entry(name.to_string()).or_default();
                 *uses += 1;
@@ -154,6 +204,12 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Lockfile, LockError> {
                         .unwrap_or_default()
                 };
                 for file in files {
+                    if file_name_of_source
+                        .as_deref()
+                        .is_some_and(|own| own != file.file)
+                    {
+                        continue;
+                    }
                     artifacts.push(artifact(file, &name, &location)?);
                 }
                 for digest in shared_hashes.get(name.as_str()).into_iter().flatten() {
@@ -188,7 +244,10 @@ fn check_lock_version(
     lines: &LineIndex,
 ) -> Result<(), LockError> {
     let Some(version) = version else {
-        return Ok(()); // poetry reads a lock without one as 1.0
+        return Err(LockError::Invalid {
+            path: path.to_path_buf(),
+            message: "has no `metadata.lock-version`, so Poetry 2 refuses it: re-create it with `poetry lock`".into(),
+        });
     };
     let text = match version.get_ref() {
         toml::Value::String(text) => text.clone(),
@@ -268,16 +327,67 @@ fn marker(value: Option<toml::Value>) -> Option<String> {
     }
 }
 
+/// Poetry's repository pool from `[[tool.poetry.source]]` (`Factory.create_pool`): the
+/// configured sources by lowercase name, and where a package without a source comes from
+/// (PyPI, unless primary sources replace it: then the first of them).
+struct Pool {
+    by_name: HashMap<String, String>,
+    default: Option<String>,
+}
+
+impl Pool {
+    fn new(sources: Vec<ConfiguredSource>) -> Pool {
+        let mut by_name = HashMap::new();
+        let mut primary = Vec::new();
+        let mut explicit_pypi = false;
+        for source in sources {
+            let name = source.name.to_ascii_lowercase();
+            let url = if name == "pypi" {
+                explicit_pypi = true;
+                super::PYPI_SIMPLE.to_string()
+            } else {
+                source.url.unwrap_or_default()
+            };
+            if source.priority == "primary" {
+                primary.push(url.clone());
+            }
+            by_name.entry(name).or_insert(url);
+        }
+        if !explicit_pypi && primary.is_empty() {
+            by_name.insert("pypi".into(), super::PYPI_SIMPLE.into());
+            primary.push(super::PYPI_SIMPLE.into());
+        }
+        let default = by_name
+            .get("pypi")
+            .cloned()
+            .or_else(|| primary.first().cloned());
+        Pool { by_name, default }
+    }
+}
+
 fn source(
     wire: Option<SourceWire>,
     develop: Option<bool>,
     name: &str,
     location: &Location,
     assembly: &mut Assembly,
+    pool: Option<&Pool>,
 ) -> Result<Source, LockError> {
     let Some(wire) = wire else {
+        let url = match pool {
+            Some(pool) => pool.default.clone().ok_or_else(|| {
+                error_at(
+                    location,
+                    format!("package `{name}` has no source, and the project's `[[tool.poetry.source]]` leaves Poetry no repository to take it from: fix the pyproject.toml"),
+                )
+            })?,
+            None => super::PYPI_SIMPLE.to_string(),
+        };
+        if url != super::PYPI_SIMPLE {
+            assembly.add_index(&url, IndexKind::Index, location.clone());
+        }
         return Ok(Source::Index {
-            url: SecretUrl::new(super::PYPI_SIMPLE),
+            url: SecretUrl::new(url),
         });
     };
     let url = |what: &str| {
@@ -290,7 +400,22 @@ fn source(
     };
     Ok(match wire.kind.as_str() {
         "legacy" => {
-            let url = url("legacy")?;
+            let mut url = url("legacy")?;
+            if let Some(pool) = pool {
+                // Poetry takes the repository the project names `reference`; the lock's
+                // `url` is only a record of where it was when locked
+                let reference = wire.reference.clone().unwrap_or_default();
+                url = pool
+                    .by_name
+                    .get(&reference.to_ascii_lowercase())
+                    .cloned()
+                    .ok_or_else(|| {
+                        error_at(
+                            location,
+                            format!("package `{name}` comes from source `{reference}`, which the project's pyproject.toml does not configure, so Poetry refuses to install it: add it to `[[tool.poetry.source]]` or re-lock"),
+                        )
+                    })?;
+            }
             assembly.add_index(&url, IndexKind::Index, location.clone());
             Source::Index {
                 url: SecretUrl::new(url),
@@ -353,16 +478,22 @@ mod tests {
             r#"[[package]]
 name = "NumPy"
 version = "1.26.4"
+optional = false
+python-versions = "*"
 category = "main"
 
 [[package]]
 name = "numpy"
 version = "2.0.0"
+optional = false
+python-versions = "*"
 category = "main"
 
 [[package]]
 name = "Jinja2"
 version = "3.1.0"
+optional = false
+python-versions = "*"
 
 [metadata]
 lock-version = "1.1"
@@ -421,7 +552,7 @@ jinja2 = [
 
     #[test]
     fn oldest_layout_without_lock_version_uses_metadata_hashes() {
-        let text = format!("[[package]]\nname = \"six\"\nversion = \"1.16.0\"\n\n[metadata]\ncontent-hash = \"x\"\n\n[metadata.hashes]\nsix = [\"{H1}\"]\n");
+        let text = format!("[[package]]\nname = \"six\"\nversion = \"1.16.0\"\noptional = false\npython-versions = \"*\"\n\n[metadata]\nlock-version = \"1.0\"\ncontent-hash = \"x\"\n\n[metadata.hashes]\nsix = [\"{H1}\"]\n");
         let lock = parse_text(&text).unwrap();
         assert_eq!(lock.packages[0].artifacts[0].filename, "");
         assert_eq!(lock.packages[0].artifacts[0].sha256.as_deref(), Some(H1));
@@ -432,6 +563,8 @@ jinja2 = [
         let text = r#"[[package]]
 name = "a"
 version = "1"
+optional = false
+python-versions = "*"
 markers = {main = "python_version < '3.11'", dev = "sys_platform == 'linux'"}
 files = []
 [package.source]
@@ -442,6 +575,8 @@ reference = "private"
 [[package]]
 name = "b"
 version = "2"
+optional = false
+python-versions = "*"
 files = []
 develop = true
 [package.source]
@@ -451,6 +586,8 @@ url = "../b"
 [[package]]
 name = "c"
 version = "3"
+optional = false
+python-versions = "*"
 files = []
 [package.source]
 type = "git"
@@ -461,6 +598,8 @@ resolved_reference = "e3998b0e111dc03e4aa721fd054c48e5c7de6fc5"
 [[package]]
 name = "d"
 version = "4"
+optional = false
+python-versions = "*"
 [package.source]
 type = "file"
 url = "dist/d-4.tar.gz"
@@ -492,5 +631,77 @@ lock-version = "2.1"
         );
         assert!(parse_text("[metadata]\nlock-version = \"2.2\"\n").is_ok());
         assert!(parse_text("[[package]]\nname = \"a\"\nversion = \"1\"\n").is_err());
+    }
+
+    fn project(text: &str) -> ProjectFile {
+        ProjectFile {
+            path: std::path::PathBuf::from("pyproject.toml"),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn an_empty_files_list_is_what_poetry_checks() {
+        let text = format!("[[package]]\nname = \"a\"\nversion = \"1\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n[metadata]\nlock-version = \"2.1\"\n\n[metadata.files]\na = [{{file = \"a-1.tar.gz\", hash = \"sha256:{H1}\"}}]\n");
+        let lock = parse_text(&text).unwrap();
+        // Poetry installs it unchecked: no artifact, so every file of the release is examined
+        assert!(lock.packages[0].artifacts.is_empty());
+        let err = parse_text(&text.replace("optional = false\n", "")).unwrap_err();
+        assert!(err.to_string().contains("no `optional`"), "{err}");
+        let err = parse_text("[metadata]\ncontent-hash = \"x\"\n").unwrap_err();
+        assert!(
+            err.to_string().contains("no `metadata.lock-version`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sources_resolve_through_the_project() {
+        let text = "[[package]]\nname = \"a\"\nversion = \"1\"\noptional = false\npython-versions = \"*\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"https://recorded.example/simple\"\nreference = \"private\"\n\n[[package]]\nname = \"b\"\nversion = \"1\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n[metadata]\nlock-version = \"2.1\"\n";
+        let path = Path::new("poetry.lock");
+        let urls = |lock: &Lockfile| -> Vec<String> {
+            lock.packages
+                .iter()
+                .map(|p| match &p.source {
+                    Source::Index { url } => url.expose().to_string(),
+                    other => other.kind().to_string(),
+                })
+                .collect()
+        };
+        // a supplemental source: the reference resolves to the project's URL, PyPI stays
+        let supplemental = project("[[tool.poetry.source]]\nname = \"Private\"\nurl = \"https://configured.example/simple\"\npriority = \"supplemental\"\n");
+        let lock = parse_with_project(text, path, Some(&supplemental)).unwrap();
+        assert_eq!(
+            urls(&lock),
+            [
+                "https://configured.example/simple",
+                "https://pypi.org/simple"
+            ]
+        );
+        // a primary source deactivates PyPI: an unsourced package comes from it
+        let primary = project("[[tool.poetry.source]]\nname = \"private\"\nurl = \"https://configured.example/simple\"\n");
+        let lock = parse_with_project(text, path, Some(&primary)).unwrap();
+        assert_eq!(
+            urls(&lock),
+            [
+                "https://configured.example/simple",
+                "https://configured.example/simple"
+            ]
+        );
+        // a reference the project does not configure: Poetry refuses to install it
+        let none = project("[tool.poetry]\nname = \"x\"\n");
+        let err = parse_with_project(text, path, Some(&none))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`private`") && err.contains("does not configure"),
+            "{err}"
+        );
+        // without a project file: the lock's own URLs
+        let lock = parse_with_project(text, path, None).unwrap();
+        assert_eq!(
+            urls(&lock),
+            ["https://recorded.example/simple", "https://pypi.org/simple"]
+        );
     }
 }

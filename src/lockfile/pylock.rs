@@ -1,7 +1,7 @@
 //! pylock.toml / pylock.NAME.toml (PEP 751), lock-version 1.x: each `[[packages]]` entry has
 //! exactly one source kind: `vcs`, `directory`, `archive`, or `sdist`/`wheels` from an
 //! index (`index`, else inferred from the file URLs: see `text::index_from_file_urls`).
-//! Wheels known only by a local `path` are a local-file source.
+//! Files with a local `path` are a local-file source (pip takes the `path` over a `url`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -232,23 +232,18 @@ fn source_and_artifacts(
         .iter()
         .map(|file| artifact(file, name, location))
         .collect::<Result<Vec<_>, _>>()?;
-    let source = match &package.index {
-        Some(index) => {
+    let local = files.iter().find_map(|file| file.path.clone());
+    let source = match (&package.index, local) {
+        // pip installs a file from its `path` when it has one, even beside a `url` or an
+        // `index` (`_package_dist_url`): a local file, not from any index
+        (_, Some(path)) => Source::Path { path },
+        (Some(index), None) => {
             assembly.add_index(index, IndexKind::Index, location.clone());
             Source::Index {
                 url: SecretUrl::new(index.clone()),
             }
         }
-        None if files.iter().all(|file| file.url.is_none()) && !files.is_empty() => {
-            // files known only by local path: not from any index
-            Source::Path {
-                path: files
-                    .iter()
-                    .find_map(|file| file.path.clone())
-                    .unwrap_or_default(),
-            }
-        }
-        None => Source::Index {
+        (None, None) => Source::Index {
             url: SecretUrl::new(text::index_from_file_urls(
                 files.iter().filter_map(|file| file.url.as_deref()),
             )),
@@ -301,7 +296,12 @@ fn artifact(file: &FileWire, name: &str, location: &Location) -> Result<Artifact
         filename,
         sha256,
         other_hashes,
-        url: file.url.clone().map(SecretUrl::new),
+        // pip downloads from `path` when there is one, not from `url`
+        url: file
+            .url
+            .clone()
+            .filter(|_| file.path.is_none())
+            .map(SecretUrl::new),
     })
 }
 

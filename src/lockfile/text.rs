@@ -120,29 +120,7 @@ pub(super) fn file_name_of(url: &str) -> String {
     let end = memchr::memchr2(b'?', b'#', url.as_bytes()).unwrap_or(url.len());
     let path = url[..end].trim_end_matches('/');
     let start = memchr::memrchr2(b'/', b'\\', path.as_bytes()).map_or(0, |at| at + 1);
-    percent_decode(&path[start..])
-}
-
-fn percent_decode(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_string();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let digit = |b: u8| char::from(b).to_digit(16);
-            if let (Some(high), Some(low)) = (digit(bytes[i + 1]), digit(bytes[i + 2])) {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::url::percent_decode(&path[start..])
 }
 
 /// Whether `text` starts with a URL scheme (`https:`, `git+ssh:`, `file:` …) rather than

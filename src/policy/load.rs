@@ -41,40 +41,53 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Policy, PolicyError> 
     }
 }
 
-/// Which policy [`load`] would use in `dir` without `--policy`. Both `pubgate.toml` and
-/// `.pubgate.toml` existing is an error (which one rules would be a guess).
+/// Which policy [`load`] would use in `dir` without `--policy`: the one of `pubgate.toml`,
+/// `.pubgate.toml` and `[tool.pubgate]` in `pyproject.toml` that is there, else the built-in
+/// default. More than one is an error naming them all: which one rules would be a guess,
+/// and a change that adds a second policy must not silently replace the first.
 pub fn discover(dir: &Path) -> Result<PolicySource, PolicyError> {
-    let found: Vec<PathBuf> = POLICY_FILES
+    let mut found: Vec<PolicySource> = POLICY_FILES
         .iter()
         .map(|name| dir.join(name))
         .filter(|p| p.is_file())
+        .map(PolicySource::File)
         .collect();
-    match found.as_slice() {
-        [one] => return Ok(PolicySource::File(one.clone())),
-        [first, second, ..] => {
-            return Err(PolicyError {
-                path: second.clone(),
-                position: None,
-                message: format!(
-                    "both `{}` and `{}` exist: pubgate will not guess which policy rules",
-                    first.display(),
-                    second.display()
-                ),
-                hint: Some("keep one policy file and delete the other".into()),
-                source_line: None,
-                others: Vec::new(),
-            })
-        }
-        [] => {}
-    }
     let pyproject = dir.join("pyproject.toml");
     if pyproject.is_file() {
         let text = read_text(&pyproject)?;
         if from_pyproject_str(&text, &pyproject)?.is_some() {
-            return Ok(PolicySource::Pyproject(pyproject));
+            found.push(PolicySource::Pyproject(pyproject));
         }
     }
-    Ok(PolicySource::BuiltIn)
+    match found.len() {
+        0 => Ok(PolicySource::BuiltIn),
+        1 => Ok(found.remove(0)),
+        _ => {
+            let named: Vec<String> = found
+                .iter()
+                .map(|source| match source {
+                    PolicySource::Pyproject(path) => {
+                        format!("`[tool.pubgate]` in `{}`", path.display())
+                    }
+                    other => format!("`{}`", other.path().display()),
+                })
+                .collect();
+            Err(PolicyError {
+                path: found[1].path(),
+                position: None,
+                message: format!(
+                    "{} policies are present ({}): pubgate will not guess which one rules",
+                    found.len(),
+                    named.join(", ")
+                ),
+                hint: Some(
+                    "keep one policy and delete the others, or name one with `--policy`".into(),
+                ),
+                source_line: None,
+                others: Vec::new(),
+            })
+        }
+    }
 }
 
 /// Reads a policy file; `pyproject.toml` (by file name) is read from its `[tool.pubgate]`.

@@ -4,13 +4,16 @@
 
 pub mod github;
 pub mod human;
+pub mod inspect;
 pub mod json;
 pub mod markdown;
 mod output;
 pub mod sarif;
 mod text;
+pub mod verify;
+mod wire;
 
-pub use output::{deliver, use_color, Destination, OutputError};
+pub use output::{deliver, use_color, write_stdout, Destination, OutputError};
 pub use text::{defuse_workflow_commands, sanitize, sanitize_lines};
 
 use std::fmt;

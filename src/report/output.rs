@@ -39,6 +39,19 @@ pub enum OutputError {
     },
 }
 
+/// Writes command output to stdout. A reader that went away (`pubgate lock … | head`) is
+/// not an error: the exit code still carries the outcome, and nothing panics.
+pub fn write_stdout(text: &str) -> Result<(), OutputError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(OutputError::Stdout),
+    }
+}
+
 /// Whether to colour: only the human format, only on a terminal, never into a file, and
 /// never when `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
 pub fn use_color(

@@ -24,6 +24,22 @@ pub fn pinned_version(installer: &str) -> String {
 /// The interpreter to run `installer`'s driver with, or `None` (after saying why) when the
 /// differential tests are not required and no interpreter with the pinned version is found.
 pub fn python_with(installer: &str, module: &str) -> Option<PathBuf> {
+    python_where(
+        installer,
+        &format!("import {module}; print({module}.__version__)"),
+    )
+}
+
+/// [`python_with`] for an installer whose module has no `__version__`: the version of its
+/// installed distribution.
+pub fn python_with_distribution(installer: &str) -> Option<PathBuf> {
+    python_where(
+        installer,
+        &format!("import importlib.metadata as m; print(m.version({installer:?}))"),
+    )
+}
+
+fn python_where(installer: &str, version_script: &str) -> Option<PathBuf> {
     let required = std::env::var(REQUIRE_VARIABLE).is_ok_and(|v| v == "require");
     let pinned = pinned_version(installer);
     let candidates: Vec<PathBuf> = match std::env::var_os(PYTHON_VARIABLE) {
@@ -32,12 +48,7 @@ pub fn python_with(installer: &str, module: &str) -> Option<PathBuf> {
     };
     let mut reasons = Vec::new();
     for python in candidates {
-        let out = Command::new(&python)
-            .args([
-                "-c",
-                &format!("import {module}; print({module}.__version__)"),
-            ])
-            .output();
+        let out = Command::new(&python).args(["-c", version_script]).output();
         match out {
             Ok(out) if out.status.success() => {
                 let found = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -50,9 +61,13 @@ pub fn python_with(installer: &str, module: &str) -> Option<PathBuf> {
                 ));
             }
             Ok(out) => reasons.push(format!(
-                "`{}` cannot import {module}: {}",
+                "`{}` cannot find {installer}: {}",
                 python.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
+                String::from_utf8_lossy(&out.stderr)
+                    .trim()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
             )),
             Err(err) => reasons.push(format!("`{}` cannot run: {err}", python.display())),
         }

@@ -149,6 +149,7 @@ pub fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidenc
         sha256: Some(sha(filename)),
         locked_hash: true,
         unbound_hashes: Vec::new(),
+        foreign_url: None,
         provenance,
         yanked: None,
     }

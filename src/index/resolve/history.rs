@@ -243,6 +243,7 @@ impl<'a> HistoryWalk<'a> {
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
                     yanked: super::plan::yank_of(file),
+                    foreign_url: None,
                 },
             })
             .collect();

@@ -16,8 +16,8 @@ use pep440_rs::Version;
 
 use crate::dist::{DistFilename, WheelTag};
 use crate::evidence::{
-    Ambiguity, ArtifactEvidence, Difference, InvalidReason, Pinned, ProvenanceStatus, Subject,
-    UnavailableCause,
+    Ambiguity, ArtifactEvidence, Difference, ForeignUrl, InvalidReason, Pinned, ProvenanceStatus,
+    Subject, UnavailableCause,
 };
 use crate::index::simple::{normalize_sha256, IndexFile, ProjectPage};
 use crate::lockfile::{Artifact, LockedHash, LockedPackage};
@@ -36,6 +36,8 @@ pub(super) struct Target<'a> {
     pub sha256: Option<String>,
     pub locked_hash: bool,
     pub unbound_hashes: Vec<LockedHash>,
+    /// The lockfile's URL for the file, when it is not the index's.
+    pub foreign_url: Option<ForeignUrl>,
     pub file: &'a IndexFile,
 }
 
@@ -251,6 +253,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
             sha256: None,
             locked_hash: false,
             unbound_hashes: Vec::new(),
+            foreign_url: None,
             provenance: missing_release(names),
             yanked: None,
         })];
@@ -283,6 +286,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
                     sha256: file.sha256.clone(),
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
+                    foreign_url: None,
                     file,
                 })
             } else {
@@ -295,6 +299,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
                     sha256: None,
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
+                    foreign_url: None,
                     provenance: ProvenanceStatus::unavailable(cause),
                     yanked: None,
                 })
@@ -345,6 +350,7 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
             sha256: locked_sha.clone().or_else(|| artifact.sha256.clone()),
             locked_hash: artifact.sha256.is_some(),
             unbound_hashes: unbound,
+            foreign_url: None,
             provenance,
             yanked: None,
         })
@@ -497,6 +503,7 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
         // A locked digest of any algorithm that the index binds to this file pins it.
         locked_hash: artifact.sha256.is_some() || bound_any,
         unbound_hashes: unbound,
+        foreign_url: super::urls::foreign_url(artifact.url.as_ref(), file),
         file,
     })
 }
@@ -562,6 +569,7 @@ fn not_found<'a>(
             .or_else(|| artifact.sha256.clone()),
         locked_hash: artifact.sha256.is_some(),
         unbound_hashes: others,
+        foreign_url: None,
         provenance: status,
         yanked: None,
     })

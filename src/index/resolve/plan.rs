@@ -4,7 +4,9 @@
 //! ([`ProvenanceAsk`]). The caller fetches; [`ProvenanceAsk::status`] reads what came back.
 
 use super::IndexContext;
-use crate::evidence::{ArtifactEvidence, InvalidReason, ProvenanceStatus, UnavailableCause, Yank};
+use crate::evidence::{
+    ArtifactEvidence, ForeignUrl, InvalidReason, ProvenanceStatus, UnavailableCause, Yank,
+};
 use crate::index::fetcher::ProvenanceOutcome;
 use crate::index::simple::{
     filename_version, IndexFile, ProjectPage, ProvenanceLink, VersionMatcher,
@@ -83,6 +85,7 @@ pub struct PendingArtifact {
     pub locked_hash: bool,
     pub unbound_hashes: Vec<LockedHash>,
     pub yanked: Option<Yank>,
+    pub foreign_url: Option<ForeignUrl>,
 }
 
 /// The yank an index file carries, as evidence.
@@ -99,6 +102,7 @@ impl PendingArtifact {
             sha256: self.sha256,
             locked_hash: self.locked_hash,
             unbound_hashes: self.unbound_hashes,
+            foreign_url: self.foreign_url,
             provenance,
             yanked: self.yanked,
         }
@@ -122,6 +126,7 @@ impl ArtifactPlan {
                 locked_hash: evidence.locked_hash,
                 unbound_hashes: evidence.unbound_hashes,
                 yanked: evidence.yanked,
+                foreign_url: evidence.foreign_url,
             },
         }
     }
@@ -160,6 +165,7 @@ impl<'a> Release<'a> {
                         locked_hash: target.locked_hash,
                         unbound_hashes: target.unbound_hashes,
                         yanked: yank_of(target.file),
+                        foreign_url: target.foreign_url,
                     },
                 },
             })

@@ -128,6 +128,7 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             sha256: hashes.hashes.get("sha256").cloned(),
             contradiction: contradiction.or(hashes.conflict),
             hashes: hashes.hashes,
+            url: super::download_url(&base_url, &anchor.href),
             filename,
             url_filename: other_name,
             yanked: anchor.yanked,

@@ -188,31 +188,8 @@ fn reference(bytes: &[u8], from: usize) -> Option<(char, usize)> {
 
 /// Decodes `%XX` escapes; invalid UTF-8 becomes U+FFFD (Python's `urllib.parse.unquote`).
 pub(super) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    if find_byte(bytes, 0, b'%').is_none() {
-        return text.to_string();
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        count(1);
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    count(text.len());
+    crate::url::percent_decode(text)
 }
 
 #[cfg(test)]

@@ -626,28 +626,6 @@ async fn write_response(
     stream.flush().await
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let Some(byte) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A segment that may be joined to a directory path without escaping it.
 fn safe(segment: &str) -> bool {
     !segment.is_empty() && segment != "." && segment != ".." && !segment.contains(['/', '\\', '\0'])
@@ -669,7 +647,10 @@ fn answer(state: &State, request: &Request, html_only: bool) -> Response {
         return Response::json(405, "{\"message\": \"Method not allowed\"}".into());
     }
     let raw_segments: Vec<&str> = request.path.split('/').skip(1).collect();
-    let segments: Vec<String> = raw_segments.iter().map(|s| percent_decode(s)).collect();
+    let segments: Vec<String> = raw_segments
+        .iter()
+        .map(|s| crate::url::percent_decode(s))
+        .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match segments.as_slice() {
         ["simple", ""] | ["simple"] => project_list(state),
