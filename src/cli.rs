@@ -116,6 +116,10 @@ pub struct IndexArgs {
     /// repeat for several) [default: every locked file]
     #[arg(long, value_name = "TAG")]
     pub platform: Vec<pubgate::index::scope::Platform>,
+    /// Say on stderr when pubgate backs off an overloaded index (429, 503, timeouts) and
+    /// when it speeds up again
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

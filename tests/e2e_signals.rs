@@ -2,7 +2,7 @@
 //! page forms (PEP 691 JSON and PEP 503 HTML): PEP 792 project status (archived is PG105,
 //! quarantined makes every locked file `quarantined`, PG102), PEP 592 yanks with their
 //! reason (PG104, `deny` under `policies/strict.toml`), and the page size limit
-//! (`--max-page-size`, named in the PG103 message).
+//! (`--max-page-size`, named in the PG103 message); an index's overload, seen with `-v`.
 
 mod e2e_support;
 
@@ -269,4 +269,26 @@ fn the_page_size_limit_is_a_flag_and_pg103_names_it() {
     let run = site.check(dir.path(), &["uv.lock", "--format", "json"]);
     run.expect_code(0);
     assert_eq!(statuses(&run.json(), "big"), ["verified", "verified"]);
+}
+
+/// An index that answers 429 past 2 requests in flight: `-v` says how pubgate backs off
+/// (and nothing is said without it).
+#[test]
+fn backing_off_an_overloaded_index_is_visible_with_v() {
+    let packages: Vec<Pkg> = (0..24)
+        .map(|i| Pkg::pypi(&format!("busy-{i:02}"), "1.0"))
+        .collect();
+    let site = site(&packages, |_, f| f);
+    site.server.set_latency(std::time::Duration::from_millis(20));
+    site.server.set_capacity(Some(2));
+    let dir = project(&[("uv.lock", &uv_lock(&packages))]);
+    let run = site.check(dir.path(), &["uv.lock", "--concurrency", "32", "-v"]);
+    assert!(
+        run.stderr
+            .contains("HTTP 429 from `127.0.0.1`: backing off to 16 request(s) in flight"),
+        "{}",
+        run.stderr
+    );
+    let quiet = site.check(dir.path(), &["uv.lock", "--concurrency", "32"]);
+    assert!(!quiet.stderr.contains("backing off"), "{}", quiet.stderr);
 }

@@ -46,6 +46,8 @@ pub struct HttpOptions {
     pub backoff_max: Duration,
     /// Redirects followed per request.
     pub max_redirects: usize,
+    /// Say on stderr when the in-flight limit changes (`-v`; also `PUBGATE_LOG=debug`).
+    pub verbose: bool,
 }
 
 impl Default for HttpOptions {
@@ -58,6 +60,7 @@ impl Default for HttpOptions {
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(10),
             max_redirects: 5,
+            verbose: false,
         }
     }
 }
@@ -122,7 +125,7 @@ impl HttpClient {
     pub fn new(options: HttpOptions) -> HttpClient {
         HttpClient {
             client: std::sync::OnceLock::new(),
-            limit: AdaptiveLimit::new(options.concurrency),
+            limit: AdaptiveLimit::new(options.concurrency, options.verbose),
             deadline: Instant::now() + options.overall_timeout,
             options,
             credentials: Mutex::new(HashMap::new()),

@@ -5,7 +5,7 @@
 //! overload answers to requests that were already in flight when the limit was cut
 //! counts once, so one bad moment does not drive the limit to 1.
 //!
-//! Changes are logged on stderr when `PUBGATE_LOG=debug` is set.
+//! Changes are said on stderr with `-v` (or when `PUBGATE_LOG=debug` is set).
 
 use std::sync::Mutex;
 
@@ -15,6 +15,8 @@ use tokio::time::Instant;
 /// The limit on requests in flight.
 pub(crate) struct AdaptiveLimit {
     max: usize,
+    /// Whether changes of the limit are said on stderr.
+    verbose: bool,
     permits: Semaphore,
     state: Mutex<State>,
 }
@@ -51,10 +53,11 @@ impl Drop for Slot<'_> {
 }
 
 impl AdaptiveLimit {
-    pub(crate) fn new(max: usize) -> AdaptiveLimit {
+    pub(crate) fn new(max: usize, verbose: bool) -> AdaptiveLimit {
         let max = max.max(1);
         AdaptiveLimit {
             max,
+            verbose: verbose || debug_enabled(),
             permits: Semaphore::new(max),
             state: Mutex::new(State {
                 limit: max,
@@ -100,7 +103,7 @@ impl AdaptiveLimit {
             }
             let limit = state.limit;
             drop(state);
-            debug(&format!(
+            self.say(&format!(
                 "the index keeps up: up to {limit} requests in flight"
             ));
         }
@@ -124,7 +127,7 @@ impl AdaptiveLimit {
         state.debt += cut - forgotten;
         let limit = state.limit;
         drop(state);
-        debug(&format!(
+        self.say(&format!(
             "{why}: backing off to {limit} request(s) in flight"
         ));
         Some(limit)
@@ -137,10 +140,13 @@ fn debug_enabled() -> bool {
     *ON.get_or_init(|| std::env::var("PUBGATE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")))
 }
 
-/// One debug line on stderr (text pubgate wrote; nothing from the index).
-pub(crate) fn debug(line: &str) {
-    if debug_enabled() {
-        eprintln!("pubgate: debug: {line}");
+impl AdaptiveLimit {
+    /// One line on stderr when verbose (text pubgate wrote; the host name is the only
+    /// part from the URL, never credentials).
+    fn say(&self, line: &str) {
+        if self.verbose {
+            eprintln!("pubgate: {line}");
+        }
     }
 }
 
@@ -150,7 +156,7 @@ mod tests {
 
     #[tokio::test]
     async fn halves_on_overload_once_per_episode_and_grows_back() {
-        let limit = AdaptiveLimit::new(8);
+        let limit = AdaptiveLimit::new(8, false);
         let slots: Vec<Slot<'_>> = futures::future::join_all((0..8).map(|_| limit.acquire())).await;
         assert_eq!(limit.permits.available_permits(), 0);
         // All eight were in flight when the first 429 came: one cut, not three.
@@ -180,7 +186,7 @@ mod tests {
         }
         assert_eq!(limit.current(), 8);
         assert_eq!(limit.permits.available_permits(), 8);
-        let one = AdaptiveLimit::new(1);
+        let one = AdaptiveLimit::new(1, false);
         let slot = one.acquire().await;
         assert_eq!(one.overloaded(slot.started, "HTTP 503"), None);
         assert_eq!(one.current(), 1);
