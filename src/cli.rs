@@ -104,9 +104,10 @@ pub struct IndexArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub deadline: Option<u64>,
     /// Largest project page accepted, in MiB (after decompression); a larger page makes
-    /// its package's files unavailable (PG103)
-    #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub max_page_size: u32,
+    /// its package's files unavailable (PG103) [default: the policy's `[limits]`
+    /// `max-page-size`, else 64]
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_page_size: Option<u32>,
     /// Examine only the locked files that install on this CPython version (e.g. `3.12`);
     /// sdists are always examined [default: every locked file]
     #[arg(long, value_name = "X.Y")]

@@ -2,7 +2,7 @@
 //! page forms (PEP 691 JSON and PEP 503 HTML): PEP 792 project status (archived is PG105,
 //! quarantined makes every locked file `quarantined`, PG102), PEP 592 yanks with their
 //! reason (PG104, `deny` under `policies/strict.toml`), and the page size limit
-//! (`--max-page-size`, named in the PG103 message); an index's overload, seen with `-v`.
+//! (`--max-page-size` or `[limits]`, named in the PG103 message); an index's overload, seen with `-v`.
 
 mod e2e_support;
 
@@ -269,6 +269,43 @@ fn the_page_size_limit_is_a_flag_and_pg103_names_it() {
     let run = site.check(dir.path(), &["uv.lock", "--format", "json"]);
     run.expect_code(0);
     assert_eq!(statuses(&run.json(), "big"), ["verified", "verified"]);
+
+    // The policy's `[limits]` sets it too, and the flag wins over the policy.
+    std::fs::write(
+        dir.path().join("pubgate.toml"),
+        "schema = 1\n[limits]\nmax-page-size = 1\n",
+    )
+    .unwrap();
+    let run = site.check(dir.path(), &["uv.lock", "--format", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let pg103 = finding(&report, "provenance-unavailable", "big").expect("PG103 by policy");
+    assert!(
+        pg103["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the 1 MiB (1048576-byte) limit"),
+        "{pg103}"
+    );
+    let run = site.check(
+        dir.path(),
+        &["uv.lock", "--format", "json", "--max-page-size", "2"],
+    );
+    run.expect_code(0);
+
+    // A value out of range is refused before anything runs.
+    std::fs::write(
+        dir.path().join("pubgate.toml"),
+        "schema = 1\n[limits]\nmax-page-size = 0\n",
+    )
+    .unwrap();
+    let run = site.check(dir.path(), &["uv.lock"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("`[limits]` `max-page-size` is `0`"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// An index that answers 429 past 2 requests in flight: `-v` says how pubgate backs off
@@ -279,7 +316,8 @@ fn backing_off_an_overloaded_index_is_visible_with_v() {
         .map(|i| Pkg::pypi(&format!("busy-{i:02}"), "1.0"))
         .collect();
     let site = site(&packages, |_, f| f);
-    site.server.set_latency(std::time::Duration::from_millis(20));
+    site.server
+        .set_latency(std::time::Duration::from_millis(20));
     site.server.set_capacity(Some(2));
     let dir = project(&[("uv.lock", &uv_lock(&packages))]);
     let run = site.check(dir.path(), &["uv.lock", "--concurrency", "32", "-v"]);

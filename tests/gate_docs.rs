@@ -100,6 +100,8 @@ fn every_policy_key_is_documented() {
         "[environment]",
         "python",
         "platforms",
+        "[limits]",
+        "max-page-size",
     ] {
         assert!(
             text.contains(&format!("`{key}`")),

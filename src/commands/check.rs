@@ -43,7 +43,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let progress = ProgressBar::on_stderr();
-    let evidence = gather_evidence(&lockfiles, &args.index, &policy.environment, &progress);
+    let evidence = gather_evidence(&lockfiles, &args.index, &policy, &progress);
     progress.finish();
     let report = Report::check(evidence?, &policy, today_utc(), args.deny_warnings);
     let report = match &path_prefix {
@@ -59,13 +59,17 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
-    environment: &pubgate::index::scope::ArtifactScope,
+    policy: &pubgate::policy::Policy,
     progress: &ProgressBar,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
     let mut options = index_options(index)?;
     // `--python`/`--platform` win; without them, the policy's `[environment]`.
     if options.scope.everything() {
-        options.scope = environment.clone();
+        options.scope = policy.environment.clone();
+    }
+    // Likewise `--max-page-size` over `[limits]`.
+    if let (None, Some(mib)) = (index.max_page_size, policy.max_page_size) {
+        options.page_limit = mib as usize * 1024 * 1024;
     }
     let report = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
     if !options.scope.everything() {

@@ -46,7 +46,9 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     options.http.concurrency = usize::from(args.concurrency);
     options.http.request_timeout = Duration::from_secs(args.timeout);
     options.http.verbose = args.verbose;
-    options.page_limit = args.max_page_size as usize * 1024 * 1024;
+    if let Some(mib) = args.max_page_size {
+        options.page_limit = mib as usize * 1024 * 1024;
+    }
     options.scope = pubgate::index::scope::ArtifactScope {
         python: args.python,
         platforms: args.platform.clone(),

@@ -101,7 +101,7 @@ fn too_large(limit: usize, of: Expected) -> String {
     };
     match of {
         Expected::Page => format!(
-            "the project page is larger than the {size} limit; if the index is right to serve it, raise the limit with `--max-page-size MIB`"
+            "the project page is larger than the {size} limit; if the index is right to serve it, raise the limit with `--max-page-size MIB` (or the policy's `[limits]` `max-page-size`)"
         ),
         Expected::Provenance => {
             format!("the provenance object is larger than the {size} limit")

@@ -200,7 +200,19 @@ struct RawPolicy {
     exemption: Vec<Spanned<RawExemption>>,
     sources: Option<RawSources>,
     environment: Option<RawEnvironment>,
+    limits: Option<RawLimits>,
 }
+
+/// `[limits]`: bounds of a run (`--max-page-size`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    max_page_size: Option<Spanned<i64>>,
+}
+
+/// The bounds of `[limits]` `max-page-size`, in MiB (as `--max-page-size`).
+const MAX_PAGE_SIZE_RANGE_START: u32 = 1;
+const MAX_PAGE_SIZE_RANGE_END: u32 = 1024;
 
 /// `[environment]`: the targets whose files are examined (`--python`, `--platform`).
 #[derive(Deserialize)]
@@ -431,6 +443,23 @@ impl Context<'_> {
             None => crate::index::scope::ArtifactScope::default(),
             Some(raw) => self.environment(raw, &mut errors),
         };
+        let max_page_size = raw
+            .limits
+            .and_then(|limits| limits.max_page_size)
+            .and_then(|size| match u32::try_from(*size.get_ref()) {
+                Ok(mib @ MAX_PAGE_SIZE_RANGE_START..=MAX_PAGE_SIZE_RANGE_END) => Some(mib),
+                _ => {
+                    errors.push(self.error(
+                        size.span(),
+                        format!(
+                            "`[limits]` `max-page-size` is `{}`: it must be a whole number of MiB from {MAX_PAGE_SIZE_RANGE_START} to {MAX_PAGE_SIZE_RANGE_END}",
+                            size.get_ref()
+                        ),
+                        "write e.g. `max-page-size = 128`, or remove it for the default (64)",
+                    ));
+                    None
+                }
+            });
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.position);
             let mut first = errors.remove(0);
@@ -444,6 +473,7 @@ impl Context<'_> {
             exemptions,
             sources,
             environment,
+            max_page_size,
         })
     }
 

@@ -244,6 +244,9 @@ pub struct Policy {
     pub sources: Sources,
     /// `[environment]`: the targets whose files are examined; every locked file when empty.
     pub environment: crate::index::scope::ArtifactScope,
+    /// `[limits]` `max-page-size`, in MiB: the largest project page accepted, when the
+    /// policy sets it (`--max-page-size` wins).
+    pub max_page_size: Option<u32>,
 }
 
 /// The `[[package]]` entry and name that won for a package.
