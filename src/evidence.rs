@@ -18,7 +18,8 @@ use crate::verify::{FailureReason, VerifiedProvenance};
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum ProvenanceStatus {
     /// Provenance present and every attestation verified.
-    Verified(Box<VerifiedProvenance>),
+    /// Shared (`Arc`) with the run's verification memo: one copy per verified object.
+    Verified(std::sync::Arc<VerifiedProvenance>),
     /// The index positively said there is no provenance for this file.
     Absent,
     /// Provenance present but it failed verification, or the index serves a file whose

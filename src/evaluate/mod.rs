@@ -352,7 +352,7 @@ mod tests {
             pipeline_definition_id: None,
             environment: None,
         };
-        ProvenanceStatus::Verified(Box::new(VerifiedProvenance {
+        ProvenanceStatus::Verified(std::sync::Arc::new(VerifiedProvenance {
             publisher,
             claimed: None,
             attestations: Vec::new(),

@@ -327,7 +327,15 @@ impl HttpClient {
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Attempt::Fatal(FetchFailure::TooLarge { limit, of });
         }
-        let mut body = BytesMut::new();
+        // Sized from the announced length (already within the limit; at most 16 MiB up
+        // front, so a false announcement reserves little): no doubling, no spare capacity
+        // kept with the body.
+        let mut body = BytesMut::with_capacity(
+            response
+                .content_length()
+                .map_or(0, |n| n as usize)
+                .min(16 * 1024 * 1024),
+        );
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {

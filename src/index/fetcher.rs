@@ -23,7 +23,7 @@ use crate::verify::{VerifiedProvenance, VerifyError};
 #[derive(Debug, Clone)]
 pub enum ProvenanceOutcome {
     /// Fetched and verified.
-    Verified(Box<VerifiedProvenance>),
+    Verified(std::sync::Arc<VerifiedProvenance>),
     /// Fetched; verification refused it.
     Failed(VerifyError),
     /// The index answered 404 at `url`, with this message.
@@ -171,7 +171,7 @@ impl Fetcher {
                     Ok(ProvenanceAnswer::Found(bytes)) => match sha256 {
                         None => ProvenanceOutcome::Unbound,
                         Some(sha256) => match self.verifier.verify(bytes, filename, sha256).await {
-                            Ok(verified) => ProvenanceOutcome::Verified(Box::new(verified)),
+                            Ok(verified) => ProvenanceOutcome::Verified(verified),
                             Err(e) => ProvenanceOutcome::Failed(e),
                         },
                     },

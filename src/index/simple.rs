@@ -9,6 +9,7 @@
 //! Every parser here runs in time linear in the page ([`scan`]).
 
 mod hashes;
+pub use hashes::FileHashes;
 mod html;
 #[cfg(test)]
 mod linearity;
@@ -96,7 +97,7 @@ pub struct IndexFile {
     pub sha256: Option<String>,
     /// Every hash the index lists for the file, by lowercase algorithm name (sha256
     /// included), lowercase hex: the PEP 691 `hashes` object and hashes in the file's URL.
-    pub hashes: BTreeMap<String, String>,
+    pub hashes: hashes::FileHashes,
     /// Another name the same entry gives the file: a JSON `url` whose last segment is
     /// another distribution than `filename` (pip names files by their URL, uv by
     /// `filename`). Such an entry also has a [`IndexFile::contradiction`].
@@ -334,7 +335,7 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         out.push(IndexFile {
             sha256: hashes.hashes.get("sha256").cloned(),
             contradiction: contradiction.or(hashes.conflict),
-            hashes: hashes.hashes,
+            hashes: hashes.hashes.shrink(),
             filename,
             url_filename,
             url: url.and_then(|url| download_url(page_url, url)),

@@ -21,7 +21,9 @@ use crate::verify::{FailureReason, ParsedProvenance, TrustRoot, VerifiedProvenan
 
 pub struct Verifier {
     trust_root: Arc<TrustRoot>,
-    memo: SingleFlight<Result<VerifiedProvenance, VerifyError>>,
+    /// Results are shared (`Arc`) with the evidence, not copied: a lockfile-scale run keeps
+    /// thousands of them.
+    memo: SingleFlight<Result<Arc<VerifiedProvenance>, VerifyError>>,
     /// Verification is CPU-bound: no more at once than there are CPUs.
     permits: Semaphore,
     leaves: Arc<LeafGates>,
@@ -50,12 +52,15 @@ impl Verifier {
         provenance: Bytes,
         filename: &str,
         sha256: &str,
-    ) -> Result<VerifiedProvenance, VerifyError> {
+    ) -> Result<Arc<VerifiedProvenance>, VerifyError> {
         let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&provenance));
         let key = cache::key(&[&digest, filename, sha256]);
         self.memo
             .run(key, || async move {
-                let result = self.compute(provenance, filename, sha256).await;
+                let result = self
+                    .compute(provenance, filename, sha256)
+                    .await
+                    .map(Arc::new);
                 self.done.fetch_add(1, Ordering::Relaxed);
                 result
             })

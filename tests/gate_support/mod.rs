@@ -96,7 +96,7 @@ pub fn verified(publisher: VerifiedPublisher) -> ProvenanceStatus {
         vcs_origin: None,
         vcs_ref: None,
     };
-    ProvenanceStatus::Verified(Box::new(VerifiedProvenance {
+    ProvenanceStatus::Verified(std::sync::Arc::new(VerifiedProvenance {
         publisher: publisher.clone(),
         claimed: Some(claimed),
         attestations: vec![VerifiedAttestation {

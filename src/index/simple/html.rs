@@ -127,7 +127,7 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         files.push(IndexFile {
             sha256: hashes.hashes.get("sha256").cloned(),
             contradiction: contradiction.or(hashes.conflict),
-            hashes: hashes.hashes,
+            hashes: hashes.hashes.shrink(),
             url: super::download_url(&base_url, &anchor.href),
             filename,
             url_filename: other_name,
