@@ -311,9 +311,9 @@ rules! {
         code: "PG402",
         slug: "undeclared-publisher",
         default: Deny,
-        lowerable: false,
+        lowerable: true,
         scope: Package,
-        summary: "a release was published by an identity that is not among the project's declared publishers (never below deny)",
+        summary: "a release was published by an identity that is not among the project's declared publishers",
         fix: "if the identity is yours, add it to the `publisher` list of the project's `[[project]]` entry; otherwise treat it as a compromise: remove that Trusted Publisher on PyPI and yank the release",
     }
     /// PG403 (audit): a declared repository, but another workflow, environment or ref.

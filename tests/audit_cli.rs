@@ -369,23 +369,18 @@ fn a_publisher_not_declared_is_denied() {
         message,
         "`hijacked-1.1.tar.gz` was published by GitHub `evil/hijacked` workflow `release.yml` ref `refs/tags/v1.1` environment `pypi` (as PyPI claims), which is not a declared publisher of `hijacked` (declared: GitHub `acme/hijacked` workflow `release.yml`)"
     );
-    // The rule cannot be lowered: the policy is refused (exit 2).
+    // Releases from a publisher the project moved away from can be exempted by range.
     let policy = std::fs::read_to_string(site.path().join("pubgate.toml")).unwrap();
     std::fs::write(
         site.path().join("pubgate.toml"),
-        policy.replace(
-            "schema = 1\n",
-            "schema = 1\n\n[rules]\nundeclared-publisher = \"warn\"\n",
-        ),
+        format!("{policy}\n[[exemption]]\npackage = \"hijacked\"\nversions = \"<2\"\nrule = \"undeclared-publisher\"\nreason = \"published from the old repository\"\n"),
     )
     .unwrap();
-    let run = site.audit(&["hijacked"]);
-    run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("`undeclared-publisher` cannot be set below `deny`"),
-        "{}",
-        run.stderr
+    let run = site.audit(&["hijacked", "--format", "json"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.findings(),
+        [("undeclared-publisher".into(), "hijacked".into(), true)]
     );
 }
 
