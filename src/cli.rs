@@ -50,6 +50,13 @@ pub enum Command {
     /// Show who published each file of a release
     #[command(after_help = "Example:\n  pubgate inspect sampleproject==4.0.0")]
     Inspect(InspectArgs),
+    /// Audit how your own projects are published: every release, its provenance and publisher
+    #[command(
+        after_help = "Examples:\n  pubgate audit                      every `[[project]]` of the policy, every release\n  pubgate audit my-project --since 2d --format github\n\n\
+                      Exit codes: 0 pass, 1 the policy failed, 2 the run could not be judged.\n\
+                      Docs: https://github.com/pubgate/pubgate/blob/main/docs/audit.md"
+    )]
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +72,7 @@ pub enum ReportFormat {
     Sarif,
     Github,
     Markdown,
+    Cyclonedx,
 }
 
 /// Options shared by every command that asks an index.
@@ -218,6 +226,36 @@ pub struct InspectArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
     pub format: SimpleFormat,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Projects to audit (default: every `[[project]]` entry of the policy)
+    pub projects: Vec<String>,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Only releases with a file uploaded since WHEN: a UTC date (2025-06-01), an RFC 3339
+    /// time, or a span back from now (36h, 2d)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only the N most recently uploaded releases of each project
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub last: Option<u32>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to FILE, from the same run
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Treat warnings as failures
+    #[arg(long)]
+    pub deny_warnings: bool,
     #[command(flatten)]
     pub index: IndexArgs,
 }

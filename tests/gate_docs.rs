@@ -97,6 +97,7 @@ fn every_policy_key_is_documented() {
         "[sources]",
         "allow-indexes",
         "allow-trusted-hosts",
+        "[[project]]",
     ] {
         assert!(
             text.contains(&format!("`{key}`")),

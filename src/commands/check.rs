@@ -74,13 +74,14 @@ fn today_utc() -> jiff::civil::Date {
         .date()
 }
 
-fn format(format: ReportFormat) -> Format {
+pub(crate) fn format(format: ReportFormat) -> Format {
     match format {
         ReportFormat::Human => Format::Human,
         ReportFormat::Json => Format::Json,
         ReportFormat::Sarif => Format::Sarif,
         ReportFormat::Github => Format::Github,
         ReportFormat::Markdown => Format::Markdown,
+        ReportFormat::Cyclonedx => Format::Cyclonedx,
     }
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::Command;
 
+mod audit;
 mod check;
 mod fetch;
 pub(crate) mod index_args;
@@ -22,5 +23,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }

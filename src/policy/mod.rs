@@ -98,6 +98,25 @@ pub struct PackageEntry {
     pub publishers: Vec<PublisherRequirement>,
 }
 
+/// One name in a `[[project]]` entry's `names`: an exact project name, PEP 503-normalized.
+#[derive(Debug, Clone)]
+pub struct ProjectName {
+    pub name: PackageName,
+    pub position: Position,
+}
+
+/// A `[[project]]` entry: projects you publish and who may publish them, read only by
+/// `pubgate audit`.
+#[derive(Debug, Clone)]
+pub struct ProjectEntry {
+    /// Position of the entry (its `[[project]]` header).
+    pub position: Position,
+    pub names: Vec<ProjectName>,
+    /// The declared publishers: every verified release must come from one of them (empty:
+    /// none declared, so only provenance continuity is audited).
+    pub publishers: Vec<PublisherRequirement>,
+}
+
 /// A package source the policy allows a lockfile to name (`[sources]`).
 #[derive(Debug, Clone)]
 pub struct AllowedSource {
@@ -242,6 +261,8 @@ pub struct Policy {
     pub exemptions: Vec<Exemption>,
     /// `[sources]`.
     pub sources: Sources,
+    /// `[[project]]`: the projects `pubgate audit` audits when none are named.
+    pub projects: Vec<ProjectEntry>,
 }
 
 /// The `[[package]]` entry and name that won for a package.
@@ -266,6 +287,18 @@ pub enum LevelOrigin {
 }
 
 impl Policy {
+    /// The `[[project]]` entry declaring `project`, and the name in it (names are exact and
+    /// unique across entries, so there is at most one).
+    pub fn project(&self, project: &PackageName) -> Option<(&ProjectEntry, &ProjectName)> {
+        self.projects.iter().find_map(|entry| {
+            entry
+                .names
+                .iter()
+                .find(|n| n.name == *project)
+                .map(|name| (entry, name))
+        })
+    }
+
     /// The most specific `[[package]]` entry naming `package` (PEP 503-normalized), by the
     /// total order of [`NamePattern::specificity_cmp`]; declaration order never matters.
     pub fn package_entry(&self, package: &PackageName) -> Option<PackageMatch<'_>> {

@@ -2,6 +2,8 @@
 //! renderers that present it to people (human, markdown), machines (json, sarif) and
 //! GitHub (workflow-command annotations). Renderers only read a [`Report`].
 
+pub mod audit;
+pub mod cyclonedx;
 pub mod github;
 pub mod human;
 pub mod inspect;
@@ -13,7 +15,7 @@ mod text;
 pub mod verify;
 mod wire;
 
-pub use output::{deliver, use_color, write_stdout, Destination, OutputError};
+pub use output::{deliver, deliver_rendered, use_color, write_stdout, Destination, OutputError};
 pub use text::{defuse_workflow_commands, sanitize, sanitize_lines};
 
 use std::fmt;
@@ -181,15 +183,18 @@ pub enum Format {
     Sarif,
     Github,
     Markdown,
+    /// CycloneDX 1.6 JSON (`docs/cyclonedx.md`).
+    Cyclonedx,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
         Format::Github,
         Format::Markdown,
+        Format::Cyclonedx,
     ];
 }
 
@@ -205,6 +210,10 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
         Format::Markdown => markdown::render(report),
+        Format::Cyclonedx => cyclonedx::render(report),
     };
-    defuse_workflow_commands(&text, matches!(format, Format::Json | Format::Sarif))
+    defuse_workflow_commands(
+        &text,
+        matches!(format, Format::Json | Format::Sarif | Format::Cyclonedx),
+    )
 }

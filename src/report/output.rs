@@ -73,16 +73,30 @@ pub fn deliver(
     destination: &Destination<'_>,
     stdout: &mut dyn Write,
 ) -> Result<(), OutputError> {
+    deliver_rendered(
+        &|format, color| render(report, format, color),
+        destination,
+        stdout,
+    )
+}
+
+/// [`deliver`] for a report of any kind: `render` gives its text in a format (`color`
+/// only for the human one).
+pub fn deliver_rendered(
+    render: &dyn Fn(Format, bool) -> String,
+    destination: &Destination<'_>,
+    stdout: &mut dyn Write,
+) -> Result<(), OutputError> {
     match destination.file {
         Some(path) => {
-            let text = render(report, destination.format, false);
+            let text = render(destination.format, false);
             std::fs::write(path, text).map_err(|source| OutputError::File {
                 path: path.to_path_buf(),
                 source,
             })?;
         }
         None => {
-            let text = render(report, destination.format, destination.color);
+            let text = render(destination.format, destination.color);
             stdout
                 .write_all(text.as_bytes())
                 .and_then(|()| stdout.flush())
@@ -99,7 +113,7 @@ pub fn deliver(
             .append(true)
             .open(path)
             .map_err(summary_error)?;
-        file.write_all(render(report, Format::Markdown, false).as_bytes())
+        file.write_all(render(Format::Markdown, false).as_bytes())
             .map_err(summary_error)?;
     }
     Ok(())

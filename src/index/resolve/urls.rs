@@ -50,6 +50,7 @@ mod tests {
             yanked: false,
             provenance: ProvenanceLink::None,
             contradiction: None,
+            upload_time: None,
         }
     }
 

@@ -122,6 +122,8 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             url_filename: other_name,
             yanked: anchor.yanked,
             provenance,
+            // PEP 700 upload times are in JSON pages only.
+            upload_time: None,
         });
     }
     Ok(ProjectPage {
