@@ -50,6 +50,8 @@ pub enum Command {
     /// Show who published each file of a release
     #[command(after_help = "Example:\n  pubgate inspect sampleproject==4.0.0")]
     Inspect(InspectArgs),
+    /// Work with the policy (explain how it judges a package)
+    Policy(PolicyArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -220,4 +222,31 @@ pub struct InspectArgs {
     pub format: SimpleFormat,
     #[command(flatten)]
     pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show which entries apply to a package, the level of each rule and why, and its exemptions
+    #[command(
+        after_help = "Example:\n  pubgate policy explain requests==2.32.3 --policy pubgate.toml"
+    )]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package, as NAME or NAME==VERSION (a version decides which exemptions apply)
+    pub package: String,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
+    pub format: SimpleFormat,
 }

@@ -68,7 +68,7 @@ fn gather_evidence(
 }
 
 /// Today's date in UTC: exemptions expire on the same day on every CI runner.
-fn today_utc() -> jiff::civil::Date {
+pub(crate) fn today_utc() -> jiff::civil::Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()

@@ -11,6 +11,7 @@ pub(crate) mod index_args;
 mod inspect;
 mod lock;
 mod path_prefix;
+mod policy;
 pub(crate) mod verify;
 mod verify_bundle;
 
@@ -22,5 +23,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Policy(args) => policy::run(args),
     }
 }
