@@ -105,6 +105,10 @@ pub struct IndexArgs {
     /// what is unfinished then is unavailable [default: 10 × --timeout, within 30–900]
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub deadline: Option<u64>,
+    /// Show everything: each package where a report folds them, and every request, retry
+    /// and timing on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

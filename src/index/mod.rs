@@ -17,6 +17,7 @@ pub mod answers;
 pub mod cache;
 pub mod client;
 pub mod fetcher;
+pub mod log;
 pub mod resolve;
 pub mod simple;
 mod single_flight;

@@ -9,6 +9,7 @@
 mod e2e_support;
 
 mod explain;
+mod scale;
 
 use std::path::Path;
 use std::sync::OnceLock;
