@@ -50,6 +50,12 @@ pub enum Command {
     /// Show who published each file of a release
     #[command(after_help = "Example:\n  pubgate inspect sampleproject==4.0.0")]
     Inspect(InspectArgs),
+    /// Write a starting policy that pins each package to the publisher that verifies now
+    #[command(
+        after_help = "Examples:\n  pubgate init uv.lock                          write pubgate.toml\n  pubgate init uv.lock --update                 pin new packages; report changed publishers\n  pubgate init uv.lock --update --accept NAME   accept NAME's new publisher, after review\n\n\
+                      Exit codes: 0 written, 1 (--update) a pinned publisher changed and was not accepted,\n2 the policy could not be written."
+    )]
+    Init(InitArgs),
     /// Work with the policy (explain how it judges a package)
     Policy(PolicyArgs),
 }
@@ -224,6 +230,31 @@ pub struct InspectArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
     pub format: SimpleFormat,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Lockfiles whose packages to pin (default: every supported lockfile in the current directory)
+    pub lockfiles: Vec<PathBuf>,
+    /// The policy file to write, or `-` for stdout
+    #[arg(long, value_name = "FILE", default_value = "pubgate.toml")]
+    pub output: PathBuf,
+    /// Replace an existing policy
+    #[arg(long, conflicts_with = "update")]
+    pub force: bool,
+    /// Update the policy at --output: pin newly locked packages, and report (never rewrite)
+    /// a pinned publisher that changed
+    #[arg(long)]
+    pub update: bool,
+    /// With --update: write NAME's new publisher into the policy (repeat for more); review
+    /// the change first
+    #[arg(long, value_name = "NAME", requires = "update")]
+    pub accept: Vec<String>,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
     #[command(flatten)]
     pub index: IndexArgs,
 }

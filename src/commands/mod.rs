@@ -8,6 +8,7 @@ use crate::cli::Command;
 mod check;
 mod fetch;
 pub(crate) mod index_args;
+mod init;
 mod inspect;
 mod lock;
 mod path_prefix;
@@ -23,6 +24,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Init(args) => init::run(args),
         Command::Policy(args) => policy::run(args),
     }
 }

@@ -9,6 +9,7 @@
 mod e2e_support;
 
 mod explain;
+mod init;
 mod scale;
 
 use std::path::Path;
