@@ -58,12 +58,26 @@ pub enum Command {
     Init(InitArgs),
     /// Work with the policy (explain how it judges a package)
     Policy(PolicyArgs),
+    /// Show what a lockfile change does to who publishes your dependencies
+    #[command(
+        after_help = "Examples:\n  pubgate diff old/uv.lock uv.lock\n  pubgate diff --base origin/main uv.lock --format markdown\n\n\
+                      Exit codes: 0 the change introduces no finding at deny, 1 it does, 2 it could not be judged."
+    )]
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SimpleFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -284,4 +298,32 @@ pub struct ExplainArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
     pub format: SimpleFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD NEW (two lockfiles); with --base, the lockfiles to compare with their version at
+    /// REF (default: every supported lockfile in the current directory)
+    pub lockfiles: Vec<PathBuf>,
+    /// Compare each lockfile with its version at this git revision (`git show REF:path`, no
+    /// checkout), e.g. `origin/main`
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat warnings the change introduces as failures
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }

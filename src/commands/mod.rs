@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::Command;
 
 mod check;
+mod diff;
 mod fetch;
 pub(crate) mod index_args;
 mod init;
@@ -26,5 +27,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => inspect::run(args),
         Command::Init(args) => init::run(args),
         Command::Policy(args) => policy::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

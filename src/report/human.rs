@@ -275,6 +275,11 @@ fn write_shared(out: &mut String, p: &Painter, shared: &SharedGroup<'_>, verbose
     let _ = writeln!(out, "       {}{more}", sanitize(&names.join(", ")));
 }
 
+/// One finding on one line, as the human report shows it.
+pub(super) fn finding_line(f: &Finding, color: bool) -> String {
+    line(&Painter { color }, f)
+}
+
 /// One finding on one line.
 fn line(p: &Painter, f: &Finding) -> String {
     let (label, style) = match (&f.exempted_by, f.level) {

@@ -2,6 +2,7 @@
 //! renderers that present it to people (human, markdown), machines (json, sarif) and
 //! GitHub (workflow-command annotations). Renderers only read a [`Report`].
 
+pub mod diff;
 pub mod explain;
 pub mod github;
 pub mod group;

@@ -8,6 +8,7 @@
 #[path = "../e2e_support/mod.rs"]
 mod e2e_support;
 
+mod diff;
 mod explain;
 mod init;
 mod scale;
