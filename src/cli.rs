@@ -64,6 +64,16 @@ pub enum Command {
                       Exit codes: 0 the change introduces no finding at deny, 1 it does, 2 it could not be judged."
     )]
     Diff(DiffArgs),
+    /// Record each package's verified publisher in a pylock.toml (PEP 751 attestation-identities)
+    #[command(
+        name = "write-identities",
+        after_help = "Example:\n  pubgate write-identities pylock.toml\n\n\
+                      Only the new `[[packages.attestation-identities]]` tables are added: the rest of the file\n\
+                      is kept byte for byte. Identities already recorded are kept and checked.\n\
+                      Exit codes: 0 written (or nothing to write), 1 a recorded identity does not match the\n\
+                      verified publisher, 2 the file could not be read or written."
+    )]
+    WriteIdentities(WriteIdentitiesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -324,6 +334,17 @@ pub struct DiffArgs {
     /// Force the lockfile format instead of detecting it
     #[arg(long, value_name = "FORMAT")]
     pub lock_format: Option<LockFormat>,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteIdentitiesArgs {
+    /// The pylock.toml to fill in
+    pub lockfile: PathBuf,
+    /// Print what would be written, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub index: IndexArgs,
 }

@@ -16,6 +16,7 @@ mod path_prefix;
 mod policy;
 pub(crate) mod verify;
 mod verify_bundle;
+mod write_identities;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
@@ -28,5 +29,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(args),
         Command::Policy(args) => policy::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::WriteIdentities(args) => write_identities::run(args),
     }
 }

@@ -201,6 +201,37 @@ fn spec(package: &PackageEvidence) -> String {
     }
 }
 
+/// The PEP 751 `attestation-identities` of one release whose files all verified (PEP 740
+/// publisher objects: `kind` as PyPI writes it, `repository`, `workflow` or
+/// `workflow_filepath`, `environment` when every file agrees; `email` for Google), or why
+/// none can be recorded.
+pub fn attestation_identities(
+    package: &PackageEvidence,
+) -> Result<Vec<crate::lockfile::IdentityFields>, String> {
+    let (tables, _) = release_tables(package)?;
+    tables
+        .iter()
+        .map(|table| {
+            let mut fields = Vec::new();
+            for (key, value) in &table.fields {
+                let value = match (*key, value.as_str()) {
+                    ("kind", "github") => "GitHub".to_string(),
+                    ("kind", "gitlab") => "GitLab".to_string(),
+                    ("kind", "google") => "Google".to_string(),
+                    ("kind", other) => {
+                        return Err(format!(
+                            "published by a {other} publisher, which PEP 740 attestation identities do not describe"
+                        ))
+                    }
+                    _ => value.clone(),
+                };
+                fields.push((*key, value));
+            }
+            Ok(fields)
+        })
+        .collect()
+}
+
 /// The publisher tables of one release whose files all verified, or why it cannot be pinned.
 fn release_tables(
     package: &PackageEvidence,

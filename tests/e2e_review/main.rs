@@ -10,6 +10,7 @@ mod e2e_support;
 
 mod diff;
 mod explain;
+mod identities;
 mod init;
 mod scale;
 
