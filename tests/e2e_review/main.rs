@@ -12,6 +12,7 @@ mod diff;
 mod explain;
 mod identities;
 mod init;
+mod readme;
 mod scale;
 
 use std::path::Path;
