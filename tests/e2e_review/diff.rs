@@ -280,7 +280,9 @@ fn a_removed_package_passes_and_resolves_its_findings() {
     );
     human.expect_code(0);
     assert!(
-        human.stdout.contains("removed     gone 0.5  was GitHub `gone-dev/gone` workflow `release.yml`"),
+        human
+            .stdout
+            .contains("removed     gone 0.5  was GitHub `gone-dev/gone` workflow `release.yml`"),
         "{}",
         human.stdout
     );

@@ -39,8 +39,15 @@ fn the_readme_init_prints_what_the_readme_shows() {
     run.expect_code(0);
     assert_eq!(run.stdout, shown);
     // What check would still deny is said on stderr.
-    assert!(run.stderr.contains("`pubgate check` still denies 1 finding under it"), "{}", run.stderr);
-    assert!(run.stderr.contains("PG202 publisher-change  pypi-attestations==0.0.30"));
+    assert!(
+        run.stderr
+            .contains("`pubgate check` still denies 1 finding under it"),
+        "{}",
+        run.stderr
+    );
+    assert!(run
+        .stderr
+        .contains("PG202 publisher-change  pypi-attestations==0.0.30"));
 }
 
 #[test]

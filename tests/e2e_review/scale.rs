@@ -150,7 +150,11 @@ fn requests_failing_the_same_way_across_packages_are_one_cause() {
         "{}",
         run.stdout
     );
-    assert!(!run.stdout.contains("pkg-03==1.0 (uv.lock"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("pkg-03==1.0 (uv.lock"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -205,7 +209,10 @@ fn github_annotations_stay_within_the_limit_most_severe_first() {
         summary.contains("every finding is in this step's log"),
         "{summary}"
     );
-    assert!(summary.contains("By rule: PG101 missing-provenance: 25 deny\n"), "{summary}");
+    assert!(
+        summary.contains("By rule: PG101 missing-provenance: 25 deny\n"),
+        "{summary}"
+    );
 }
 
 #[test]
