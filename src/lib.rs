@@ -6,6 +6,7 @@
 //! applies a [`policy`], [`report`] renders.
 
 pub mod audit;
+pub mod diff;
 pub mod dist;
 pub mod evaluate;
 pub mod evidence;

@@ -136,13 +136,14 @@ fn emit(report: &AuditReport, args: &AuditArgs) -> anyhow::Result<()> {
         file: args.output.as_deref(),
         step_summary: step_summary.as_deref(),
         color,
+        verbose: args.index.verbose,
     };
     let choice = if color {
         anstream::ColorChoice::Always
     } else {
         anstream::ColorChoice::Never
     };
-    let render = |format, color| report::audit::render(report, format, color);
+    let render = |format, view: report::View| report::audit::render(report, format, view.color);
     let mut out = anstream::AutoStream::new(stdout.lock(), choice);
     report::deliver_rendered(&render, &destination, &mut out)
         .context("cannot deliver the audit report")?;
@@ -152,6 +153,7 @@ fn emit(report: &AuditReport, args: &AuditArgs) -> anyhow::Result<()> {
             file: Some(path),
             step_summary: None,
             color: false,
+            verbose: false,
         };
         report::deliver_rendered(&render, &sarif, &mut out)?;
     }

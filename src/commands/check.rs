@@ -55,20 +55,34 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(report.outcome().exit_code()))
 }
 
-/// Lockfiles → evidence, drawing the progress bar as packages finish.
-fn gather_evidence(
+/// Lockfiles → evidence, drawing the progress bar as packages finish; with `--verbose`,
+/// what it took on stderr.
+pub(crate) fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
-    progress: &ProgressBar,
+    progress: &dyn pubgate::index::Progress,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
     let options = index_options(index)?;
-    Ok(pubgate::index::gather_blocking(
-        lockfiles, &options, progress,
-    )?)
+    let started = std::time::Instant::now();
+    let gathered = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
+    if index.verbose {
+        let packages: usize = lockfiles.iter().map(|l| l.packages.len()).sum();
+        let s = &gathered.stats;
+        eprintln!(
+            "pubgate: evidence for {} in {} ms: {} answers from the network, {} provenance objects from the cache, {} answers from the provenance directory, {} verifications",
+            pubgate::report::plural(packages, "package"),
+            started.elapsed().as_millis(),
+            s.network,
+            s.cache_hits,
+            s.vendor_hits,
+            s.verifications
+        );
+    }
+    Ok(gathered.evidence)
 }
 
 /// Today's date in UTC: exemptions expire on the same day on every CI runner.
-fn today_utc() -> jiff::civil::Date {
+pub(crate) fn today_utc() -> jiff::civil::Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
@@ -103,6 +117,7 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
         file: args.output.as_deref(),
         step_summary: step_summary.as_deref(),
         color,
+        verbose: args.index.verbose,
     };
     let choice = if color {
         anstream::ColorChoice::Always
@@ -117,6 +132,7 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
             file: Some(path),
             step_summary: None,
             color: false,
+            verbose: false,
         };
         report::deliver(report, &sarif, &mut out)?;
     }
@@ -125,7 +141,7 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
 
 /// A one-line progress bar on stderr while evidence is gathered; silent unless stderr is
 /// a terminal.
-struct ProgressBar {
+pub(crate) struct ProgressBar {
     enabled: bool,
     total: AtomicUsize,
     done: AtomicUsize,
@@ -144,7 +160,7 @@ impl pubgate::index::Progress for ProgressBar {
 }
 
 impl ProgressBar {
-    fn on_stderr() -> ProgressBar {
+    pub(crate) fn on_stderr() -> ProgressBar {
         ProgressBar {
             enabled: std::io::stderr().is_terminal(),
             total: AtomicUsize::new(0),
@@ -170,7 +186,7 @@ impl ProgressBar {
     }
 
     /// Clears the bar's line.
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.enabled {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K");

@@ -19,6 +19,7 @@ use tokio::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
+use super::log::RequestEvent;
 use crate::evidence::{FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
 
@@ -46,6 +47,8 @@ pub struct HttpOptions {
     pub backoff_max: Duration,
     /// Redirects followed per request.
     pub max_redirects: usize,
+    /// Where each attempt and retry is reported (`--verbose`); `None`: nowhere.
+    pub log: Option<super::log::RequestLog>,
 }
 
 impl Default for HttpOptions {
@@ -58,6 +61,7 @@ impl Default for HttpOptions {
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(10),
             max_redirects: 5,
+            log: None,
         }
     }
 }
@@ -180,17 +184,40 @@ impl HttpClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let started = Instant::now();
             let outcome = self
                 .attempt(&url, accept, limit, credentials.as_ref())
                 .await;
-            let retry_after = match outcome {
-                Attempt::Done(response) => return Ok(response),
-                Attempt::Fatal(failure) => return Err(err(failure)),
+            let log = |failure: &FetchFailure, retry_in: Option<Duration>| {
+                self.log(&RequestEvent::Failed {
+                    url: &url,
+                    attempt,
+                    failure: &failure.to_string(),
+                    elapsed: started.elapsed(),
+                    retry_in,
+                })
+            };
+            let (kind, retry_after) = match outcome {
+                Attempt::Done(response) => {
+                    self.log(&RequestEvent::Answered {
+                        url: &url,
+                        attempt,
+                        status: response.status,
+                        elapsed: started.elapsed(),
+                    });
+                    return Ok(response);
+                }
+                Attempt::Fatal(failure) => {
+                    log(&failure, None);
+                    return Err(err(failure));
+                }
                 Attempt::Retry { kind, retry_after } => {
                     if attempt > self.options.retries {
-                        return Err(err(kind.with_attempts(attempt)));
+                        let failure = kind.with_attempts(attempt);
+                        log(&failure, None);
+                        return Err(err(failure));
                     }
-                    retry_after
+                    (kind, retry_after)
                 }
             };
             let wait = match retry_after {
@@ -198,9 +225,18 @@ impl HttpClient {
                 None => self.backoff(attempt),
             };
             if Instant::now() + wait >= self.deadline {
+                log(&kind.with_attempts(attempt), None);
                 return Err(err(self.deadline_passed()));
             }
+            log(&kind.with_attempts(attempt), Some(wait));
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Reports an event to the request log, if there is one.
+    fn log(&self, event: &RequestEvent<'_>) {
+        if let Some(log) = &self.options.log {
+            log.event(event);
         }
     }
 

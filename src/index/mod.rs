@@ -17,6 +17,7 @@ pub mod answers;
 pub mod cache;
 pub mod client;
 pub mod fetcher;
+pub mod log;
 pub mod releases;
 pub mod resolve;
 pub mod simple;

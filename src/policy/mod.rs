@@ -6,9 +6,13 @@
 // errors) for one cold path: loading fails once per run. Boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod baseline;
+pub mod explain;
 mod load;
 mod names;
 mod publisher;
+pub mod suggest;
+pub mod update;
 
 use std::collections::BTreeMap;
 use std::fmt;
