@@ -50,6 +50,37 @@ pub enum Command {
     /// Show who published each file of a release
     #[command(after_help = "Example:\n  pubgate inspect sampleproject==4.0.0")]
     Inspect(InspectArgs),
+    /// Audit how your own projects are published: every release, its provenance and publisher
+    #[command(
+        after_help = "Examples:\n  pubgate audit                      every `[[project]]` of the policy, every release\n  pubgate audit my-project --since 2d --format github\n\n\
+                      Exit codes: 0 pass, 1 the policy failed, 2 the run could not be judged.\n\
+                      Docs: https://github.com/pubgate/pubgate/blob/main/docs/audit.md"
+    )]
+    Audit(AuditArgs),
+    /// Write a starting policy that pins each package to the publisher that verifies now
+    #[command(
+        after_help = "Examples:\n  pubgate init uv.lock                          write pubgate.toml\n  pubgate init uv.lock --update                 pin new packages; report changed publishers\n  pubgate init uv.lock --update --accept NAME   accept NAME's new publisher, after review\n\n\
+                      Exit codes: 0 written, 1 (--update) a pinned publisher changed and was not accepted,\n2 the policy could not be written."
+    )]
+    Init(InitArgs),
+    /// Work with the policy (explain how it judges a package)
+    Policy(PolicyArgs),
+    /// Show what a lockfile change does to who publishes your dependencies
+    #[command(
+        after_help = "Examples:\n  pubgate diff old/uv.lock uv.lock\n  pubgate diff --base origin/main uv.lock --format markdown\n\n\
+                      Exit codes: 0 the change introduces no finding at deny, 1 it does, 2 it could not be judged."
+    )]
+    Diff(DiffArgs),
+    /// Record each package's verified publisher in a pylock.toml (PEP 751 attestation-identities)
+    #[command(
+        name = "write-identities",
+        after_help = "Example:\n  pubgate write-identities pylock.toml\n\n\
+                      Only the new `[[packages.attestation-identities]]` tables are added: the rest of the file\n\
+                      is kept byte for byte. Identities already recorded are kept and checked.\n\
+                      Exit codes: 0 written (or nothing to write), 1 a recorded identity does not match the\n\
+                      verified publisher, 2 the file could not be read or written."
+    )]
+    WriteIdentities(WriteIdentitiesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -59,12 +90,21 @@ pub enum SimpleFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     Human,
     Json,
     Sarif,
     Github,
     Markdown,
+    Cyclonedx,
 }
 
 /// Options shared by every command that asks an index.
@@ -117,8 +157,8 @@ pub struct IndexArgs {
     /// repeat for several) [default: every locked file]
     #[arg(long, value_name = "TAG")]
     pub platform: Vec<pubgate::index::scope::Platform>,
-    /// Say on stderr when pubgate backs off an overloaded index (429, 503, timeouts) and
-    /// when it speeds up again
+    /// Show everything: each package where a report folds them, and every request, retry,
+    /// timing and back-off from an overloaded index (429, 503, timeouts) on stderr
     #[arg(short, long)]
     pub verbose: bool,
 }
@@ -236,6 +276,127 @@ pub struct InspectArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
     pub format: SimpleFormat,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Projects to audit (default: every `[[project]]` entry of the policy)
+    pub projects: Vec<String>,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Only releases with a file uploaded since WHEN: a UTC date (2025-06-01), an RFC 3339
+    /// time, or a span back from now (36h, 2d)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only the N most recently uploaded releases of each project
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub last: Option<u32>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to FILE, from the same run
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Treat warnings as failures
+    #[arg(long)]
+    pub deny_warnings: bool,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Lockfiles whose packages to pin (default: every supported lockfile in the current directory)
+    pub lockfiles: Vec<PathBuf>,
+    /// The policy file to write, or `-` for stdout
+    #[arg(long, value_name = "FILE", default_value = "pubgate.toml")]
+    pub output: PathBuf,
+    /// Replace an existing policy
+    #[arg(long, conflicts_with = "update")]
+    pub force: bool,
+    /// Update the policy at --output: pin newly locked packages, and report (never rewrite)
+    /// a pinned publisher that changed
+    #[arg(long)]
+    pub update: bool,
+    /// With --update: write NAME's new publisher into the policy (repeat for more); review
+    /// the change first
+    #[arg(long, value_name = "NAME", requires = "update")]
+    pub accept: Vec<String>,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show which entries apply to a package, the level of each rule and why, and its exemptions
+    #[command(
+        after_help = "Example:\n  pubgate policy explain requests==2.32.3 --policy pubgate.toml"
+    )]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The package, as NAME or NAME==VERSION (a version decides which exemptions apply)
+    pub package: String,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SimpleFormat::Human)]
+    pub format: SimpleFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// OLD NEW (two lockfiles); with --base, the lockfiles to compare with their version at
+    /// REF (default: every supported lockfile in the current directory)
+    pub lockfiles: Vec<PathBuf>,
+    /// Compare each lockfile with its version at this git revision (`git show REF:path`, no
+    /// checkout), e.g. `origin/main`
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Policy file (default: pubgate.toml, .pubgate.toml, [tool.pubgate] in pyproject.toml, else the built-in default)
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat warnings the change introduces as failures
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Force the lockfile format instead of detecting it
+    #[arg(long, value_name = "FORMAT")]
+    pub lock_format: Option<LockFormat>,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteIdentitiesArgs {
+    /// The pylock.toml to fill in
+    pub lockfile: PathBuf,
+    /// Print what would be written, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub index: IndexArgs,
 }

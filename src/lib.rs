@@ -5,6 +5,8 @@
 //! [`lockfile`] parses, [`index`] gathers and [`verify`] checks provenance, [`evaluate`]
 //! applies a [`policy`], [`report`] renders.
 
+pub mod audit;
+pub mod diff;
 pub mod dist;
 pub mod evaluate;
 pub mod evidence;

@@ -325,6 +325,57 @@ rules! {
         summary: "an exemption, `[[package]]` name or allowed source that matched nothing",
         fix: "remove the entry, or correct its name, versions or rule",
     }
+    /// PG401 (audit): a file without provenance uploaded after the project adopted
+    /// Trusted Publishing.
+    UnattestedUpload {
+        code: "PG401",
+        slug: "unattested-upload",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "a file without provenance was uploaded after the project's first attested upload: a token upload or a broken pipeline",
+        fix: "find out who uploaded it (the project's history on PyPI, its API tokens); revoke tokens you no longer use and yank the release if it is not yours, or exempt this version with a reason",
+    }
+    /// PG402 (audit): a release published by an identity that is not declared.
+    UndeclaredPublisher {
+        code: "PG402",
+        slug: "undeclared-publisher",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "a release was published by an identity that is not among the project's declared publishers",
+        fix: "if the identity is yours, add it to the `publisher` list of the project's `[[project]]` entry; otherwise treat it as a compromise: remove that Trusted Publisher on PyPI and yank the release",
+    }
+    /// PG403 (audit): a declared repository, but another workflow, environment or ref.
+    PublisherDrift {
+        code: "PG403",
+        slug: "publisher-drift",
+        default: Deny,
+        lowerable: true,
+        scope: Package,
+        summary: "a release came from a declared repository, but its workflow, environment or ref is not the declared one",
+        fix: "find the run that published it; if the change is yours, update the declared `workflow`, `environment` or `ref`, otherwise treat it as a compromise",
+    }
+    /// PG404 (audit): files of one release partly attested, partly not.
+    MixedRelease {
+        code: "PG404",
+        slug: "mixed-release",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "some files of a release have provenance and others have none",
+        fix: "publish every file of a release from the release workflow; find out who uploaded the files without provenance",
+    }
+    /// PG405 (audit): a project that never published through Trusted Publishing.
+    NeverAttested {
+        code: "PG405",
+        slug: "never-attested",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "no file of the project has provenance: it is published with API tokens",
+        fix: "add a Trusted Publisher for the project on PyPI and publish from CI with `pypa/gh-action-pypi-publish` (it attests by default), then revoke the API tokens",
+    }
 }
 
 impl Rule {
@@ -457,6 +508,11 @@ mod tests {
             ("PG204", Warn),
             ("PG301", Warn),
             ("PG302", Warn),
+            ("PG401", Deny),
+            ("PG402", Deny),
+            ("PG403", Deny),
+            ("PG404", Warn),
+            ("PG405", Warn),
         ];
         for (code, level) in expected {
             assert_eq!(

@@ -115,8 +115,10 @@ impl CleanUrl {
         self.0.as_str().trim_end_matches('/')
     }
 
-    /// The URL with every path segment that names `file` (percent-decoded) shown as `…`:
-    /// how a cause reads when it stands for every file that failed the same way.
+    /// The URL with every path segment that names `file` (percent-decoded, in any ASCII
+    /// case) shown as `…`: how a cause reads when it stands for every file that failed the
+    /// same way. The case is ignored because a lockfile may name a file in another case than
+    /// the index whose URL names it, and that must not split one cause into many.
     pub fn with_file_elided(&self, file: &str) -> String {
         let text = self.0.as_str();
         let path = self.0.path();
@@ -130,7 +132,7 @@ impl CleanUrl {
             if i > 0 {
                 out.push('/');
             }
-            if !file.is_empty() && percent_decode(segment) == file {
+            if !file.is_empty() && percent_decode(segment).eq_ignore_ascii_case(file) {
                 out.push('…');
             } else {
                 out.push_str(segment);
@@ -355,6 +357,12 @@ mod tests {
             "https://h.example/f/…/a%20b.whl.sig"
         );
         assert_eq!(url.with_file_elided(""), url.as_str());
+        // A lockfile naming the file in another case than the index still elides it.
+        let index_case = CleanUrl::parse("https://h/p/Flaky-1.0.tar.gz/provenance").unwrap();
+        assert_eq!(
+            index_case.with_file_elided("flaky-1.0.tar.gz"),
+            "https://h/p/…/provenance"
+        );
     }
 
     #[test]

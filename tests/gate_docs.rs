@@ -102,6 +102,7 @@ fn every_policy_key_is_documented() {
         "platforms",
         "[limits]",
         "max-page-size",
+        "[[project]]",
     ] {
         assert!(
             text.contains(&format!("`{key}`")),

@@ -184,7 +184,7 @@ reason = "removed long ago"
     assert_eq!(findings[1].location.line, 2);
     assert_eq!(
         findings[1].message,
-        "exemption for `ghost` (missing-provenance) matched no finding"
+        "exemption for `ghost` (missing-provenance) matched no finding: no locked package is named `ghost`"
     );
 }
 

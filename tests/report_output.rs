@@ -5,7 +5,9 @@ mod gate_support;
 use std::ffi::OsStr;
 
 use gate_support::*;
-use pubgate::report::{deliver, render, use_color, Destination, Format, OutputError, Report};
+use pubgate::report::{
+    deliver, render, render_view, use_color, Destination, Format, OutputError, Report, View,
+};
 
 fn report() -> Report {
     let (lockfiles, policy) = realistic();
@@ -22,6 +24,7 @@ fn writes_the_output_file_and_nothing_to_stdout() {
         file: Some(&path),
         step_summary: None,
         color: true,
+        verbose: false,
     };
     deliver(&report(), &destination, &mut stdout).unwrap();
     assert!(stdout.is_empty());
@@ -40,6 +43,7 @@ fn output_files_are_never_coloured() {
         file: Some(&path),
         step_summary: None,
         color: true,
+        verbose: false,
     };
     deliver(&report(), &destination, &mut Vec::new()).unwrap();
     assert!(!std::fs::read_to_string(&path).unwrap().contains('\x1b'));
@@ -53,6 +57,7 @@ fn writes_stdout_when_no_file_is_given() {
         file: None,
         step_summary: None,
         color: false,
+        verbose: false,
     };
     deliver(&report(), &destination, &mut stdout).unwrap();
     assert_eq!(
@@ -72,16 +77,23 @@ fn github_format_appends_a_markdown_step_summary() {
         file: None,
         step_summary: Some(&summary),
         color: false,
+        verbose: false,
     };
     deliver(&report(), &destination, &mut stdout).unwrap();
     let text = std::fs::read_to_string(&summary).unwrap();
+    // The Markdown report, saying where every finding is (the step's log).
+    let summary_view = View {
+        step_summary: true,
+        ..View::default()
+    };
     assert_eq!(
         text,
         format!(
             "earlier step\n{}",
-            render(&report(), Format::Markdown, false)
+            render_view(&report(), Format::Markdown, summary_view)
         )
     );
+    assert!(text.contains("every finding is in this step's log"));
     assert!(String::from_utf8(stdout)
         .unwrap()
         .starts_with("::error file="));
@@ -97,6 +109,7 @@ fn other_formats_leave_the_step_summary_alone() {
             file: None,
             step_summary: Some(&summary),
             color: false,
+            verbose: false,
         };
         deliver(&report(), &destination, &mut Vec::new()).unwrap();
     }
@@ -112,6 +125,7 @@ fn an_unwritable_destination_is_an_error_naming_it() {
         file: Some(&path),
         step_summary: None,
         color: false,
+        verbose: false,
     };
     let err = deliver(&report(), &destination, &mut Vec::new()).unwrap_err();
     assert!(matches!(err, OutputError::File { .. }));

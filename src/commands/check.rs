@@ -43,7 +43,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let progress = ProgressBar::on_stderr();
-    let evidence = gather_evidence(&lockfiles, &args.index, &policy, &progress);
+    let evidence = gather_evidence_under(&lockfiles, &args.index, Some(&policy), &progress);
     progress.finish();
     let report = Report::check(evidence?, &policy, today_utc(), args.deny_warnings);
     let report = match &path_prefix {
@@ -55,47 +55,75 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(report.outcome().exit_code()))
 }
 
-/// Lockfiles → evidence, drawing the progress bar as packages finish.
-fn gather_evidence(
+/// Lockfiles → evidence, drawing the progress bar as packages finish; with `--verbose`,
+/// what it took on stderr.
+pub(crate) fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
-    policy: &pubgate::policy::Policy,
-    progress: &ProgressBar,
+    progress: &dyn pubgate::index::Progress,
+) -> anyhow::Result<Vec<LockfileEvidence>> {
+    gather_evidence_under(lockfiles, index, None, progress)
+}
+
+/// [`gather_evidence`] under a policy: its `[environment]` and `[limits]` apply where the
+/// flags (`--python`, `--platform`, `--max-page-size`) do not say otherwise.
+pub(crate) fn gather_evidence_under(
+    lockfiles: &[Lockfile],
+    index: &IndexArgs,
+    policy: Option<&pubgate::policy::Policy>,
+    progress: &dyn pubgate::index::Progress,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
     let mut options = index_options(index)?;
-    // `--python`/`--platform` win; without them, the policy's `[environment]`.
-    if options.scope.everything() {
-        options.scope = policy.environment.clone();
+    if let Some(policy) = policy {
+        // `--python`/`--platform` win; without them, the policy's `[environment]`.
+        if options.scope.everything() {
+            options.scope = policy.environment.clone();
+        }
+        // Likewise `--max-page-size` over `[limits]`.
+        if let (None, Some(mib)) = (index.max_page_size, policy.max_page_size) {
+            options.page_limit = mib as usize * 1024 * 1024;
+        }
     }
-    // Likewise `--max-page-size` over `[limits]`.
-    if let (None, Some(mib)) = (index.max_page_size, policy.max_page_size) {
-        options.page_limit = mib as usize * 1024 * 1024;
-    }
-    let report = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
+    let started = std::time::Instant::now();
+    let gathered = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
     if !options.scope.everything() {
         eprintln!(
             "note: only files that install on {} were examined (--python, --platform, or the policy's [environment]): {} locked file(s) left out",
             options.scope.describe(),
-            report.stats.out_of_scope
+            gathered.stats.out_of_scope
         );
     }
-    Ok(report.evidence)
+    if index.verbose {
+        let packages: usize = lockfiles.iter().map(|l| l.packages.len()).sum();
+        let s = &gathered.stats;
+        eprintln!(
+            "pubgate: evidence for {} in {} ms: {} answers from the network, {} provenance objects from the cache, {} answers from the provenance directory, {} verifications",
+            pubgate::report::plural(packages, "package"),
+            started.elapsed().as_millis(),
+            s.network,
+            s.cache_hits,
+            s.vendor_hits,
+            s.verifications
+        );
+    }
+    Ok(gathered.evidence)
 }
 
 /// Today's date in UTC: exemptions expire on the same day on every CI runner.
-fn today_utc() -> jiff::civil::Date {
+pub(crate) fn today_utc() -> jiff::civil::Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
 }
 
-fn format(format: ReportFormat) -> Format {
+pub(crate) fn format(format: ReportFormat) -> Format {
     match format {
         ReportFormat::Human => Format::Human,
         ReportFormat::Json => Format::Json,
         ReportFormat::Sarif => Format::Sarif,
         ReportFormat::Github => Format::Github,
         ReportFormat::Markdown => Format::Markdown,
+        ReportFormat::Cyclonedx => Format::Cyclonedx,
     }
 }
 
@@ -117,6 +145,7 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
         file: args.output.as_deref(),
         step_summary: step_summary.as_deref(),
         color,
+        verbose: args.index.verbose,
     };
     let choice = if color {
         anstream::ColorChoice::Always
@@ -131,6 +160,7 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
             file: Some(path),
             step_summary: None,
             color: false,
+            verbose: false,
         };
         report::deliver(report, &sarif, &mut out)?;
     }
@@ -139,7 +169,7 @@ fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
 
 /// A one-line progress bar on stderr while evidence is gathered; silent unless stderr is
 /// a terminal.
-struct ProgressBar {
+pub(crate) struct ProgressBar {
     enabled: bool,
     total: AtomicUsize,
     done: AtomicUsize,
@@ -158,7 +188,7 @@ impl pubgate::index::Progress for ProgressBar {
 }
 
 impl ProgressBar {
-    fn on_stderr() -> ProgressBar {
+    pub(crate) fn on_stderr() -> ProgressBar {
         ProgressBar {
             enabled: std::io::stderr().is_terminal(),
             total: AtomicUsize::new(0),
@@ -184,7 +214,7 @@ impl ProgressBar {
     }
 
     /// Clears the bar's line.
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.enabled {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K");

@@ -61,6 +61,9 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     );
     options.deadline = deadline;
     options.http.overall_timeout = deadline;
+    if args.verbose {
+        options.http.log = Some(pubgate::index::log::RequestLog::stderr());
+    }
     Ok(options)
 }
 

@@ -5,14 +5,19 @@ use std::process::ExitCode;
 
 use crate::cli::Command;
 
+mod audit;
 mod check;
+mod diff;
 mod fetch;
 pub(crate) mod index_args;
+mod init;
 mod inspect;
 mod lock;
 mod path_prefix;
+mod policy;
 pub(crate) mod verify;
 mod verify_bundle;
+mod write_identities;
 
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
@@ -22,5 +27,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::VerifyBundle(args) => verify_bundle::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Policy(args) => policy::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::WriteIdentities(args) => write_identities::run(args),
     }
 }

@@ -3,6 +3,7 @@
 //! [`provenance`], [`publisher`], [`policy`]); levels resolve in [`Policy::resolve`];
 //! exemptions apply after; findings come out in one deterministic order.
 
+mod audit;
 mod context;
 mod index_status;
 mod policy;
@@ -19,6 +20,8 @@ use crate::policy::{Exemption, LevelOrigin, Policy, PolicySource};
 use crate::rules::{Level, Rule};
 
 use context::{Candidate, PackageContext};
+
+pub use audit::{day, evaluate_audit, COMMAND_LINE};
 
 /// One thing the policy has to say about a lockfile or about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,13 +100,15 @@ pub struct ExemptionRef {
     pub expires: Option<jiff::civil::Date>,
 }
 
-/// The rule families, each with the rules it alone raises.
-const FAMILIES: [&[Rule]; 5] = [
+/// The rule families, each with the rules it alone raises (the audit family also raises
+/// PG102 and PG103 about your own files, and PG301/PG302 about exemptions of its rules).
+const FAMILIES: [&[Rule]; 6] = [
     source::RULES,
     provenance::RULES,
     index_status::RULES,
     publisher::RULES,
     policy::RULES,
+    audit::RULES,
 ];
 
 /// Judges `evidence` against `policy` on `today` (UTC). Returns every reported finding,

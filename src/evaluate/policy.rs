@@ -7,7 +7,7 @@ use super::Finding;
 use crate::dist::PackageName;
 use crate::evidence::LockfileEvidence;
 use crate::lockfile::{IndexKind, Location, Source};
-use crate::policy::{Exemption, Policy};
+use crate::policy::{suggest, Exemption, Policy};
 use crate::rules::{Level, Rule};
 
 pub(super) const RULES: &[Rule] = &[Rule::ExpiredExemption, Rule::UnusedExemption];
@@ -45,7 +45,36 @@ pub(super) fn check(
         });
     };
 
-    for e in &policy.exemptions {
+    let locked: BTreeSet<String> = evidence
+        .iter()
+        .flat_map(|lf| {
+            lf.packages
+                .iter()
+                .map(|p| p.package.name.to_string())
+                .chain(
+                    lf.unpinned
+                        .iter()
+                        .map(|u| PackageName::new(&u.name).to_string()),
+                )
+        })
+        .collect();
+    // "did you mean `requests`?" for an exact name no locked package has.
+    let did_you_mean = |pattern: &crate::policy::NamePattern| -> String {
+        if !pattern.is_exact() || locked.contains(pattern.as_str()) {
+            return String::new();
+        }
+        match suggest::closest_name(pattern.as_str(), locked.iter().map(String::as_str)) {
+            Some(name) => format!("; did you mean `{name}`?"),
+            None => String::new(),
+        }
+    };
+
+    // Exemptions of audit rules are judged by `pubgate audit`, never by a check.
+    for e in policy
+        .exemptions
+        .iter()
+        .filter(|e| !super::audit::RULES.contains(&e.rule))
+    {
         let what = exemption_description(e);
         if e.is_expired(today) {
             let expires = e.expires.map(|d| d.to_string()).unwrap_or_default();
@@ -55,10 +84,19 @@ pub(super) fn check(
                 format!("{what} expired on {expires} and no longer applies"),
             );
         } else if !used_exemptions.contains(&e.index) {
+            let no_package = if e.package.is_exact() && !locked.contains(e.package.as_str()) {
+                format!(
+                    ": no locked package is named `{}`{}",
+                    e.package.as_str(),
+                    did_you_mean(&e.package)
+                )
+            } else {
+                String::new()
+            };
             push(
                 Rule::UnusedExemption,
                 e.position.line,
-                format!("{what} matched no finding"),
+                format!("{what} matched no finding{no_package}"),
             );
         }
     }
@@ -92,8 +130,9 @@ pub(super) fn check(
                 )
             } else {
                 format!(
-                    "`[[package]]` name `{}` matched no locked package",
-                    name.pattern.as_str()
+                    "`[[package]]` name `{}` matched no locked package{}",
+                    name.pattern.as_str(),
+                    did_you_mean(&name.pattern)
                 )
             };
             push(Rule::UnusedExemption, name.position.line, message);
@@ -144,7 +183,7 @@ fn used_sources(
     used
 }
 
-fn exemption_description(e: &Exemption) -> String {
+pub(super) fn exemption_description(e: &Exemption) -> String {
     let versions = e
         .versions
         .as_ref()

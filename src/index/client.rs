@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use bytes::{Bytes, BytesMut};
 
 use super::congestion::AdaptiveLimit;
+use super::log::RequestEvent;
 use crate::evidence::{Expected, FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
 
@@ -46,7 +47,10 @@ pub struct HttpOptions {
     pub backoff_max: Duration,
     /// Redirects followed per request.
     pub max_redirects: usize,
-    /// Say on stderr when the in-flight limit changes (`-v`; also `PUBGATE_LOG=debug`).
+    /// Where each attempt and retry is reported (`--verbose`); `None`: nowhere.
+    pub log: Option<super::log::RequestLog>,
+    /// Say on stderr when the in-flight limit backs off an overloaded index and grows
+    /// back (`--verbose`; also `PUBGATE_LOG=debug`).
     pub verbose: bool,
 }
 
@@ -60,6 +64,7 @@ impl Default for HttpOptions {
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(10),
             max_redirects: 5,
+            log: None,
             verbose: false,
         }
     }
@@ -186,17 +191,40 @@ impl HttpClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            let started = Instant::now();
             let outcome = self
                 .attempt(&url, accept, (limit, of), credentials.as_ref())
                 .await;
-            let retry_after = match outcome {
-                Attempt::Done(response) => return Ok(response),
-                Attempt::Fatal(failure) => return Err(err(failure)),
+            let log = |failure: &FetchFailure, retry_in: Option<Duration>| {
+                self.log(&RequestEvent::Failed {
+                    url: &url,
+                    attempt,
+                    failure: &failure.to_string(),
+                    elapsed: started.elapsed(),
+                    retry_in,
+                })
+            };
+            let (kind, retry_after) = match outcome {
+                Attempt::Done(response) => {
+                    self.log(&RequestEvent::Answered {
+                        url: &url,
+                        attempt,
+                        status: response.status,
+                        elapsed: started.elapsed(),
+                    });
+                    return Ok(response);
+                }
+                Attempt::Fatal(failure) => {
+                    log(&failure, None);
+                    return Err(err(failure));
+                }
                 Attempt::Retry { kind, retry_after } => {
                     if attempt > self.options.retries {
-                        return Err(err(kind.with_attempts(attempt)));
+                        let failure = kind.with_attempts(attempt);
+                        log(&failure, None);
+                        return Err(err(failure));
                     }
-                    retry_after
+                    (kind, retry_after)
                 }
             };
             let wait = match retry_after {
@@ -204,9 +232,18 @@ impl HttpClient {
                 None => self.backoff(attempt),
             };
             if Instant::now() + wait >= self.deadline {
+                log(&kind.with_attempts(attempt), None);
                 return Err(err(self.deadline_passed()));
             }
+            log(&kind.with_attempts(attempt), Some(wait));
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Reports an event to the request log, if there is one.
+    fn log(&self, event: &RequestEvent<'_>) {
+        if let Some(log) = &self.options.log {
+            log.event(event);
         }
     }
 

@@ -18,6 +18,8 @@ pub mod cache;
 pub mod client;
 mod congestion;
 pub mod fetcher;
+pub mod log;
+pub mod releases;
 pub mod resolve;
 pub mod scope;
 pub mod simple;

@@ -111,6 +111,9 @@ pub struct IndexFile {
     /// value), sanitized; `None` when not yanked or no reason is given.
     pub yank_reason: Option<String>,
     pub provenance: ProvenanceLink,
+    /// When the index says the file was uploaded (PEP 700 `upload-time`, JSON pages only);
+    /// `None` when the page does not say or says something that is not an RFC 3339 time.
+    pub upload_time: Option<jiff::Timestamp>,
     /// Why this entry contradicts itself, when it does (two digests for one algorithm, two
     /// names, two links): which file an installer would get from it cannot be known.
     pub contradiction: Option<String>,
@@ -208,6 +211,8 @@ struct WireFile {
     yanked: Option<Value>,
     #[serde(default)]
     provenance: Option<Value>,
+    #[serde(rename = "upload-time", default)]
+    upload_time: Option<Value>,
 }
 
 /// A `hashes` object as a list of its entries, duplicates kept (JSON readers disagree on
@@ -332,7 +337,12 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
                 json_kind(other)
             )),
         };
+        let upload_time = match &file.upload_time {
+            Some(Value::String(text)) => text.parse::<jiff::Timestamp>().ok(),
+            _ => None,
+        };
         out.push(IndexFile {
+            upload_time,
             sha256: hashes.hashes.get("sha256").cloned(),
             contradiction: contradiction.or(hashes.conflict),
             hashes: hashes.hashes.shrink(),

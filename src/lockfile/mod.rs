@@ -25,6 +25,9 @@ mod uv;
 mod uv_fast;
 
 pub use detect::{detect_format, discover};
+pub use pylock::identities::{
+    write_identities, IdentityAddition, IdentityFields, IdentityWriteError,
+};
 pub use requirements::EXPAND_ENV_VARIABLE;
 pub use text::is_pypi_index;
 

@@ -241,7 +241,7 @@ fn source(package: &PackageWire, files: &[FileWire], default_index: &str) -> Sou
         default_index.to_string()
     } else {
         // `static_urls`: pdm downloads the locked URLs themselves
-        text::index_from_file_urls(urls.into_iter())
+        text::index_from_file_urls(urls)
     };
     Source::Index {
         url: SecretUrl::new(index),

@@ -3,6 +3,8 @@
 //! index (`index`, else inferred from the file URLs: see `text::index_from_file_urls`).
 //! Files with a local `path` are a local-file source (pip takes the `path` over a `url`).
 
+pub(super) mod identities;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -10,6 +10,8 @@ use serde::de::{self, IgnoredAny};
 use serde::Deserialize;
 use toml::Spanned;
 
+mod project;
+
 use super::names::NamePattern;
 use super::publisher::{parse_kind, PublisherRequirement, RefPattern};
 use super::{
@@ -199,6 +201,8 @@ struct RawPolicy {
     #[serde(default)]
     exemption: Vec<Spanned<RawExemption>>,
     sources: Option<RawSources>,
+    #[serde(default)]
+    project: Vec<Spanned<project::RawProject>>,
     environment: Option<RawEnvironment>,
     limits: Option<RawLimits>,
 }
@@ -460,6 +464,7 @@ impl Context<'_> {
                     None
                 }
             });
+        let projects = self.projects(raw.project, &mut errors);
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.position);
             let mut first = errors.remove(0);
@@ -474,6 +479,7 @@ impl Context<'_> {
             sources,
             environment,
             max_page_size,
+            projects,
         })
     }
 

@@ -6,9 +6,13 @@
 // errors) for one cold path: loading fails once per run. Boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod baseline;
+pub mod explain;
 mod load;
 mod names;
 mod publisher;
+pub mod suggest;
+pub mod update;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -95,6 +99,25 @@ pub struct PackageEntry {
     /// Levels for these packages, overriding `[rules]`.
     pub rules: BTreeMap<Rule, LevelSetting>,
     /// Any one of these must match every verified file (empty: no requirement).
+    pub publishers: Vec<PublisherRequirement>,
+}
+
+/// One name in a `[[project]]` entry's `names`: an exact project name, PEP 503-normalized.
+#[derive(Debug, Clone)]
+pub struct ProjectName {
+    pub name: PackageName,
+    pub position: Position,
+}
+
+/// A `[[project]]` entry: projects you publish and who may publish them, read only by
+/// `pubgate audit`.
+#[derive(Debug, Clone)]
+pub struct ProjectEntry {
+    /// Position of the entry (its `[[project]]` header).
+    pub position: Position,
+    pub names: Vec<ProjectName>,
+    /// The declared publishers: every verified release must come from one of them (empty:
+    /// none declared, so only provenance continuity is audited).
     pub publishers: Vec<PublisherRequirement>,
 }
 
@@ -247,6 +270,8 @@ pub struct Policy {
     /// `[limits]` `max-page-size`, in MiB: the largest project page accepted, when the
     /// policy sets it (`--max-page-size` wins).
     pub max_page_size: Option<u32>,
+    /// `[[project]]`: the projects `pubgate audit` audits when none are named.
+    pub projects: Vec<ProjectEntry>,
 }
 
 /// The `[[package]]` entry and name that won for a package.
@@ -271,6 +296,18 @@ pub enum LevelOrigin {
 }
 
 impl Policy {
+    /// The `[[project]]` entry declaring `project`, and the name in it (names are exact and
+    /// unique across entries, so there is at most one).
+    pub fn project(&self, project: &PackageName) -> Option<(&ProjectEntry, &ProjectName)> {
+        self.projects.iter().find_map(|entry| {
+            entry
+                .names
+                .iter()
+                .find(|n| n.name == *project)
+                .map(|name| (entry, name))
+        })
+    }
+
     /// The most specific `[[package]]` entry naming `package` (PEP 503-normalized), by the
     /// total order of [`NamePattern::specificity_cmp`]; declaration order never matters.
     pub fn package_entry(&self, package: &PackageName) -> Option<PackageMatch<'_>> {

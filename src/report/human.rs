@@ -1,13 +1,17 @@
 //! The human report, per lockfile: who publishes each index package (the verified
-//! identity), then findings grouped by package, one self-contained line each (level, code
-//! and slug, `name==version`, file:line, what is wrong, what to do); then a summary. Colour is an explicit argument so output is deterministic in tests.
+//! identity; folded by publisher above [`FOLD_ABOVE`] packages unless verbose), then
+//! findings that share one cause (once, with the packages they cover), then the others
+//! grouped by package, one self-contained line each (level, code and slug,
+//! `name==version`, file:line, what is wrong, what to do); then a summary with a count per
+//! rule. Colour is an explicit argument so output is deterministic in tests.
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::text::{location, package_spec, path, plural, publishers, sanitize};
-use super::{Outcome, Report};
+use super::group::{self, Item, SharedGroup};
+use super::text::{location, package_spec, path, plural, publisher_label, publishers, sanitize};
+use super::{Outcome, Report, View};
 use crate::evaluate::{Finding, RelatedRole};
 use crate::evidence::LockfileEvidence;
 use crate::rules::Level;
@@ -32,9 +36,27 @@ impl Painter {
     }
 }
 
+/// "Who publishes what" lists each package up to this many packages in a lockfile; above,
+/// it folds them by publisher (`--verbose` lists each).
+pub const FOLD_ABOVE: usize = 40;
+
+/// Packages named per folded publisher or shared cause before "… and N more".
+const NAMES_SHOWN: usize = 8;
+
 /// Renders the human report; `color` adds ANSI styles.
 pub fn render(report: &Report, color: bool) -> String {
-    let p = Painter { color };
+    render_view(
+        report,
+        View {
+            color,
+            ..View::default()
+        },
+    )
+}
+
+/// Renders the human report as `view` says.
+pub fn render_view(report: &Report, view: View) -> String {
+    let p = Painter { color: view.color };
     let mut out = String::new();
     let findings = report.findings();
 
@@ -53,14 +75,21 @@ pub fn render(report: &Report, color: bool) -> String {
             lockfile.format,
             plural(lockfile.packages.len(), "package")
         );
-        write_publishers(&mut out, &p, lockfile);
+        write_publishers(&mut out, &p, lockfile, view.verbose);
         if own.is_empty() {
             let _ = writeln!(out, "  no findings");
         } else {
             let _ = writeln!(out, "  {}", p.paint(BOLD, "findings:"));
         }
         let mut current: Option<String> = None;
-        for finding in own {
+        let mut singles = Vec::new();
+        for item in group::group(report, &own) {
+            match item {
+                Item::Shared(shared) => write_shared(&mut out, &p, &shared, view.verbose),
+                Item::One(finding) => singles.push(finding),
+            }
+        }
+        for finding in singles {
             let spec = finding.package_spec();
             if current.as_deref() != Some(spec.as_str()) {
                 // Findings about the lockfile as a whole (its sources, its emptiness) have
@@ -114,6 +143,14 @@ pub fn render(report: &Report, color: bool) -> String {
         s.exempted,
         sanitize(&report.policy().to_string())
     );
+    let by_rule: Vec<String> = report
+        .rule_counts()
+        .iter()
+        .map(|(rule, count)| format!("{} {} {}", rule.code(), rule.slug(), count.describe()))
+        .collect();
+    if !by_rule.is_empty() {
+        let _ = writeln!(out, "by rule: {}", by_rule.join("; "));
+    }
     let verdict = match report.outcome() {
         Outcome::Pass => p.paint(PASS, "PASS"),
         Outcome::Fail => p.paint(DENY, "FAIL"),
@@ -135,8 +172,13 @@ pub fn render(report: &Report, color: bool) -> String {
 
 /// Who publishes each package of a lockfile, one aligned line per release: the verified
 /// identity (from the certificate), or what stands instead of one (a package moved to git or
-/// a local path says so here rather than vanishing from the list).
-fn write_publishers(out: &mut String, p: &Painter, lockfile: &LockfileEvidence) {
+/// a local path says so here rather than vanishing from the list). Above [`FOLD_ABOVE`]
+/// packages, unless `verbose`, one line per publisher with the packages it publishes.
+fn write_publishers(out: &mut String, p: &Painter, lockfile: &LockfileEvidence, verbose: bool) {
+    if lockfile.packages.len() > FOLD_ABOVE && !verbose {
+        write_folded_publishers(out, p, lockfile);
+        return;
+    }
     let mut rows: Vec<(String, String)> = lockfile
         .packages
         .iter()
@@ -161,6 +203,81 @@ fn write_publishers(out: &mut String, p: &Painter, lockfile: &LockfileEvidence) 
     for (spec, who) in rows {
         let _ = writeln!(out, "    {spec:<width$}  {who}");
     }
+}
+
+/// "Who publishes what" folded: one line per publisher (or status), the largest first.
+fn write_folded_publishers(out: &mut String, p: &Painter, lockfile: &LockfileEvidence) {
+    let mut by_label: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for package in &lockfile.packages {
+        by_label
+            .entry(sanitize(&publisher_label(package)))
+            .or_default()
+            .push(sanitize(&package_spec(package)));
+    }
+    let mut rows: Vec<(String, Vec<String>)> = by_label.into_iter().collect();
+    for (_, specs) in &mut rows {
+        specs.sort();
+        specs.dedup();
+    }
+    rows.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    let _ = writeln!(
+        out,
+        "  {} ({}, by publisher; `--verbose` lists each)",
+        p.paint(BOLD, "who publishes what:"),
+        plural(lockfile.packages.len(), "package")
+    );
+    for (label, specs) in rows {
+        let shown: Vec<&str> = specs.iter().take(NAMES_SHOWN).map(String::as_str).collect();
+        let more = match specs.len().saturating_sub(NAMES_SHOWN) {
+            0 => String::new(),
+            n => format!(", … and {n} more"),
+        };
+        let _ = writeln!(
+            out,
+            "    {label}: {}: {}{more}",
+            plural(specs.len(), "package"),
+            shown.join(", ")
+        );
+    }
+}
+
+/// Findings that share one cause: one line for all, then the packages they cover.
+fn write_shared(out: &mut String, p: &Painter, shared: &SharedGroup<'_>, verbose: bool) {
+    let (label, style) = match (shared.exempted, shared.level) {
+        (true, _) => ("exempt", EXEMPT),
+        (false, Level::Deny) => ("deny", DENY),
+        (false, _) => ("warn", WARN),
+    };
+    let count = plural(shared.findings.len(), "package");
+    let _ = writeln!(out, "   {}", p.paint(BOLD, &format!("{count}, one cause:")));
+    let tail = match shared.findings.first().and_then(|f| f.exempted_by.as_ref()) {
+        Some(e) => format!(
+            " ({}, exempted by {}: {})",
+            shared.level,
+            sanitize(&location(&e.location)),
+            sanitize(&e.reason)
+        ),
+        None => format!("; fix: {}", sanitize(&shared.fix)),
+    };
+    let _ = writeln!(
+        out,
+        "     {} {} {}  {count}  could not get provenance: {}{tail}",
+        p.paint(style, &format!("{label:<6}")),
+        p.paint(BOLD, shared.rule.code()),
+        shared.rule.slug(),
+        sanitize(&shared.cause),
+    );
+    let (names, more) = group::members(shared, verbose, NAMES_SHOWN);
+    let more = match more {
+        0 => String::new(),
+        n => format!(", … and {n} more (`--verbose` lists each)"),
+    };
+    let _ = writeln!(out, "       {}{more}", sanitize(&names.join(", ")));
+}
+
+/// One finding on one line, as the human report shows it.
+pub(super) fn finding_line(f: &Finding, color: bool) -> String {
+    line(&Painter { color }, f)
 }
 
 /// One finding on one line.

@@ -27,13 +27,13 @@ struct JsonReport {
 }
 
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     name: &'static str,
     version: &'static str,
 }
 
 #[derive(Serialize)]
-struct JsonPolicy {
+pub(super) struct JsonPolicy {
     /// `built-in`, `file` or `pyproject`.
     source: &'static str,
     path: Option<String>,
@@ -66,7 +66,7 @@ struct JsonLockfile {
 }
 
 #[derive(Serialize)]
-struct JsonLocation {
+pub(super) struct JsonLocation {
     path: String,
     line: u32,
 }
@@ -139,7 +139,7 @@ struct JsonArtifact {
 }
 
 #[derive(Serialize)]
-struct JsonPublisher {
+pub(super) struct JsonPublisher {
     kind: &'static str,
     repository: Option<String>,
     workflow: Option<String>,
@@ -172,7 +172,7 @@ impl From<&VerifiedPublisher> for JsonPublisher {
 }
 
 #[derive(Serialize)]
-struct JsonFinding {
+pub(super) struct JsonFinding {
     code: &'static str,
     rule: &'static str,
     level: &'static str,
@@ -233,7 +233,7 @@ fn package(p: &PackageEvidence) -> JsonPackage {
     }
 }
 
-fn finding(f: &Finding) -> JsonFinding {
+pub(super) fn finding(f: &Finding) -> JsonFinding {
     JsonFinding {
         code: f.rule.code(),
         rule: f.rule.slug(),
@@ -258,6 +258,27 @@ fn finding(f: &Finding) -> JsonFinding {
                 message: r.role.describe(),
             })
             .collect(),
+    }
+}
+
+impl JsonPolicy {
+    pub(super) fn of(policy: &crate::policy::PolicySource) -> JsonPolicy {
+        JsonPolicy {
+            source: policy.kind(),
+            path: match policy {
+                crate::policy::PolicySource::BuiltIn => None,
+                _ => Some(policy.path().display().to_string()),
+            },
+        }
+    }
+}
+
+impl Tool {
+    pub(super) fn pubgate() -> Tool {
+        Tool {
+            name: "pubgate",
+            version: env!("CARGO_PKG_VERSION"),
+        }
     }
 }
 

@@ -2,7 +2,12 @@
 //! renderers that present it to people (human, markdown), machines (json, sarif) and
 //! GitHub (workflow-command annotations). Renderers only read a [`Report`].
 
+pub mod audit;
+pub mod cyclonedx;
+pub mod diff;
+pub mod explain;
 pub mod github;
+pub mod group;
 pub mod human;
 pub mod inspect;
 pub mod json;
@@ -13,15 +18,16 @@ mod text;
 pub mod verify;
 mod wire;
 
-pub use output::{deliver, use_color, write_stdout, Destination, OutputError};
+pub use output::{deliver, deliver_rendered, use_color, write_stdout, Destination, OutputError};
 pub use text::{defuse_workflow_commands, sanitize, sanitize_lines};
+pub use text::{plural, publisher_label, publishers};
 
 use std::fmt;
 
 use crate::evaluate::{evaluate, Finding};
 use crate::evidence::{LockfileEvidence, ProvenanceStatus};
 use crate::policy::{Policy, PolicySource};
-use crate::rules::Level;
+use crate::rules::{Level, Rule};
 
 /// The verdict of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +179,60 @@ impl Report {
     }
 }
 
+/// Findings of one rule, by how they count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleCount {
+    pub deny: usize,
+    pub warn: usize,
+    pub exempted: usize,
+}
+
+impl RuleCount {
+    /// `449 deny, 2 exempted` (the non-zero counts).
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = [
+            (self.deny, "deny"),
+            (self.warn, "warn"),
+            (self.exempted, "exempted"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        parts.join(", ")
+    }
+}
+
+impl Report {
+    /// The findings counted per rule, in code order (rules without findings left out).
+    pub fn rule_counts(&self) -> Vec<(Rule, RuleCount)> {
+        let mut counts: std::collections::BTreeMap<Rule, RuleCount> = Default::default();
+        for f in &self.findings {
+            let count = counts.entry(f.rule).or_default();
+            match (f.is_active(), f.level) {
+                (false, _) => count.exempted += 1,
+                (true, Level::Deny) => count.deny += 1,
+                (true, Level::Warn) => count.warn += 1,
+                (true, Level::Allow) => {}
+            }
+        }
+        counts.into_iter().collect()
+    }
+}
+
+/// How a report is shown: never what it decides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// ANSI styles (the human format only).
+    pub color: bool,
+    /// Show everything: every package of "who publishes what" and of a shared cause, and
+    /// every finding as an annotation line of its own where a format would fold them.
+    pub verbose: bool,
+    /// The Markdown is a GitHub step summary written beside `--format github` annotations
+    /// (it then says that the step's log holds every finding).
+    pub step_summary: bool,
+}
+
 /// The output formats of `pubgate check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -181,15 +241,18 @@ pub enum Format {
     Sarif,
     Github,
     Markdown,
+    /// CycloneDX 1.6 JSON (`docs/cyclonedx.md`).
+    Cyclonedx,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
         Format::Github,
         Format::Markdown,
+        Format::Cyclonedx,
     ];
 }
 
@@ -199,12 +262,28 @@ impl Format {
 /// GitHub Actions runner would run from any line of a log): see
 /// [`defuse_workflow_commands`].
 pub fn render(report: &Report, format: Format, color: bool) -> String {
+    render_view(
+        report,
+        format,
+        View {
+            color,
+            ..View::default()
+        },
+    )
+}
+
+/// [`render`] with every presentation choice of a [`View`].
+pub fn render_view(report: &Report, format: Format, view: View) -> String {
     let text = match format {
-        Format::Human => human::render(report, color),
+        Format::Human => human::render_view(report, view),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
-        Format::Github => github::render(report),
-        Format::Markdown => markdown::render(report),
+        Format::Github => github::render_view(report, view),
+        Format::Markdown => markdown::render_view(report, view),
+        Format::Cyclonedx => cyclonedx::render(report),
     };
-    defuse_workflow_commands(&text, matches!(format, Format::Json | Format::Sarif))
+    defuse_workflow_commands(
+        &text,
+        matches!(format, Format::Json | Format::Sarif | Format::Cyclonedx),
+    )
 }

@@ -5,7 +5,7 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{render, Format, Report};
+use super::{render_view, Format, Report, View};
 
 /// Where and how a report goes.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +18,8 @@ pub struct Destination<'a> {
     pub step_summary: Option<&'a Path>,
     /// ANSI styles in the human format on stdout.
     pub color: bool,
+    /// Show everything the format would fold (`--verbose`).
+    pub verbose: bool,
 }
 
 /// A report that could not be delivered (exit 2: the verdict must not be lost silently).
@@ -73,16 +75,41 @@ pub fn deliver(
     destination: &Destination<'_>,
     stdout: &mut dyn Write,
 ) -> Result<(), OutputError> {
+    deliver_rendered(
+        &|format, view| render_view(report, format, view),
+        destination,
+        stdout,
+    )
+}
+
+/// [`deliver`] for a report of any kind: `render` gives its text in a format, as `view`
+/// asks (colour only for the human one on a terminal; the step summary's own wording).
+pub fn deliver_rendered(
+    render: &dyn Fn(Format, View) -> String,
+    destination: &Destination<'_>,
+    stdout: &mut dyn Write,
+) -> Result<(), OutputError> {
+    let view = View {
+        color: false,
+        verbose: destination.verbose,
+        step_summary: false,
+    };
     match destination.file {
         Some(path) => {
-            let text = render(report, destination.format, false);
+            let text = render(destination.format, view);
             std::fs::write(path, text).map_err(|source| OutputError::File {
                 path: path.to_path_buf(),
                 source,
             })?;
         }
         None => {
-            let text = render(report, destination.format, destination.color);
+            let text = render(
+                destination.format,
+                View {
+                    color: destination.color,
+                    ..view
+                },
+            );
             stdout
                 .write_all(text.as_bytes())
                 .and_then(|()| stdout.flush())
@@ -99,7 +126,11 @@ pub fn deliver(
             .append(true)
             .open(path)
             .map_err(summary_error)?;
-        file.write_all(render(report, Format::Markdown, false).as_bytes())
+        let summary = View {
+            step_summary: true,
+            ..view
+        };
+        file.write_all(render(Format::Markdown, summary).as_bytes())
             .map_err(summary_error)?;
     }
     Ok(())

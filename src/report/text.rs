@@ -152,6 +152,57 @@ pub fn publishers(package: &PackageEvidence) -> String {
     parts.join("; ")
 }
 
+/// Who publishes a package, without file counts or versions, so packages with the same
+/// publisher share the label: the distinct verified publishers, then the other statuses
+/// (`GitHub `psf/requests` workflow `publish.yml``, `no provenance`, `no provenance possible:
+/// installed from git`).
+pub fn publisher_label(package: &PackageEvidence) -> String {
+    if !package.package.source.is_index() {
+        return format!(
+            "no provenance possible: installed from {}",
+            match &package.package.source {
+                crate::lockfile::Source::Git { .. } => "git",
+                crate::lockfile::Source::Url { .. } => "a URL",
+                crate::lockfile::Source::Path { .. } => "a local path",
+                crate::lockfile::Source::Editable { .. } => "an editable tree",
+                crate::lockfile::Source::Virtual { .. } => "a virtual workspace entry",
+                crate::lockfile::Source::Index { .. } => "an index",
+            }
+        );
+    }
+    let mut verified: BTreeMap<PublisherIdentity, String> = BTreeMap::new();
+    let mut others: std::collections::BTreeSet<Unverified> = Default::default();
+    for artifact in &package.artifacts {
+        match &artifact.provenance {
+            ProvenanceStatus::Verified(v) => {
+                verified
+                    .entry(PublisherIdentity::of(&v.publisher))
+                    .or_insert_with(|| describe(&v.publisher));
+            }
+            ProvenanceStatus::Absent => {
+                others.insert(Unverified::Absent);
+            }
+            ProvenanceStatus::Invalid { .. } => {
+                others.insert(Unverified::Invalid);
+            }
+            ProvenanceStatus::NotApplicable => {
+                others.insert(Unverified::NotApplicable);
+            }
+            ProvenanceStatus::Unavailable { .. } => {
+                others.insert(Unverified::Unavailable);
+            }
+        }
+    }
+    let parts: Vec<String> = verified
+        .into_values()
+        .chain(others.into_iter().map(|o| o.phrase().to_string()))
+        .collect();
+    if parts.is_empty() {
+        return "no files locked".to_string();
+    }
+    parts.join("; ")
+}
+
 /// The statuses other than verified, in the order [`publishers`] lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Unverified {

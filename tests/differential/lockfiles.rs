@@ -375,8 +375,9 @@ pub fn compare(installer: &Installer, case: &Case, answer: &Value, ours: &Value)
         for url in &installed.urls {
             // a local file (`path:`) is compared by its name: it is never an index file
             let local = url.starts_with("path:");
-            if !local && !read.urls.contains(url) && !(key.2 == "url" && read.sources.contains(url))
-            {
+            let recorded =
+                read.urls.contains(url) || (key.2 == "url" && read.sources.contains(url));
+            if !local && !recorded {
                 problems.push(format!(
                     "{key:?}: {} downloads `{url}`, which pubgate does not record",
                     installer.name

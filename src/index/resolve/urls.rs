@@ -51,6 +51,7 @@ mod tests {
             yank_reason: None,
             provenance: ProvenanceLink::None,
             contradiction: None,
+            upload_time: None,
         }
     }
 

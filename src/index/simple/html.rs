@@ -134,6 +134,8 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             yanked: anchor.yanked,
             yank_reason: anchor.yank_reason,
             provenance,
+            // PEP 700 upload times are in JSON pages only.
+            upload_time: None,
         });
     }
     if !status.is_active() {

@@ -33,6 +33,8 @@ pub struct FakeFile {
     /// Whether the project page links the provenance (PyPI always does; `false` models an
     /// index whose page and integrity API disagree).
     pub link_provenance: bool,
+    /// The JSON page's PEP 700 `upload-time` (RFC 3339); `None` leaves the key out.
+    pub upload_time: Option<String>,
 }
 
 impl FakeFile {
@@ -45,7 +47,15 @@ impl FakeFile {
             yank_reason: None,
             provenance: None,
             link_provenance: true,
+            upload_time: Some(DEFAULT_UPLOAD_TIME.into()),
         }
+    }
+
+    /// Lists the file as uploaded at `time` (RFC 3339, e.g. `2025-03-01T12:00:00Z`), or
+    /// without an `upload-time` key (`None`), as an index that does not say.
+    pub fn uploaded(mut self, time: Option<&str>) -> FakeFile {
+        self.upload_time = time.map(str::to_string);
+        self
     }
 
     pub fn with_provenance(mut self, provenance: Vec<u8>) -> FakeFile {
@@ -82,6 +92,9 @@ impl FakeFile {
         self
     }
 }
+
+/// The `upload-time` a [`FakeFile`] is listed with unless told otherwise.
+pub const DEFAULT_UPLOAD_TIME: &str = "2025-01-01T00:00:00.000000Z";
 
 /// A fake index: projects and their files.
 #[derive(Debug, Clone)]
@@ -213,8 +226,10 @@ impl FakeIndex {
                     "core-metadata": false,
                     "data-dist-info-metadata": false,
                     "size": 1024,
-                    "upload-time": "2025-01-01T00:00:00.000000Z",
                 });
+                if let Some(time) = &file.upload_time {
+                    entry["upload-time"] = json!(time);
+                }
                 if self.speaks_of_provenance() {
                     entry["provenance"] = match &provenance_url {
                         Some(url) => Value::String(url.clone()),
