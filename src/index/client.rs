@@ -23,6 +23,10 @@ use super::log::RequestEvent;
 use crate::evidence::{Expected, FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
 
+/// Retries beyond `HttpOptions::retries` for overload answers the in-flight limit was cut
+/// for (see `HttpClient::get`).
+const MAX_THROTTLED_RETRIES: u32 = 8;
+
 /// The User-Agent every request carries.
 pub const USER_AGENT: &str = concat!(
     "pubgate/",
@@ -189,10 +193,14 @@ impl HttpClient {
         };
 
         let mut attempt: u32 = 0;
+        // Overload answers to a request sent while pubgate had more in flight than the index
+        // takes (the in-flight limit has been cut since it was sent) are pubgate's doing, not
+        // the index's: they do not use up `retries`, up to this many.
+        let mut throttled: u32 = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            let outcome = self
+            let (outcome, too_many) = self
                 .attempt(&url, accept, (limit, of), credentials.as_ref())
                 .await;
             let log = |failure: &FetchFailure, retry_in: Option<Duration>| {
@@ -219,7 +227,10 @@ impl HttpClient {
                     return Err(err(failure));
                 }
                 Attempt::Retry { kind, retry_after } => {
-                    if attempt > self.options.retries {
+                    if too_many && throttled < MAX_THROTTLED_RETRIES {
+                        throttled += 1;
+                    }
+                    if attempt > self.options.retries + throttled {
                         let failure = kind.with_attempts(attempt);
                         log(&failure, None);
                         return Err(err(failure));
@@ -229,7 +240,7 @@ impl HttpClient {
             };
             let wait = match retry_after {
                 Some(after) => after.min(self.options.backoff_max),
-                None => self.backoff(attempt),
+                None => self.backoff((attempt - throttled).max(1)),
             };
             if Instant::now() + wait >= self.deadline {
                 log(&kind.with_attempts(attempt), None);
@@ -273,13 +284,13 @@ impl HttpClient {
         accept: &str,
         limit: (usize, Expected),
         credentials: Option<&Credentials>,
-    ) -> Attempt {
+    ) -> (Attempt, bool) {
         let Ok(slot) = tokio::time::timeout_at(self.deadline, self.limit.acquire()).await else {
-            return Attempt::Fatal(self.deadline_passed());
+            return (Attempt::Fatal(self.deadline_passed()), false);
         };
         let now = Instant::now();
         if now >= self.deadline {
-            return Attempt::Fatal(self.deadline_passed());
+            return (Attempt::Fatal(self.deadline_passed()), false);
         }
         let budget = self.options.request_timeout.min(self.deadline - now);
         let hit_deadline = budget < self.options.request_timeout;
@@ -297,6 +308,7 @@ impl HttpClient {
             },
         };
         let host = url.host_str().unwrap_or("the index");
+        let mut too_many = false;
         match &outcome {
             Attempt::Done(_) => self.limit.succeeded(),
             Attempt::Retry {
@@ -312,11 +324,12 @@ impl HttpClient {
             } => {
                 self.limit
                     .overloaded(slot.started, &format!("HTTP {status} from `{host}`"));
+                too_many = self.limit.was_excess(&slot);
             }
             _ => {}
         }
         drop(slot);
-        outcome
+        (outcome, too_many)
     }
 
     async fn exchange(

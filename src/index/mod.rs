@@ -76,7 +76,7 @@ pub struct IndexOptions {
     pub history: bool,
     /// Files of the previous release examined at most.
     pub history_max_files: usize,
-    /// Packages worked on at once (their requests share `http.concurrency`).
+    /// Packages worked on at once, at least `http.concurrency` (their requests share it).
     pub package_concurrency: usize,
     /// Which locked files are examined (`--python`, `--platform`): every one by default.
     pub scope: scope::ArtifactScope,
@@ -99,7 +99,7 @@ impl IndexOptions {
             authoritative_integrity: Vec::new(),
             history: true,
             history_max_files: 8,
-            package_concurrency: 64,
+            package_concurrency: 16,
             scope: scope::ArtifactScope::default(),
         }
     }
@@ -172,7 +172,12 @@ pub fn gather_report_blocking(
 
 /// A multi-threaded runtime for the blocking wrappers.
 pub fn runtime() -> Result<tokio::runtime::Runtime, GatherError> {
+    // Blocking threads do short file reads and the CPU work `Verifier::on_cpu` admits (one
+    // per core): a few suffice, and each thread that allocates may hold a malloc arena of
+    // its own, so more threads would mean more memory, not more speed.
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(2 * cpus + 2)
         .enable_all()
         .build()
         .map_err(GatherError::Runtime)
@@ -209,7 +214,13 @@ pub async fn gather_report(
     // the runtime's threads; progress events come back here, to the calling task.
     let fetcher = Arc::new(fetcher);
     let permits = Arc::new(tokio::sync::Semaphore::new(
-        options.package_concurrency.max(1),
+        // At least as many packages as requests may be in flight, so a higher
+        // `--concurrency` is never held back by this one; no more than that, as each
+        // package in flight holds its project page (the bulk of a run's memory).
+        options
+            .package_concurrency
+            .max(options.http.concurrency)
+            .max(1),
     ));
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = AbortOnDrop(Vec::with_capacity(jobs.len()));

@@ -392,7 +392,13 @@ fn verify_parsed_provenance(
     dist: &Distribution<'_>,
     root: &TrustRoot,
 ) -> Result<VerifiedProvenance, VerifyError> {
-    let mut attestations = Vec::new();
+    // Sized exactly: a lockfile-scale run keeps thousands of these for its evidence.
+    let count = provenance
+        .bundles
+        .iter()
+        .map(|(_, bundle)| bundle.len())
+        .sum();
+    let mut attestations = Vec::with_capacity(count);
     for (claim, bundle) in &provenance.bundles {
         for attestation in bundle {
             attestations.push(verify_one(attestation, dist, root, Some(claim))?);
