@@ -3,17 +3,17 @@
 //! verdict into the exit code (0 pass, 1 fail; errors here are exit 2).
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
 use pubgate::audit::Window;
 use pubgate::dist::PackageName;
-use pubgate::report::{self, audit::AuditReport, Format};
+use pubgate::report::{self, audit::AuditReport};
 
 use super::check::format;
+use super::emit;
 use super::index_args::index_options;
 use crate::cli::AuditArgs;
 
@@ -38,7 +38,16 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let evidence = pubgate::index::releases::gather_blocking(&projects, &window, &options)?;
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let report = AuditReport::audit(evidence, &policy, today, window, args.deny_warnings);
-    emit(&report, &args)?;
+    emit::emit(
+        &|format, view: report::View| report::audit::render(&report, format, view.color),
+        &emit::Target {
+            format: format(args.format),
+            output: args.output.as_deref(),
+            sarif: args.sarif.as_deref(),
+            verbose: args.index.verbose,
+        },
+    )
+    .context("cannot deliver the audit report")?;
     Ok(ExitCode::from(report.outcome().exit_code()))
 }
 
@@ -116,48 +125,6 @@ fn since(text: &str, now: jiff::Timestamp) -> anyhow::Result<jiff::Timestamp> {
     date.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
         .map_err(|_| bad())
-}
-
-/// Writes the report where asked (and the step summary for `--format github`).
-fn emit(report: &AuditReport, args: &AuditArgs) -> anyhow::Result<()> {
-    let format = format(args.format);
-    let stdout = std::io::stdout();
-    let color = report::use_color(
-        format,
-        args.output.is_some(),
-        stdout.is_terminal(),
-        std::env::var_os("NO_COLOR").as_deref(),
-    );
-    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let destination = report::Destination {
-        format,
-        file: args.output.as_deref(),
-        step_summary: step_summary.as_deref(),
-        color,
-        verbose: args.index.verbose,
-    };
-    let choice = if color {
-        anstream::ColorChoice::Always
-    } else {
-        anstream::ColorChoice::Never
-    };
-    let render = |format, view: report::View| report::audit::render(report, format, view.color);
-    let mut out = anstream::AutoStream::new(stdout.lock(), choice);
-    report::deliver_rendered(&render, &destination, &mut out)
-        .context("cannot deliver the audit report")?;
-    if let Some(path) = &args.sarif {
-        let sarif = report::Destination {
-            format: Format::Sarif,
-            file: Some(path),
-            step_summary: None,
-            color: false,
-            verbose: false,
-        };
-        report::deliver_rendered(&render, &sarif, &mut out)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and turn the verdict into the exit code (0 pass, 1 fail; errors here are exit 2).
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,6 +12,7 @@ use pubgate::evidence::{LockfileEvidence, PackageEvidence};
 use pubgate::lockfile::{self, LockedPackage, Lockfile};
 use pubgate::report::{self, Format, Report};
 
+use super::emit;
 use super::index_args::{index_options, lockfile_paths};
 use super::path_prefix::PathPrefix;
 use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
@@ -51,7 +52,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         None => report,
     };
 
-    emit(&report, &args)?;
+    emit::emit(
+        &|format, view| report::render_view(&report, format, view),
+        &emit::Target {
+            format: format(args.format),
+            output: args.output.as_deref(),
+            sarif: args.sarif.as_deref(),
+            verbose: args.index.verbose,
+        },
+    )?;
     Ok(ExitCode::from(report.outcome().exit_code()))
 }
 
@@ -125,46 +134,6 @@ pub(crate) fn format(format: ReportFormat) -> Format {
         ReportFormat::Markdown => Format::Markdown,
         ReportFormat::Cyclonedx => Format::Cyclonedx,
     }
-}
-
-/// Writes the report where asked, and the step summary for `--format github`.
-fn emit(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
-    let format = format(args.format);
-    let stdout = std::io::stdout();
-    let color = report::use_color(
-        format,
-        args.output.is_some(),
-        stdout.is_terminal(),
-        std::env::var_os("NO_COLOR").as_deref(),
-    );
-    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let destination = report::Destination {
-        format,
-        file: args.output.as_deref(),
-        step_summary: step_summary.as_deref(),
-        color,
-        verbose: args.index.verbose,
-    };
-    let choice = if color {
-        anstream::ColorChoice::Always
-    } else {
-        anstream::ColorChoice::Never
-    };
-    let mut out = anstream::AutoStream::new(stdout.lock(), choice);
-    report::deliver(report, &destination, &mut out)?;
-    if let Some(path) = &args.sarif {
-        let sarif = report::Destination {
-            format: Format::Sarif,
-            file: Some(path),
-            step_summary: None,
-            color: false,
-            verbose: false,
-        };
-        report::deliver(report, &sarif, &mut out)?;
-    }
-    Ok(())
 }
 
 /// A one-line progress bar on stderr while evidence is gathered; silent unless stderr is

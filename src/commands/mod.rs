@@ -8,6 +8,7 @@ use crate::cli::Command;
 mod audit;
 mod check;
 mod diff;
+mod emit;
 mod fetch;
 pub(crate) mod index_args;
 mod init;

@@ -17,7 +17,7 @@ use crate::dist::PackageName;
 use crate::evidence::{InvalidReason, ProvenanceStatus, SharedCause};
 use crate::lockfile::Location;
 use crate::policy::{describe, Policy, PublisherIdentity, PublisherRequirement};
-use crate::rules::{Level, Rule};
+use crate::rules::Rule;
 use crate::verify::{PublisherKind, VerifiedPublisher};
 
 pub(super) const RULES: &[Rule] = &[
@@ -519,26 +519,13 @@ fn check_exemptions(
         } else {
             continue;
         };
-        let level = policy.resolve(rule, None, today).level;
-        if level == Level::Allow {
-            continue;
-        }
-        findings.push(Finding {
+        findings.extend(super::policy::policy_finding(
+            policy,
             rule,
-            level,
-            package: None,
-            version: None,
-            artifact: None,
+            e.position.line,
             message,
-            fix: rule.fix().to_string(),
-            location: Location {
-                path: policy.source.path(),
-                line: e.position.line,
-            },
-            lockfile: None,
-            exempted_by: None,
-            related: Vec::new(),
-        });
+            today,
+        ));
     }
 }
 
@@ -547,6 +534,7 @@ mod tests {
     use super::*;
     use crate::audit::{Listed, ProjectListing};
     use crate::policy::{self, PolicySource};
+    use crate::rules::Level;
     use crate::url::SecretUrl;
     use crate::verify::{VerifiedAttestation, VerifiedProvenance};
 

@@ -12,6 +12,33 @@ use crate::rules::{Level, Rule};
 
 pub(super) const RULES: &[Rule] = &[Rule::ExpiredExemption, Rule::UnusedExemption];
 
+/// A finding about the policy file itself, at `line`, unless the policy allows `rule`.
+pub(super) fn policy_finding(
+    policy: &Policy,
+    rule: Rule,
+    line: u32,
+    message: String,
+    today: jiff::civil::Date,
+) -> Option<Finding> {
+    let level = policy.resolve(rule, None, today).level;
+    (level != Level::Allow).then(|| Finding {
+        rule,
+        level,
+        package: None,
+        version: None,
+        artifact: None,
+        message,
+        fix: rule.fix().to_string(),
+        location: Location {
+            path: policy.source.path(),
+            line,
+        },
+        lockfile: None,
+        exempted_by: None,
+        related: Vec::new(),
+    })
+}
+
 /// PG301 for expired exemptions, PG302 for exemptions, `[[package]]` names and allowed
 /// sources that did nothing.
 pub(super) fn check(
@@ -21,28 +48,8 @@ pub(super) fn check(
     used_exemptions: &BTreeSet<usize>,
     findings: &mut Vec<Finding>,
 ) {
-    let policy_path = policy.source.path();
     let mut push = |rule: Rule, line: u32, message: String| {
-        let level = policy.resolve(rule, None, today).level;
-        if level == Level::Allow {
-            return;
-        }
-        findings.push(Finding {
-            rule,
-            level,
-            package: None,
-            version: None,
-            artifact: None,
-            message,
-            fix: rule.fix().to_string(),
-            location: Location {
-                path: policy_path.clone(),
-                line,
-            },
-            lockfile: None,
-            exempted_by: None,
-            related: Vec::new(),
-        });
+        findings.extend(policy_finding(policy, rule, line, message, today));
     };
 
     let locked: BTreeSet<String> = evidence

@@ -16,18 +16,18 @@ use crate::evaluate::{Finding, RelatedRole};
 use crate::evidence::LockfileEvidence;
 use crate::rules::Level;
 
-const DENY: Style = AnsiColor::Red.on_default().bold();
+pub(super) const DENY: Style = AnsiColor::Red.on_default().bold();
 const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const EXEMPT: Style = Style::new().dimmed();
-const BOLD: Style = Style::new().bold();
-const PASS: Style = AnsiColor::Green.on_default().bold();
+pub(super) const BOLD: Style = Style::new().bold();
+pub(super) const PASS: Style = AnsiColor::Green.on_default().bold();
 
-struct Painter {
-    color: bool,
+pub(super) struct Painter {
+    pub(super) color: bool,
 }
 
 impl Painter {
-    fn paint(&self, style: Style, text: &str) -> String {
+    pub(super) fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
         } else {
@@ -108,20 +108,7 @@ pub fn render_view(report: &Report, view: View) -> String {
     }
 
     let about_policy: Vec<&Finding> = findings.iter().filter(|f| f.lockfile.is_none()).collect();
-    if !about_policy.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            p.paint(
-                BOLD,
-                &format!("policy ({})", sanitize(&report.policy().to_string()))
-            )
-        );
-        for finding in about_policy {
-            let _ = writeln!(out, "    {}", line(&p, finding));
-        }
-        out.push('\n');
-    }
+    write_policy_findings(&mut out, &p, report.policy(), &about_policy);
 
     let s = report.summary();
     let _ = writeln!(
@@ -275,13 +262,31 @@ fn write_shared(out: &mut String, p: &Painter, shared: &SharedGroup<'_>, verbose
     let _ = writeln!(out, "       {}{more}", sanitize(&names.join(", ")));
 }
 
+/// The findings about the policy file itself, under a heading that names it.
+pub(super) fn write_policy_findings(
+    out: &mut String,
+    p: &Painter,
+    policy: &crate::policy::PolicySource,
+    findings: &[&Finding],
+) {
+    if findings.is_empty() {
+        return;
+    }
+    let heading = format!("policy ({})", sanitize(&policy.to_string()));
+    let _ = writeln!(out, "{}", p.paint(BOLD, &heading));
+    for finding in findings {
+        let _ = writeln!(out, "    {}", line(p, finding));
+    }
+    out.push('\n');
+}
+
 /// One finding on one line, as the human report shows it.
 pub(super) fn finding_line(f: &Finding, color: bool) -> String {
     line(&Painter { color }, f)
 }
 
 /// One finding on one line.
-fn line(p: &Painter, f: &Finding) -> String {
+pub(super) fn line(p: &Painter, f: &Finding) -> String {
     let (label, style) = match (&f.exempted_by, f.level) {
         (Some(_), _) => ("exempt", EXEMPT),
         (None, Level::Deny) => ("deny", DENY),

@@ -5,34 +5,12 @@
 
 use std::fmt::Write;
 
-use anstyle::{AnsiColor, Style};
-
+use super::super::human::{line, write_policy_findings, Painter, BOLD, DENY, PASS};
 use super::super::text::{location, plural, sanitize};
 use super::{percent, AuditReport, Declaration};
 use crate::audit::{PageStatus, ProjectEvidence, ProjectSummary, ReleaseEvidence, Verdict};
 use crate::evaluate::{day, Finding};
 use crate::report::Outcome;
-use crate::rules::Level;
-
-const DENY: Style = AnsiColor::Red.on_default().bold();
-const WARN: Style = AnsiColor::Yellow.on_default().bold();
-const EXEMPT: Style = Style::new().dimmed();
-const BOLD: Style = Style::new().bold();
-const PASS: Style = AnsiColor::Green.on_default().bold();
-
-struct Painter {
-    color: bool,
-}
-
-impl Painter {
-    fn paint(&self, style: Style, text: &str) -> String {
-        if self.color {
-            format!("{}{text}{}", style.render(), style.render_reset())
-        } else {
-            text.to_string()
-        }
-    }
-}
 
 pub fn render(report: &AuditReport, color: bool) -> String {
     let p = Painter { color };
@@ -78,20 +56,7 @@ pub fn render(report: &AuditReport, color: bool) -> String {
         .iter()
         .filter(|f| f.package.is_none())
         .collect();
-    if !about_policy.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            p.paint(
-                BOLD,
-                &format!("policy ({})", sanitize(&report.policy().to_string()))
-            )
-        );
-        for finding in about_policy {
-            let _ = writeln!(out, "    {}", line(&p, finding));
-        }
-        out.push('\n');
-    }
+    write_policy_findings(&mut out, &p, report.policy(), &about_policy);
 
     let s = report.summary();
     let _ = writeln!(
@@ -278,38 +243,4 @@ pub(super) fn who(release: &ReleaseEvidence) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// One finding on one line, as in the check's report.
-fn line(p: &Painter, f: &Finding) -> String {
-    let (label, style) = match (&f.exempted_by, f.level) {
-        (Some(_), _) => ("exempt", EXEMPT),
-        (None, Level::Deny) => ("deny", DENY),
-        (None, _) => ("warn", WARN),
-    };
-    let mut text = format!(
-        "{} {} {}",
-        p.paint(style, &format!("{label:<6}")),
-        p.paint(BOLD, f.rule.code()),
-        f.rule.slug()
-    );
-    let spec = f.package_spec();
-    if !spec.is_empty() {
-        text.push_str(&format!("  {}", sanitize(&spec)));
-    }
-    text.push_str(&format!(
-        "  {}  {}",
-        sanitize(&location(&f.location)),
-        sanitize(&f.message)
-    ));
-    match &f.exempted_by {
-        Some(e) => text.push_str(&format!(
-            " ({}, exempted by {}: {})",
-            f.level,
-            sanitize(&location(&e.location)),
-            sanitize(&e.reason)
-        )),
-        None => text.push_str(&format!("; fix: {}", sanitize(&f.fix))),
-    }
-    text
 }

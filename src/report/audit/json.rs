@@ -5,10 +5,9 @@ use serde::Serialize;
 
 use super::AuditReport;
 use crate::audit::{FileEvidence, PageStatus, ProjectEvidence, ProjectSummary, ReleaseEvidence};
-use crate::evaluate::Finding;
 use crate::evidence::ProvenanceStatus;
-use crate::lockfile::Location;
-use crate::verify::{VerifiedAttestation, VerifiedPublisher};
+use crate::report::json::{finding, JsonFinding, JsonLocation, JsonPolicy, JsonPublisher, Tool};
+use crate::verify::VerifiedAttestation;
 
 /// The JSON audit report's schema number.
 pub const SCHEMA: u32 = 1;
@@ -27,18 +26,6 @@ struct JsonAudit {
     projects: Vec<JsonProject>,
     remediation: Vec<JsonRemediation>,
     findings: Vec<JsonFinding>,
-}
-
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
-struct JsonPolicy {
-    source: &'static str,
-    path: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -62,21 +49,6 @@ struct JsonCounts {
     deny: usize,
     warn: usize,
     exempted: usize,
-}
-
-#[derive(Serialize)]
-struct JsonLocation {
-    path: String,
-    line: u32,
-}
-
-impl From<&Location> for JsonLocation {
-    fn from(l: &Location) -> Self {
-        JsonLocation {
-            path: l.path.display().to_string(),
-            line: l.line,
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -148,39 +120,6 @@ struct JsonFile {
 }
 
 #[derive(Serialize)]
-struct JsonPublisher {
-    kind: &'static str,
-    repository: Option<String>,
-    workflow: Option<String>,
-    workflow_filepath: Option<String>,
-    email: Option<String>,
-    #[serde(rename = "ref")]
-    git_ref: Option<String>,
-    commit: Option<String>,
-    project_id: Option<String>,
-    pipeline_definition_id: Option<String>,
-    /// PyPI's claim: the certificate does not carry the environment.
-    environment: Option<String>,
-}
-
-impl From<&VerifiedPublisher> for JsonPublisher {
-    fn from(p: &VerifiedPublisher) -> Self {
-        JsonPublisher {
-            kind: p.kind.as_str(),
-            repository: p.repository.clone(),
-            workflow: p.workflow.clone(),
-            workflow_filepath: p.workflow_filepath.clone(),
-            email: p.email.clone(),
-            git_ref: p.git_ref.clone(),
-            commit: p.commit.clone(),
-            project_id: p.project_id.clone(),
-            pipeline_definition_id: p.pipeline_definition_id.clone(),
-            environment: p.environment.clone(),
-        }
-    }
-}
-
-#[derive(Serialize)]
 struct JsonAttestation {
     certificate_identity: Option<String>,
     issuer: Option<String>,
@@ -210,36 +149,6 @@ struct JsonRemediation {
     reason: &'static str,
     message: &'static str,
     help: &'static str,
-}
-
-#[derive(Serialize)]
-struct JsonFinding {
-    code: &'static str,
-    rule: &'static str,
-    level: &'static str,
-    package: Option<String>,
-    version: Option<String>,
-    artifact: Option<String>,
-    message: String,
-    help: String,
-    docs: String,
-    location: JsonLocation,
-    exempted_by: Option<JsonExemption>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    related: Vec<JsonRelated>,
-}
-
-#[derive(Serialize)]
-struct JsonRelated {
-    location: JsonLocation,
-    message: &'static str,
-}
-
-#[derive(Serialize)]
-struct JsonExemption {
-    location: JsonLocation,
-    reason: String,
-    expires: Option<String>,
 }
 
 /// RFC 3339 in UTC, to the second.
@@ -357,34 +266,6 @@ fn project(p: &ProjectEvidence, declared: Option<&super::Declaration>) -> JsonPr
     }
 }
 
-fn finding(f: &Finding) -> JsonFinding {
-    JsonFinding {
-        code: f.rule.code(),
-        rule: f.rule.slug(),
-        level: f.level.as_str(),
-        package: f.package.as_ref().map(ToString::to_string),
-        version: f.version.clone(),
-        artifact: f.artifact.clone(),
-        message: f.message.clone(),
-        help: f.fix.clone(),
-        docs: f.rule.docs_url(),
-        location: JsonLocation::from(&f.location),
-        exempted_by: f.exempted_by.as_ref().map(|e| JsonExemption {
-            location: JsonLocation::from(&e.location),
-            reason: e.reason.clone(),
-            expires: e.expires.map(|d| d.to_string()),
-        }),
-        related: f
-            .related
-            .iter()
-            .map(|r| JsonRelated {
-                location: JsonLocation::from(&r.location),
-                message: r.role.describe(),
-            })
-            .collect(),
-    }
-}
-
 /// Renders the JSON audit report (pretty-printed, trailing newline).
 pub fn render(report: &AuditReport) -> String {
     let s = report.summary();
@@ -392,19 +273,10 @@ pub fn render(report: &AuditReport) -> String {
     let wire = JsonAudit {
         schema: SCHEMA,
         report: "audit",
-        tool: Tool {
-            name: "pubgate",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::pubgate(),
         outcome: report.outcome().as_str(),
         deny_warnings: report.deny_warnings(),
-        policy: JsonPolicy {
-            source: policy.kind(),
-            path: match policy {
-                crate::policy::PolicySource::BuiltIn => None,
-                _ => Some(policy.path().display().to_string()),
-            },
-        },
+        policy: JsonPolicy::of(policy),
         window: JsonWindow {
             since: report.window().since.map(time),
             last: report.window().last,
