@@ -84,7 +84,7 @@ fn shape(i: usize) -> Shape {
     Shape {
         locked_files,
         releases,
-        attested: i % 10 != 0,
+        attested: !i.is_multiple_of(10),
     }
 }
 

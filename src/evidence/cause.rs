@@ -94,7 +94,7 @@ impl fmt::Display for Expected {
 
 /// `the project page is larger than the 64 MiB (67108864-byte) limit (…)`.
 fn too_large(limit: usize, of: Expected) -> String {
-    let size = if limit >= 1024 * 1024 && limit % (1024 * 1024) == 0 {
+    let size = if limit >= 1024 * 1024 && limit.is_multiple_of(1024 * 1024) {
         format!("{} MiB ({limit}-byte)", limit / (1024 * 1024))
     } else {
         format!("{limit}-byte")

@@ -109,7 +109,7 @@ impl std::fmt::Display for Platform {
 }
 
 /// Splits `prefix_X_Y_arch` into the version and the arch (which may contain `_`).
-fn versioned<'a>(rest: &'a str) -> Option<((u32, u32), &'a str)> {
+fn versioned(rest: &str) -> Option<((u32, u32), &str)> {
     let mut parts = rest.splitn(3, '_');
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next()?.parse().ok()?;

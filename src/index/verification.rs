@@ -89,15 +89,15 @@ impl Verifier {
                     Turn::Lead(lead) => {
                         let result = parsed.verify(&root);
                         drop(lead);
-                        Step::Done(result)
+                        Step::Done(Box::new(result))
                     }
-                    Turn::Free => Step::Done(parsed.verify(&root)),
+                    Turn::Free => Step::Done(Box::new(parsed.verify(&root))),
                 })
             })
             .await
             .unwrap_or_else(|e| Err(crashed(e)))?;
         let (parsed, gate) = match first {
-            Step::Done(result) => return result,
+            Step::Done(result) => return *result,
             Step::Wait(parsed, gate) => (parsed, gate),
         };
         // The leader closes the gate when done (or dropped); this waits holding no CPU slot.
@@ -157,7 +157,7 @@ enum Turn {
 
 /// What the first trip to a blocking thread did.
 enum Step {
-    Done(Result<VerifiedProvenance, VerifyError>),
+    Done(Box<Result<VerifiedProvenance, VerifyError>>),
     Wait(Box<ParsedProvenance>, Arc<Semaphore>),
 }
 
