@@ -23,8 +23,8 @@ use super::log::RequestEvent;
 use crate::evidence::{Expected, FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
 
-/// Retries beyond `HttpOptions::retries` for overload answers the in-flight limit was cut
-/// for (see `HttpClient::get`).
+/// Retries beyond `HttpOptions::retries` for 429 answers to requests sent in excess (see
+/// `HttpClient::get`).
 const MAX_THROTTLED_RETRIES: u32 = 8;
 
 /// The User-Agent every request carries.
@@ -193,9 +193,9 @@ impl HttpClient {
         };
 
         let mut attempt: u32 = 0;
-        // Overload answers to a request sent while pubgate had more in flight than the index
-        // takes (the in-flight limit has been cut since it was sent) are pubgate's doing, not
-        // the index's: they do not use up `retries`, up to this many.
+        // A 429 to a request sent while pubgate had more in flight than the index takes (the
+        // in-flight limit has been cut since it was sent) is pubgate's doing, not the
+        // index's: it does not use up `retries`, up to this many.
         let mut throttled: u32 = 0;
         loop {
             attempt += 1;
@@ -324,7 +324,9 @@ impl HttpClient {
             } => {
                 self.limit
                     .overloaded(slot.started, &format!("HTTP {status} from `{host}`"));
-                too_many = self.limit.was_excess(&slot);
+                // Only "too many requests" is about how many were sent; a 503 or 504 says
+                // the index is failing, and is retried as many times as ever.
+                too_many = *status == 429 && self.limit.was_excess(&slot);
             }
             _ => {}
         }
