@@ -64,6 +64,20 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     Ok(options)
 }
 
+/// The policy's `[sources]` mirrors (added to `--mirror`) and provenance index (unless
+/// `--provenance-index` named one).
+pub(crate) fn apply_policy_sources(options: &mut IndexOptions, sources: &pubgate::policy::Sources) {
+    if options.provenance_index.is_none() {
+        options.provenance_index = sources
+            .provenance_index
+            .as_ref()
+            .map(|s| SecretUrl::new(s.text.clone()));
+    }
+    options
+        .mirrors
+        .extend(sources.mirrors.iter().map(|m| SecretUrl::new(m.text.clone())));
+}
+
 /// `text` as an http(s) URL with a host, or an error naming `flag`.
 fn http_url(flag: &str, text: &str) -> anyhow::Result<SecretUrl> {
     let url = SecretUrl::new(text.trim());

@@ -360,11 +360,26 @@ pub fn index_for(package: &LockedPackage, options: &IndexOptions) -> Option<Inde
     } else {
         url.clone()
     };
+    let provenance_index = options
+        .provenance_index
+        .clone()
+        .unwrap_or_else(|| SecretUrl::new(PYPI_SIMPLE));
+    let mirrored = !same_index(url.expose(), provenance_index.expose())
+        && options
+            .mirrors
+            .iter()
+            .any(|m| same_index(m.expose(), url.expose()));
+    let (url, mirror) = if mirrored {
+        (provenance_index, Some(url))
+    } else {
+        (url, None)
+    };
     Some(IndexContext {
         authoritative_integrity: is_authoritative(&url, options),
         url,
         history: options.history,
         history_max_files: options.history_max_files,
+        mirror,
     })
 }
 
