@@ -73,9 +73,12 @@ pub(crate) fn apply_policy_sources(options: &mut IndexOptions, sources: &pubgate
             .as_ref()
             .map(|s| SecretUrl::new(s.text.clone()));
     }
-    options
-        .mirrors
-        .extend(sources.mirrors.iter().map(|m| SecretUrl::new(m.text.clone())));
+    options.mirrors.extend(
+        sources
+            .mirrors
+            .iter()
+            .map(|m| SecretUrl::new(m.text.clone())),
+    );
 }
 
 /// `text` as an http(s) URL with a host, or an error naming `flag`.

@@ -294,7 +294,11 @@ impl UnavailableCause {
 
     /// `file` (`None`: every file of a plain `==` pin) of `project` comes from the mirror
     /// `mirror` with no locked sha256.
-    pub fn mirror_unhashed(mirror: &CleanUrl, file: Option<&str>, project: &str) -> UnavailableCause {
+    pub fn mirror_unhashed(
+        mirror: &CleanUrl,
+        file: Option<&str>,
+        project: &str,
+    ) -> UnavailableCause {
         UnavailableCause {
             url: Some(mirror.clone()),
             file: file.map(str::to_string),

@@ -520,7 +520,9 @@ impl Context<'_> {
                 path: self.path.clone(),
                 position: Some(source.position),
                 message: format!("`{key}` entry `{}` is not an http(s) URL", source.text),
-                hint: Some("write the index's simple API root, e.g. `https://pypi.org/simple`".into()),
+                hint: Some(
+                    "write the index's simple API root, e.g. `https://pypi.org/simple`".into(),
+                ),
                 source_line: self.line_text(source.position.line),
                 others: Vec::new(),
             });
