@@ -30,6 +30,19 @@ const EXTRA_SOURCE_VARIABLES: &[(&str, IndexKind, Option<char>)] = &[
     ("PIP_FIND_LINKS", IndexKind::FindLinks, None),
 ];
 
+/// Every variable naming a package source, the default index's included: tests blank them
+/// (an empty variable counts as unset), so no test depends on the machine it runs on.
+pub const INDEX_VARIABLES: &[&str] = &[
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX_URL",
+    "PIP_INDEX_URL",
+    "UV_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "PIP_FIND_LINKS",
+];
+
 /// The variables naming extra TLS roots, added to the system's.
 pub const CA_BUNDLE_VARIABLES: &[&str] = &["REQUESTS_CA_BUNDLE", "PIP_CERT"];
 
