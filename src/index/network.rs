@@ -498,8 +498,13 @@ pub fn apply_environment(
     let indexes = environment_indexes(env)?;
     if let Some((variables, url)) = indexes.default_index {
         if index_given {
+            let allow = if crate::url::is_pypi_index(url.expose()) {
+                String::new()
+            } else {
+                format!("; the policy still has to allow `{url}`, which the installer uses")
+            };
             notes.push(format!(
-                "`{variables}` names the index `{url}`, but pubgate asks `{}` (`--index-url`/`PUBGATE_INDEX_URL` comes first); the policy still has to allow `{url}`",
+                "`{variables}` names the index `{url}`, but pubgate asks `{}` (`--index-url`/`PUBGATE_INDEX_URL` comes first){allow}",
                 options.index_url
             ));
         } else {
