@@ -13,7 +13,7 @@ use pubgate::lockfile::{self, LockedPackage, Lockfile};
 use pubgate::report::{self, Format, Report};
 
 use super::emit;
-use super::index_args::{index_options, lockfile_paths};
+use super::index_args::{apply_policy_sources, index_options, lockfile_paths};
 use super::path_prefix::PathPrefix;
 use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
 
@@ -44,7 +44,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let progress = ProgressBar::on_stderr();
-    let evidence = gather_evidence(&lockfiles, &args.index, &progress);
+    let evidence = gather_evidence_under(&lockfiles, &args.index, &policy.sources, &progress);
     progress.finish();
     let report = Report::check(evidence?, &policy, today_utc(), args.deny_warnings);
     let report = match &path_prefix {
@@ -71,7 +71,18 @@ pub(crate) fn gather_evidence(
     index: &IndexArgs,
     progress: &dyn pubgate::index::Progress,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
-    let options = index_options(index)?;
+    gather_evidence_under(lockfiles, index, &Default::default(), progress)
+}
+
+/// [`gather_evidence`] with the policy's `[sources]` mirrors and provenance index.
+pub(crate) fn gather_evidence_under(
+    lockfiles: &[Lockfile],
+    index: &IndexArgs,
+    sources: &pubgate::policy::Sources,
+    progress: &dyn pubgate::index::Progress,
+) -> anyhow::Result<Vec<LockfileEvidence>> {
+    let mut options = index_options(index)?;
+    apply_policy_sources(&mut options, sources);
     let started = std::time::Instant::now();
     let gathered = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
     if index.verbose {

@@ -172,6 +172,44 @@ fn check_sources_allowed(lockfile: &LockfileEvidence, policy: &Policy, out: &mut
             message,
         ));
     }
+    check_environment_sources(lockfile, policy, &mut reported, out);
+}
+
+/// PG006 for every source the environment names (`PIP_INDEX_URL`, `UV_INDEX`, …): the
+/// installer run beside pubgate takes packages from it as if the lockfile named it. Reported
+/// at the top of each lockfile, once per source (none the lockfile already named).
+fn check_environment_sources(
+    lockfile: &LockfileEvidence,
+    policy: &Policy,
+    reported: &mut BTreeSet<(bool, String)>,
+    out: &mut Vec<Candidate>,
+) {
+    for source in &lockfile.environment {
+        let url = &source.url;
+        if policy.sources.allows(url.expose(), source.kind).0
+            || !reported.insert((false, crate::url::source_key(url.expose())))
+        {
+            continue;
+        }
+        let variable = &source.variable;
+        let message = match source.kind {
+            IndexKind::FindLinks => format!(
+                "the environment variable `{variable}` makes the installer take files from the find-links location `{url}`, which the policy does not allow: any file found there may be installed for any package"
+            ),
+            IndexKind::ExtraIndex => format!(
+                "the environment variable `{variable}` adds the extra index `{url}`, which the policy does not allow: the installer may take any package's files from it"
+            ),
+            _ => format!(
+                "the environment variable `{variable}` makes the installer take packages from the index `{url}` instead of PyPI, which the policy does not allow"
+            ),
+        };
+        out.push(lockfile_candidate(
+            lockfile,
+            Rule::IndexNotAllowed,
+            lockfile.location(),
+            message,
+        ));
+    }
 }
 
 fn location_or_top(location: Location, lockfile: &LockfileEvidence) -> Location {

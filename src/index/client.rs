@@ -49,6 +49,8 @@ pub struct HttpOptions {
     pub max_redirects: usize,
     /// Where each attempt and retry is reported (`--verbose`); `None`: nowhere.
     pub log: Option<super::log::RequestLog>,
+    /// Extra TLS roots and `.netrc` credentials ([`super::network`]).
+    pub network: super::network::NetworkSettings,
 }
 
 impl Default for HttpOptions {
@@ -62,6 +64,7 @@ impl Default for HttpOptions {
             backoff_max: Duration::from_secs(10),
             max_redirects: 5,
             log: None,
+            network: Default::default(),
         }
     }
 }
@@ -178,7 +181,11 @@ impl HttpClient {
                 .credentials
                 .lock()
                 .ok()
-                .and_then(|map| map.get(&origin_key(&url)).cloned()),
+                .and_then(|map| map.get(&origin_key(&url)).cloned())
+                .or_else(|| {
+                    let (user, password) = self.options.network.credentials_for(&url)?;
+                    Some(Credentials { user, password })
+                }),
         };
 
         let mut attempt: u32 = 0;
@@ -393,7 +400,8 @@ fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    let builder = options.network.apply(reqwest::Client::builder())?;
+    builder
         .user_agent(USER_AGENT)
         .redirect(redirect)
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))

@@ -18,6 +18,7 @@ pub mod cache;
 pub mod client;
 pub mod fetcher;
 pub mod log;
+pub mod network;
 pub mod releases;
 pub mod resolve;
 pub mod simple;
@@ -76,6 +77,15 @@ pub struct IndexOptions {
     pub history_max_files: usize,
     /// Packages worked on at once (their requests share `http.concurrency`).
     pub package_concurrency: usize,
+    /// Package sources the environment's variables name (`PIP_INDEX_URL`, …): copied into
+    /// every lockfile's evidence, so the policy judges them like sources it names (PG006).
+    pub environment_sources: Vec<network::EnvironmentSource>,
+    /// Where files from a mirror get their provenance ([`IndexOptions::mirrors`]);
+    /// `None`: PyPI.
+    pub provenance_index: Option<SecretUrl>,
+    /// Indexes that mirror the provenance index: a package looked up on one of them is
+    /// looked up on the provenance index instead, each file bound by its locked sha256.
+    pub mirrors: Vec<SecretUrl>,
 }
 
 impl IndexOptions {
@@ -96,6 +106,9 @@ impl IndexOptions {
             history: true,
             history_max_files: 8,
             package_concurrency: 64,
+            environment_sources: Vec::new(),
+            provenance_index: None,
+            mirrors: Vec::new(),
         }
     }
 }
@@ -262,6 +275,7 @@ pub async fn gather_report(
             packages: Vec::with_capacity(lock.packages.len()),
             unpinned: lock.unpinned.clone(),
             indexes: lock.indexes.clone(),
+            environment: options.environment_sources.clone(),
         })
         .collect();
     for ((lock_index, _), package) in jobs.iter().zip(results) {
@@ -346,11 +360,26 @@ pub fn index_for(package: &LockedPackage, options: &IndexOptions) -> Option<Inde
     } else {
         url.clone()
     };
+    let provenance_index = options
+        .provenance_index
+        .clone()
+        .unwrap_or_else(|| SecretUrl::new(PYPI_SIMPLE));
+    let mirrored = !same_index(url.expose(), provenance_index.expose())
+        && options
+            .mirrors
+            .iter()
+            .any(|m| same_index(m.expose(), url.expose()));
+    let (url, mirror) = if mirrored {
+        (provenance_index, Some(url))
+    } else {
+        (url, None)
+    };
     Some(IndexContext {
         authoritative_integrity: is_authoritative(&url, options),
         url,
         history: options.history,
         history_max_files: options.history_max_files,
+        mirror,
     })
 }
 

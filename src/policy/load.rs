@@ -212,6 +212,9 @@ struct RawSources {
     allow_indexes: Vec<Spanned<String>>,
     #[serde(default)]
     allow_trusted_hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    mirrors: Vec<Spanned<String>>,
+    provenance_index: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -419,6 +422,22 @@ impl Context<'_> {
                     "allow-trusted-hosts",
                     &mut errors,
                 ),
+                mirrors: self.index_urls(
+                    self.allowed_sources(raw.mirrors, "mirrors", &mut errors),
+                    "mirrors",
+                    &mut errors,
+                ),
+                provenance_index: self
+                    .index_urls(
+                        self.allowed_sources(
+                            raw.provenance_index.into_iter().collect(),
+                            "provenance-index",
+                            &mut errors,
+                        ),
+                        "provenance-index",
+                        &mut errors,
+                    )
+                    .pop(),
             },
         };
         let projects = self.projects(raw.project, &mut errors);
@@ -483,6 +502,32 @@ impl Context<'_> {
             });
         }
         out
+    }
+
+    /// The entries that are http(s) URLs with a host; an error for each other one.
+    fn index_urls(
+        &self,
+        sources: Vec<AllowedSource>,
+        key: &str,
+        errors: &mut Vec<PolicyError>,
+    ) -> Vec<AllowedSource> {
+        let (good, bad): (Vec<_>, Vec<_>) = sources.into_iter().partition(|s| {
+            crate::url::CleanUrl::parse(&s.text)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        });
+        for source in bad {
+            errors.push(PolicyError {
+                path: self.path.clone(),
+                position: Some(source.position),
+                message: format!("`{key}` entry `{}` is not an http(s) URL", source.text),
+                hint: Some(
+                    "write the index's simple API root, e.g. `https://pypi.org/simple`".into(),
+                ),
+                source_line: self.line_text(source.position.line),
+                others: Vec::new(),
+            });
+        }
+        good
     }
 
     fn rule(&self, id: &Spanned<String>) -> Result<Rule, PolicyError> {

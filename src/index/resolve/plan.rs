@@ -258,6 +258,7 @@ pub(super) mod tests {
             authoritative_integrity: authoritative,
             history_max_files: 8,
             history: true,
+            mirror: None,
         }
     }
 
