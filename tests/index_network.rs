@@ -99,7 +99,29 @@ fn an_index_variable_is_used_and_reported() {
 fn an_index_variable_the_policy_does_not_allow_is_pg006() {
     let (_served, server) = serve(&fixture_index());
     let dir = tempfile::tempdir().unwrap();
+
+    // Every file pinned by a hash that binds to an examined file: another source can only
+    // serve the same bytes (the machine's own wheelhouse is no way around the gate).
     write_requirements(dir.path(), "");
+    for (variable, value) in [
+        ("PIP_FIND_LINKS", "/opt/wheels"),
+        ("PIP_EXTRA_INDEX_URL", "https://mirror.example/simple"),
+    ] {
+        let (code, stdout, stderr) = run(pubgate(
+            dir.path(),
+            &["check", "--no-cache", "--index-url", &server.index_url()],
+        )
+        .env(variable, value));
+        assert_eq!(code, Some(0), "{variable}: {stdout}\n{stderr}");
+        assert!(!stdout.contains("PG006"), "{variable}: {stdout}");
+    }
+
+    // A requirement no hash pins: the installer may take its file from the variable's source.
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "sampleproject==4.0.0\n",
+    )
+    .unwrap();
     for (variable, phrase) in [
         ("PIP_INDEX_URL", "instead of PyPI"),
         ("UV_INDEX_URL", "instead of PyPI"),
@@ -120,6 +142,11 @@ fn an_index_variable_the_policy_does_not_allow_is_pg006() {
             "{stdout}"
         );
         assert!(stdout.contains(phrase), "{variable}: {stdout}");
+        assert!(
+            stdout.contains("`sampleproject`") && stdout.contains("which no locked hash pins")
+                || stdout.contains("no locked hash pins the files of `sampleproject`"),
+            "{variable}: {stdout}"
+        );
         assert!(
             !stdout.contains("tok3n") && !stderr.contains("tok3n"),
             "{stdout}\n{stderr}"
