@@ -267,3 +267,63 @@ fn a_reader_that_goes_away_is_not_an_error() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+/// The JSON document byte for byte (key order, omitted empty fields, redacted credentials),
+/// with every optional field present somewhere: it is rendered through its own wire types,
+/// and a change in the lockfile model must not change it.
+#[test]
+fn json_document_bytes_with_every_optional_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha256 = "1".repeat(64);
+    let sha512 = "5".repeat(128);
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!(
+            "--index-url https://user:token@example.com/simple\n\
+             --extra-index-url https://extra.example/simple\n\
+             --find-links ./wheels\n\
+             --trusted-host extra.example\n\
+             sampleproject==4.0.0 --hash=sha256:{sha256} --hash=sha512:{sha512}\n\
+             Foo_Bar==1.0 ; python_version < \"3.9\" --hash=sha256:{sha256}\n\
+             requests>=2\n\
+             git+https://github.com/a/b@0123456789abcdef0123456789abcdef01234567#egg=b\n\
+             ./local/pkg\n\
+             -e ./editable\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pylock.toml"),
+        format!(
+            "lock-version = '1.0'\n\
+             created-by = 'x'\n\
+             [[packages]]\n\
+             name = 'attrs'\n\
+             version = '25.1.0'\n\
+             index = 'https://pypi.org/simple'\n\
+             [[packages.wheels]]\n\
+             name = 'attrs-25.1.0-py3-none-any.whl'\n\
+             url = 'https://user:token@files.example/attrs-25.1.0-py3-none-any.whl'\n\
+             hashes = {{sha256 = '{sha256}', sha512 = '{sha512}'}}\n\
+             [[packages.attestation-identities]]\n\
+             kind = 'GitLab'\n\
+             repository = 'a/b'\n\
+             workflow = 'release'\n\
+             workflow_filepath = 'ci.yml'\n\
+             environment = 'prod'\n\
+             email = 'x@example.com'\n"
+        ),
+    )
+    .unwrap();
+    for name in ["requirements.txt", "pylock.toml"] {
+        let output = pubgate()
+            .current_dir(dir.path())
+            .args(["lock", "--format", "json", name])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}: {output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(!stdout.contains("token"), "{name}: credentials shown");
+        insta::assert_snapshot!(format!("json_document_bytes_{name}"), stdout);
+    }
+}

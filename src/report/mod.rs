@@ -11,6 +11,7 @@ pub mod group;
 pub mod human;
 pub mod inspect;
 pub mod json;
+pub mod lock;
 pub mod markdown;
 mod output;
 pub mod sarif;
