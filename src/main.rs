@@ -1,4 +1,5 @@
 #![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
 //! The `pubgate` binary: parse arguments, run one command, map its outcome to an exit code.
 
 mod cli;
@@ -8,6 +9,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+#[allow(
+    clippy::print_stderr,
+    reason = "output point: the one `error:` line of a failed command"
+)]
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli.command) {

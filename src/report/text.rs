@@ -80,17 +80,17 @@ pub fn plural(n: usize, noun: &str) -> String {
 }
 
 /// `path:line`.
-pub fn location(location: &Location) -> String {
+pub(super) fn location(location: &Location) -> String {
     format!("{}:{}", location.path.display(), location.line)
 }
 
 /// A lockfile path as shown.
-pub fn path(path: &std::path::Path) -> String {
+pub(super) fn path(path: &std::path::Path) -> String {
     path.display().to_string()
 }
 
 /// `name==version` (or `name` when the version is unknown).
-pub fn package_spec(package: &PackageEvidence) -> String {
+pub(super) fn package_spec(package: &PackageEvidence) -> String {
     match &package.package.version {
         Some(v) => format!("{}=={v}", package.package.name),
         None => package.package.name.to_string(),

@@ -34,7 +34,7 @@ impl Painter {
     }
 }
 
-pub fn render(report: &AuditReport, color: bool) -> String {
+pub(super) fn render(report: &AuditReport, color: bool) -> String {
     let p = Painter { color };
     let mut out = String::new();
     if let Some(window) = window(report) {

@@ -386,7 +386,7 @@ fn finding(f: &Finding) -> JsonFinding {
 }
 
 /// Renders the JSON audit report (pretty-printed, trailing newline).
-pub fn render(report: &AuditReport) -> String {
+pub(super) fn render(report: &AuditReport) -> String {
     let s = report.summary();
     let policy = report.policy();
     let wire = JsonAudit {
