@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cyclonedx;
 pub mod diff;
+pub mod excerpt;
 pub mod explain;
 pub mod github;
 pub mod group;

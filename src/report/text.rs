@@ -22,7 +22,7 @@ pub fn sanitize_lines(text: &str) -> String {
 
 /// Characters that reorder or hide text without being control characters (Unicode
 /// bidirectional controls, "Trojan Source"), and line or paragraph separators.
-fn is_invisible_control(c: char) -> bool {
+pub(super) fn is_invisible_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
