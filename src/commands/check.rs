@@ -66,6 +66,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// Lockfiles → evidence, drawing the progress bar as packages finish; with `--verbose`,
 /// what it took on stderr.
+#[allow(
+    clippy::print_stderr,
+    reason = "`--verbose` statistics: a diagnostic, on stderr"
+)]
 pub(crate) fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,

@@ -74,6 +74,10 @@ impl RequestLog {
     }
 
     /// Each event as one `pubgate: …` line on stderr.
+    #[allow(
+        clippy::print_stderr,
+        reason = "`--verbose` request log: diagnostics go to stderr"
+    )]
     pub fn stderr() -> RequestLog {
         RequestLog::new(|event| eprintln!("pubgate: {event}"))
     }

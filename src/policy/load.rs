@@ -93,7 +93,7 @@ pub fn discover(dir: &Path) -> Result<PolicySource, PolicyError> {
 }
 
 /// Reads a policy file; `pyproject.toml` (by file name) is read from its `[tool.pubgate]`.
-pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
+pub(super) fn read_file(path: &Path) -> Result<Policy, PolicyError> {
     let text = read_text(path)?;
     if path.file_name().is_some_and(|n| n == "pyproject.toml") {
         return from_pyproject_str(&text, path)?.ok_or_else(|| PolicyError {

@@ -228,11 +228,11 @@ pub(super) mod tests {
     use crate::index::simple::parse_json;
     use crate::lockfile::{Artifact, Location, Source};
 
-    pub fn sha(filename: &str) -> String {
+    pub(crate) fn sha(filename: &str) -> String {
         hex::encode(<sha2::Sha256 as sha2::Digest>::digest(filename.as_bytes()))
     }
 
-    pub fn page(api_version: &str, files: &[(&str, Option<&str>)]) -> ProjectPage {
+    pub(crate) fn page(api_version: &str, files: &[(&str, Option<&str>)]) -> ProjectPage {
         let files: Vec<serde_json::Value> = files
             .iter()
             .map(|(name, provenance)| {
@@ -252,7 +252,7 @@ pub(super) mod tests {
         .unwrap()
     }
 
-    pub fn index(authoritative: bool) -> IndexContext {
+    pub(crate) fn index(authoritative: bool) -> IndexContext {
         IndexContext {
             url: SecretUrl::new("https://user:token@pypi.org/simple"),
             authoritative_integrity: authoritative,
@@ -262,7 +262,7 @@ pub(super) mod tests {
         }
     }
 
-    pub fn package(version: &str, filenames: &[&str]) -> LockedPackage {
+    pub(crate) fn package(version: &str, filenames: &[&str]) -> LockedPackage {
         LockedPackage {
             name: "flaky".into(),
             version: Some(version.into()),
@@ -287,7 +287,7 @@ pub(super) mod tests {
         }
     }
 
-    pub fn clean() -> CleanUrl {
+    pub(crate) fn clean() -> CleanUrl {
         CleanUrl::parse("https://pypi.org/simple").unwrap()
     }
 
