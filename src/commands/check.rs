@@ -66,10 +66,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// Lockfiles → evidence, drawing the progress bar as packages finish; with `--verbose`,
 /// what it took on stderr.
-#[allow(
-    clippy::print_stderr,
-    reason = "`--verbose` statistics: a diagnostic, on stderr"
-)]
 pub(crate) fn gather_evidence(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
@@ -79,6 +75,10 @@ pub(crate) fn gather_evidence(
 }
 
 /// [`gather_evidence`] with the policy's `[sources]` mirrors and provenance index.
+#[allow(
+    clippy::print_stderr,
+    reason = "`--verbose` statistics: a diagnostic, on stderr"
+)]
 pub(crate) fn gather_evidence_under(
     lockfiles: &[Lockfile],
     index: &IndexArgs,

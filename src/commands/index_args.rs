@@ -12,6 +12,10 @@ use pubgate::verify::TrustRoot;
 use crate::cli::IndexArgs;
 
 /// The options every index-asking command runs with.
+#[allow(
+    clippy::print_stderr,
+    reason = "notes on which index the environment chose: diagnostics, on stderr"
+)]
 pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     let trust_root = match &args.trusted_root {
         Some(path) => TrustRoot::from_file(path)?,
