@@ -9,6 +9,12 @@
 //! process (this same executable with `--child`), so its peak RSS (`VmHWM`) is its own:
 //! not the server's, not the index model's, not an earlier run's.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports its measurements on stdout"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

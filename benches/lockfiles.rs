@@ -2,6 +2,12 @@
 //! memory. Run with `cargo bench --bench lockfiles` (optionally `-- ITERATIONS`); results
 //! are recorded in BENCHMARKS.md, § Lockfile parsing. Not a test: nothing here fails on time.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports its measurements on stdout"
+)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -11,6 +11,12 @@
 //! Each measured run is a child process (this executable with `--child`), so its peak RSS
 //! (`VmHWM`) is its own.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports its measurements on stdout"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -242,7 +248,6 @@ fn child(args: &[String]) {
     options.index_url = SecretUrl::new(index_url.as_str());
     options.cache_dir = Some(PathBuf::from(cache));
     options.http.concurrency = concurrency.parse().expect("concurrency");
-    options.http.verbose = std::env::var_os("VERBOSE").is_some();
     if let Some(n) = std::env::var("PACKAGE_CONCURRENCY")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -3,6 +3,12 @@
 //! BENCHMARKS.md § Verification. `PUBGATE_BENCH_SECS` sets the time per measurement,
 //! `PUBGATE_BENCH_FILTER` keeps only measurements whose label contains it.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark reports its measurements on stdout"
+)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -15,6 +15,12 @@
 //! for the reference verifier. `serve` serves `DIR/index` on the port of `index_url.txt`,
 //! prints the index URL and runs until its standard input closes.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: it reports what it wrote and the URL it serves on stdout"
+)]
+
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,12 @@
 //!                                   [--fault 'PATTERN=SPEC']...
 //! ```
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool for demos: it talks on stdout and stderr"
+)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;

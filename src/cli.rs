@@ -110,14 +110,18 @@ pub enum ReportFormat {
 /// Options shared by every command that asks an index.
 #[derive(Debug, Clone, Args)]
 pub struct IndexArgs {
-    /// The package index (simple API root)
-    #[arg(
-        long,
-        env = "PUBGATE_INDEX_URL",
-        default_value = "https://pypi.org/simple",
-        value_name = "URL"
-    )]
-    pub index_url: String,
+    /// The package index (simple API root) that stands in for PyPI [default: the index
+    /// `UV_DEFAULT_INDEX`, `UV_INDEX_URL` or `PIP_INDEX_URL` names, else https://pypi.org/simple]
+    #[arg(long, env = "PUBGATE_INDEX_URL", value_name = "URL")]
+    pub index_url: Option<String>,
+    /// Where files from a mirror get their provenance, bound by their locked sha256
+    /// [default: the policy's `[sources] provenance-index`, else https://pypi.org/simple]
+    #[arg(long, value_name = "URL")]
+    pub provenance_index: Option<String>,
+    /// An index that mirrors the provenance index (repeatable; adds to the policy's
+    /// `[sources] mirrors`): its packages get their evidence from the provenance index
+    #[arg(long = "mirror", value_name = "URL")]
+    pub mirrors: Vec<String>,
     /// Make no network request: pages come from --provenance-dir only (the cache holds provenance objects, not pages)
     #[arg(long)]
     pub offline: bool,

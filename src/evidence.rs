@@ -299,6 +299,9 @@ pub struct LockfileEvidence {
     pub unpinned: Vec<Unpinned>,
     /// Every package source the lockfile names (indexes, find-links, trusted hosts).
     pub indexes: Vec<crate::lockfile::NamedIndex>,
+    /// Package sources the environment names for the installer (`PIP_INDEX_URL`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environment: Vec<crate::index::network::EnvironmentSource>,
 }
 
 impl LockfileEvidence {

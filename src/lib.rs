@@ -1,4 +1,7 @@
 #![forbid(unsafe_code)]
+// A panic on input-derived data is a crash an attacker chooses; `pub` that nothing outside
+// the crate can reach hides which items are the API. Test support opts out (src/testing).
+#![warn(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 //! pubgate: a policy gate for Python lockfiles.
 //!
 //! Data flows lockfile → evidence → findings → report (see `docs/architecture.md`):

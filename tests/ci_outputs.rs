@@ -15,6 +15,11 @@ fn check(dir: &str, args: &[&str]) -> Command {
     command
         .current_dir(Path::new(ROOT).join(dir))
         .env("NO_COLOR", "1")
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .env_remove("PUBGATE_INDEX_URL")
         .env_remove("GITHUB_STEP_SUMMARY")
         .arg("check")

@@ -9,6 +9,11 @@ fn demo(policy: &str) -> assert_cmd::assert::Assert {
     let cache = tempfile::tempdir().unwrap();
     Command::cargo_bin("pubgate")
         .unwrap()
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("PUBGATE_INDEX_URL")

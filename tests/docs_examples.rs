@@ -11,6 +11,11 @@ fn pubgate(args: &[&str]) -> (Option<i32>, String) {
     let cache = tempfile::tempdir().unwrap();
     let output = Command::cargo_bin("pubgate")
         .unwrap()
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("PUBGATE_INDEX_URL")

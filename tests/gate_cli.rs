@@ -9,6 +9,11 @@ use predicates::prelude::*;
 fn pubgate(dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("pubgate").unwrap();
     cmd.current_dir(dir)
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .env("PUBGATE_INDEX_URL", "http://127.0.0.1:9/simple")
         .env("XDG_CACHE_HOME", dir.join(".cache"))
         .env("NO_PROXY", "127.0.0.1,localhost")

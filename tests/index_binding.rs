@@ -463,6 +463,11 @@ fn pubgate(server: &FakePypi, cwd: &Path, args: &[&str]) -> Command {
     // A hang guard, not a speed target: every run here takes well under a second.
     cmd.timeout(Duration::from_secs(120));
     cmd.current_dir(cwd)
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .env_remove("PUBGATE_INDEX_URL")
         .env("NO_COLOR", "1")
         .env("NO_PROXY", "127.0.0.1")

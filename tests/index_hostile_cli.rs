@@ -20,6 +20,11 @@ fn check(server: &FakePypi, requirements: &str) -> (Option<i32>, String, String)
 fn run(server: &FakePypi, cwd: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     let output = Command::cargo_bin("pubgate")
         .unwrap()
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         // A hang guard, not a speed target: these runs take well under a second; before
         // parsing was linear, the pages below took minutes to hours.
         .timeout(Duration::from_secs(120))

@@ -140,7 +140,9 @@ fn credentials_in_index_urls_are_never_printed() {
     }
 }
 
-/// Runs `pubgate lock` on `content` written to `name`; returns stderr after checking exit 2.
+/// Runs `pubgate lock` on `content` written to `name`; returns stderr after checking exit 2
+/// and its shape: one `error:` line, then the source line with a caret when the reader knows
+/// the column.
 fn rejected(name: &str, content: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
@@ -151,7 +153,14 @@ fn rejected(name: &str, content: &[u8]) -> String {
     let stderr = String::from_utf8(output.stderr).unwrap();
     let shown = format!("error: {}", dir.path().join(name).display());
     assert!(stderr.starts_with(&shown), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    let excerpt: Vec<&str> = stderr.trim_end().lines().skip(1).collect();
+    assert!(
+        excerpt.is_empty()
+            || (excerpt.len() == 3
+                && excerpt[0].trim_end().ends_with(" |")
+                && excerpt[2].trim_end().ends_with('^')),
+        "one line, or one and its source line: {stderr}"
+    );
     stderr.replace(&dir.path().display().to_string(), "DIR")
 }
 
@@ -159,13 +168,13 @@ fn rejected(name: &str, content: &[u8]) -> String {
 fn bad_input_exits_2_with_one_located_message() {
     let uv = std::fs::read("fixtures/lockfiles/uv/cli-tool.uv.lock").unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("uv.lock", b"version = 1\n[[package]\nname = \"x\"\n".to_vec(), "error: DIR/uv.lock:2: malformed uv.lock"),
+        ("uv.lock", b"version = 1\n[[package]\nname = \"x\"\n".to_vec(), "error: DIR/uv.lock:2:11: malformed uv.lock"),
         ("uv.lock", b"version = 2\nrevision = 1\n".to_vec(), "error: DIR/uv.lock:1: uv.lock `version = 2` is not supported"),
         ("uv.lock", uv[..uv.len() / 2].to_vec(), "error: DIR/uv.lock:"),
         ("poetry.lock", b"[metadata]\nlock-version = \"9.0\"\n".to_vec(), "error: DIR/poetry.lock:2: poetry.lock `lock-version = \"9.0\"` is not supported"),
         ("pdm.lock", b"[metadata]\nlock_version = \"5.0\"\n".to_vec(), "error: DIR/pdm.lock:2: pdm.lock `lock_version = \"5.0\"` is not supported"),
         ("pylock.toml", b"lock-version = \"2.0\"\ncreated-by = \"x\"\n".to_vec(), "error: DIR/pylock.toml:1: pylock `lock-version = \"2.0\"` is not supported"),
-        ("Pipfile.lock", b"{\"_meta\": {\"pipfile-spec\": 6}, \"default\": {".to_vec(), "error: DIR/Pipfile.lock:1: malformed Pipfile.lock"),
+        ("Pipfile.lock", b"{\"_meta\": {\"pipfile-spec\": 6}, \"default\": {".to_vec(), "error: DIR/Pipfile.lock:1:43: malformed Pipfile.lock: EOF while parsing an object: fix"),
         ("Pipfile.lock", vec![0x00, 0xff, 0xfe, 0x13, 0x37, 0x80, 0x81], "error: DIR/Pipfile.lock:1: invalid UTF-8 at byte 1"),
         ("uv.lock", b"version = 1\n\xc3\x28\n".to_vec(), "error: DIR/uv.lock:2: invalid UTF-8"),
         ("requirements.txt", b"six==1.16.0\nrequests=2.0\n".to_vec(), "error: DIR/requirements.txt:2: invalid requirements line `requests=2.0`"),
@@ -266,4 +275,130 @@ fn a_reader_that_goes_away_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+/// A syntax error in a TOML lockfile names file:line:column and shows the line with a caret
+/// under the column, as rustc and ruff do; in plain text, whatever the terminal.
+#[test]
+fn toml_syntax_errors_show_the_line_with_a_caret() {
+    let stderr = rejected("uv.lock", b"version = 1\n[[package]\nname = \"x\"\n");
+    assert_eq!(
+        stderr,
+        "error: DIR/uv.lock:2:11: malformed uv.lock: unclosed array table, expected `]`: \
+         fix the file or re-create it with its tool\n  \
+         |\n\
+         2 | [[package]\n  \
+         |           ^\n"
+    );
+}
+
+#[test]
+fn json_syntax_errors_show_the_line_with_a_caret() {
+    let stderr = rejected(
+        "Pipfile.lock",
+        b"{\n  \"_meta\": {\"pipfile-spec\": 6},\n  \"default\": {\"six\": x}\n}\n",
+    );
+    assert_eq!(
+        stderr,
+        "error: DIR/Pipfile.lock:3:22: malformed Pipfile.lock: expected value: \
+         fix the file or re-create it with `pipenv lock`\n  \
+         |\n\
+         3 |   \"default\": {\"six\": x}\n  \
+         |                      ^\n"
+    );
+}
+
+/// A hostile lockfile cannot reach the terminal through the excerpt: control characters
+/// are escaped (no ANSI sequence gets through), and a huge line is cut around the column.
+#[test]
+fn the_source_line_of_a_hostile_lockfile_is_defused_and_cut() {
+    let stderr = rejected("uv.lock", b"version = 1\nname\x1b[2J\x1b]0;pwned\x07 = 1\n");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("2 | name\\u{1b}[2J\\u{1b}]0;pwned\\u{7} = 1\n"),
+        "{stderr}"
+    );
+
+    let pad = " ".repeat(100_000);
+    let stderr = rejected(
+        "Pipfile.lock",
+        format!("{{\"_meta\": {{}}, \"default\": {{{pad}!{pad}}}}}").as_bytes(),
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("error: DIR/Pipfile.lock:1:100027: malformed"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[2].starts_with("1 | …") && lines[2].ends_with('…'),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[2].chars().count() <= pubgate::lockfile::MAX_EXCERPT_CHARS + 6);
+    let caret = lines[3].find('^').unwrap();
+    assert_eq!(lines[2].chars().nth(caret), Some('!'), "{stderr}");
+}
+
+/// The JSON document byte for byte (key order, omitted empty fields, redacted credentials),
+/// with every optional field present somewhere: it is rendered through its own wire types,
+/// and a change in the lockfile model must not change it.
+#[test]
+fn json_document_bytes_with_every_optional_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let sha256 = "1".repeat(64);
+    let sha512 = "5".repeat(128);
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        format!(
+            "--index-url https://user:token@example.com/simple\n\
+             --extra-index-url https://extra.example/simple\n\
+             --find-links ./wheels\n\
+             --trusted-host extra.example\n\
+             sampleproject==4.0.0 --hash=sha256:{sha256} --hash=sha512:{sha512}\n\
+             Foo_Bar==1.0 ; python_version < \"3.9\" --hash=sha256:{sha256}\n\
+             requests>=2\n\
+             git+https://github.com/a/b@0123456789abcdef0123456789abcdef01234567#egg=b\n\
+             ./local/pkg\n\
+             -e ./editable\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pylock.toml"),
+        format!(
+            "lock-version = '1.0'\n\
+             created-by = 'x'\n\
+             [[packages]]\n\
+             name = 'attrs'\n\
+             version = '25.1.0'\n\
+             index = 'https://pypi.org/simple'\n\
+             [[packages.wheels]]\n\
+             name = 'attrs-25.1.0-py3-none-any.whl'\n\
+             url = 'https://user:token@files.example/attrs-25.1.0-py3-none-any.whl'\n\
+             hashes = {{sha256 = '{sha256}', sha512 = '{sha512}'}}\n\
+             [[packages.attestation-identities]]\n\
+             kind = 'GitLab'\n\
+             repository = 'a/b'\n\
+             workflow = 'release'\n\
+             workflow_filepath = 'ci.yml'\n\
+             environment = 'prod'\n\
+             email = 'x@example.com'\n"
+        ),
+    )
+    .unwrap();
+    for name in ["requirements.txt", "pylock.toml"] {
+        let output = pubgate()
+            .current_dir(dir.path())
+            .args(["lock", "--format", "json", name])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}: {output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(!stdout.contains("token"), "{name}: credentials shown");
+        insta::assert_snapshot!(format!("json_document_bytes_{name}"), stdout);
+    }
 }

@@ -1,5 +1,6 @@
-//! One test per edge case of `lockfile-formats.md` §8 ("Edge cases a parser must handle"),
-//! in the table's order, through the public API.
+//! One test per edge case in §8 ("Edge cases a parser must handle") of the project's research
+//! notes, `../shared/notes/lockfile-formats.md` (beside this repository, not in it), in that
+//! table's order, through the public API. What the readers guarantee is `docs/lockfiles.md`.
 
 use std::path::Path;
 

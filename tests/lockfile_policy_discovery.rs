@@ -29,6 +29,11 @@ fn project(policies: &[usize]) -> tempfile::TempDir {
 fn check(dir: &Path, format: &str) -> std::process::Output {
     Command::cargo_bin("pubgate")
         .unwrap()
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .current_dir(dir)
         .args(["check", "--offline", "--format", format, "requirements.txt"])
         .env("NO_COLOR", "1")
@@ -55,6 +60,11 @@ fn several_policies_stop_the_check_naming_every_one() {
         // naming one with `--policy` settles it
         let out = Command::cargo_bin("pubgate")
             .unwrap()
+            .envs(
+                pubgate::index::network::INDEX_VARIABLES
+                    .iter()
+                    .map(|v| (v, "")),
+            )
             .current_dir(dir.path())
             .args([
                 "check",

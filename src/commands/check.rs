@@ -13,7 +13,7 @@ use pubgate::lockfile::{self, LockedPackage, Lockfile};
 use pubgate::report::{self, Format, Report};
 
 use super::emit;
-use super::index_args::{index_options, lockfile_paths};
+use super::index_args::{apply_policy_sources, index_options, lockfile_paths};
 use super::path_prefix::PathPrefix;
 use crate::cli::{CheckArgs, IndexArgs, ReportFormat};
 
@@ -74,8 +74,13 @@ pub(crate) fn gather_evidence(
     gather_evidence_under(lockfiles, index, None, progress)
 }
 
-/// [`gather_evidence`] under a policy: its `[environment]` and `[limits]` apply where the
-/// flags (`--python`, `--platform`, `--max-page-size`) do not say otherwise.
+/// [`gather_evidence`] under a policy: its `[sources]` mirrors and provenance index, and
+/// its `[environment]` and `[limits]` where the flags (`--python`, `--platform`,
+/// `--max-page-size`) do not say otherwise.
+#[allow(
+    clippy::print_stderr,
+    reason = "`--verbose` statistics and the scope note: diagnostics, on stderr"
+)]
 pub(crate) fn gather_evidence_under(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
@@ -84,6 +89,7 @@ pub(crate) fn gather_evidence_under(
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
     let mut options = index_options(index)?;
     if let Some(policy) = policy {
+        apply_policy_sources(&mut options, &policy.sources);
         // `--python`/`--platform` win; without them, the policy's `[environment]`.
         if options.scope.everything() {
             options.scope = policy.environment.clone();

@@ -46,6 +46,10 @@ fn target_directory(into: &Path) -> anyhow::Result<PathBuf> {
     }
 }
 
+#[allow(
+    clippy::print_stderr,
+    reason = "output point: what was vendored and what is missing, on stderr"
+)]
 pub fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let paths = lockfile_paths(&args.lockfiles, &cwd)?;

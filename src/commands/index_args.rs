@@ -5,28 +5,37 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::bail;
-use pubgate::index::{cache, IndexOptions};
+use pubgate::index::{cache, network, IndexOptions};
 use pubgate::url::SecretUrl;
 use pubgate::verify::TrustRoot;
 
 use crate::cli::IndexArgs;
 
 /// The options every index-asking command runs with.
+#[allow(
+    clippy::print_stderr,
+    reason = "notes on which index the environment chose: diagnostics, on stderr"
+)]
 pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     let trust_root = match &args.trusted_root {
         Some(path) => TrustRoot::from_file(path)?,
         None => TrustRoot::production()?,
     };
     let mut options = IndexOptions::new(trust_root);
-    let index = SecretUrl::new(args.index_url.trim());
-    match pubgate::index::client::split_credentials(index.expose()) {
-        Ok((url, _)) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
-        Ok(_) => {
-            bail!("--index-url `{index}` must be an http(s) URL, e.g. `https://pypi.org/simple`")
-        }
-        Err(message) => bail!("--index-url: {message}"),
+    if let Some(index) = &args.index_url {
+        options.index_url = http_url("--index-url", index)?;
     }
-    options.index_url = index;
+    for note in network::apply_environment(&mut options, args.index_url.is_some(), &|name| {
+        std::env::var(name).ok()
+    })? {
+        eprintln!("note: {note}");
+    }
+    if let Some(index) = &args.provenance_index {
+        options.provenance_index = Some(http_url("--provenance-index", index)?);
+    }
+    for mirror in &args.mirrors {
+        options.mirrors.push(http_url("--mirror", mirror)?);
+    }
     options.offline = args.offline;
     if let Some(dir) = &args.provenance_dir {
         if !dir.is_dir() {
@@ -45,7 +54,6 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     };
     options.http.concurrency = usize::from(args.concurrency);
     options.http.request_timeout = Duration::from_secs(args.timeout);
-    options.http.verbose = args.verbose;
     if let Some(mib) = args.max_page_size {
         options.page_limit = mib as usize * 1024 * 1024;
     }
@@ -65,6 +73,37 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
         options.http.log = Some(pubgate::index::log::RequestLog::stderr());
     }
     Ok(options)
+}
+
+/// The policy's `[sources]` mirrors (added to `--mirror`) and provenance index (unless
+/// `--provenance-index` named one).
+pub(crate) fn apply_policy_sources(options: &mut IndexOptions, sources: &pubgate::policy::Sources) {
+    if options.provenance_index.is_none() {
+        options.provenance_index = sources
+            .provenance_index
+            .as_ref()
+            .map(|s| SecretUrl::new(s.text.clone()));
+    }
+    options.mirrors.extend(
+        sources
+            .mirrors
+            .iter()
+            .map(|m| SecretUrl::new(m.text.clone())),
+    );
+}
+
+/// `text` as an http(s) URL with a host, or an error naming `flag`.
+fn http_url(flag: &str, text: &str) -> anyhow::Result<SecretUrl> {
+    let url = SecretUrl::new(text.trim());
+    match pubgate::index::client::split_credentials(url.expose()) {
+        Ok((parsed, _))
+            if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() =>
+        {
+            Ok(url)
+        }
+        Ok(_) => bail!("{flag} `{url}` must be an http(s) URL, e.g. `https://pypi.org/simple`"),
+        Err(message) => bail!("{flag}: {message}"),
+    }
 }
 
 /// The lockfiles named on the command line, else every supported lockfile in `dir` (shown

@@ -275,6 +275,10 @@ fn write_update(
 
 /// Writes the policy (atomically, when `changed`) or prints it for `-`, and the report: on
 /// stdout, or on stderr when the policy itself goes to stdout.
+#[allow(
+    clippy::print_stderr,
+    reason = "output point: the report goes to stderr when the policy goes to stdout"
+)]
 fn deliver(output: &Path, text: &str, report: &str, changed: bool) -> anyhow::Result<()> {
     let report = pubgate::report::sanitize_lines(report);
     if output == Path::new("-") {

@@ -12,6 +12,10 @@ use pubgate::evidence::{InvalidReason, ProvenanceStatus};
 use super::index_args::index_options;
 use crate::cli::{InspectArgs, SimpleFormat};
 
+#[allow(
+    clippy::print_stderr,
+    reason = "output point: why the release could not be looked at"
+)]
 pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     let (name, version) = parse_release(&args.release)?;
     let options = index_options(&args.index)?;

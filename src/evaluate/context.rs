@@ -31,7 +31,7 @@ pub(super) struct Candidate {
 
 impl Candidate {
     /// What exemptions are matched against; `None` for lockfile findings.
-    pub fn subject(&self) -> Option<Subject<'_>> {
+    pub(super) fn subject(&self) -> Option<Subject<'_>> {
         self.package.as_ref().map(|package| Subject {
             package,
             version: self.version.as_deref(),
@@ -41,23 +41,23 @@ impl Candidate {
     }
 
     /// Scopes the candidate to these files' digests.
-    pub fn about_files(mut self, files: &[&ArtifactEvidence]) -> Self {
+    pub(super) fn about_files(mut self, files: &[&ArtifactEvidence]) -> Self {
         self.digests = files.iter().flat_map(|a| digests(a)).collect();
         self
     }
 
     /// Only an exemption naming the exact digests may cover it.
-    pub fn by_digest_only(mut self) -> Self {
+    pub(super) fn by_digest_only(mut self) -> Self {
         self.by_digest_only = true;
         self
     }
 
-    pub fn related_to(mut self, location: Location, role: super::RelatedRole) -> Self {
+    pub(super) fn related_to(mut self, location: Location, role: super::RelatedRole) -> Self {
         self.related.push(super::Related { location, role });
         self
     }
 
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+    pub(super) fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
         self
     }
@@ -108,7 +108,7 @@ pub(super) struct PackageContext<'a> {
 }
 
 impl<'a> PackageContext<'a> {
-    pub fn new(
+    pub(super) fn new(
         lockfile: &'a LockfileEvidence,
         package: &'a PackageEvidence,
         policy: &'a Policy,
@@ -132,15 +132,20 @@ impl<'a> PackageContext<'a> {
 
     /// The PEP 503 name (a `PackageName` is normalized when built, so a lockfile that
     /// writes `Foo.Bar` can never slip past a rule written for `foo-bar`).
-    pub fn name(&self) -> PackageName {
+    pub(super) fn name(&self) -> PackageName {
         self.package.package.name.clone()
     }
 
-    pub fn source(&self) -> &Source {
+    pub(super) fn source(&self) -> &Source {
         &self.package.package.source
     }
 
-    pub fn candidate(&self, rule: Rule, artifact: Option<String>, message: String) -> Candidate {
+    pub(super) fn candidate(
+        &self,
+        rule: Rule,
+        artifact: Option<String>,
+        message: String,
+    ) -> Candidate {
         Candidate {
             rule,
             package: Some(self.name()),
@@ -156,11 +161,11 @@ impl<'a> PackageContext<'a> {
         }
     }
 
-    pub fn total(&self) -> usize {
+    pub(super) fn total(&self) -> usize {
         self.artifacts.len()
     }
 
-    pub fn files_where(
+    pub(super) fn files_where(
         &self,
         pred: impl Fn(&ArtifactEvidence) -> bool,
     ) -> Vec<&'a ArtifactEvidence> {
@@ -168,7 +173,7 @@ impl<'a> PackageContext<'a> {
     }
 
     /// The level `rule` resolves to for this package, before exemptions.
-    pub fn level_of(&self, rule: Rule) -> Level {
+    pub(super) fn level_of(&self, rule: Rule) -> Level {
         let name = self.name();
         let subject = Subject {
             package: &name,
@@ -180,7 +185,7 @@ impl<'a> PackageContext<'a> {
     }
 
     /// Whether any file of this package could carry provenance at all.
-    pub fn is_index_source(&self) -> bool {
+    pub(super) fn is_index_source(&self) -> bool {
         self.source().is_index()
     }
 }

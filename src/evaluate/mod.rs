@@ -299,6 +299,7 @@ mod tests {
             }],
             unpinned: Vec::new(),
             indexes: Vec::new(),
+            environment: Vec::new(),
         };
         let policy = policy::from_str(policy::DEFAULT_POLICY, PolicySource::BuiltIn).unwrap();
         evaluate(&[evidence], &policy, jiff::civil::date(2026, 6, 1))

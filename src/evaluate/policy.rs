@@ -181,7 +181,11 @@ fn used_sources(
                 Source::Index { url } => Some((url.expose(), IndexKind::Index)),
                 _ => None,
             });
-        for (url, kind) in named.chain(packages) {
+        let environment = lockfile
+            .environment
+            .iter()
+            .map(|s| (s.url.expose(), s.kind));
+        for (url, kind) in named.chain(packages).chain(environment) {
             if let (_, Some(entry)) = policy.sources.allows(url, kind) {
                 used.insert(entry.position);
             }

@@ -172,6 +172,75 @@ fn check_sources_allowed(lockfile: &LockfileEvidence, policy: &Policy, out: &mut
             message,
         ));
     }
+    check_environment_sources(lockfile, policy, &mut reported, out);
+}
+
+/// PG006 for every source the environment names (`PIP_INDEX_URL`, `UV_INDEX`, …) where
+/// the installer run beside pubgate could take a file from it that pubgate never examined:
+/// a package from an index that no locked hash pins (or a requirement not pinned at all).
+/// Where every such file is pinned by a hash, and every locked hash binds to an examined
+/// file (PG005), another source can only serve the same bytes: the machine's own wheelhouse
+/// (`PIP_FIND_LINKS=/opt/wheels`) or a corporate proxy index is then no way around the gate.
+/// Reported at the top of each lockfile, once per source (none the lockfile already named).
+fn check_environment_sources(
+    lockfile: &LockfileEvidence,
+    policy: &Policy,
+    reported: &mut BTreeSet<(bool, String)>,
+    out: &mut Vec<Candidate>,
+) {
+    let exposed = packages_no_hash_pins(lockfile);
+    let Some(first) = exposed.first() else {
+        return;
+    };
+    let exposed_phrase = match exposed.len() {
+        1 => format!("`{first}`"),
+        n => format!("`{first}` and {} more", n - 1),
+    };
+    for source in &lockfile.environment {
+        let url = &source.url;
+        if policy.sources.allows(url.expose(), source.kind).0
+            || !reported.insert((false, crate::url::source_key(url.expose())))
+        {
+            continue;
+        }
+        let variable = &source.variable;
+        let message = match source.kind {
+            IndexKind::FindLinks => format!(
+                "the environment variable `{variable}` makes the installer take files from the find-links location `{url}`, which the policy does not allow: a file found there may be installed for {exposed_phrase}, which no locked hash pins"
+            ),
+            IndexKind::ExtraIndex => format!(
+                "the environment variable `{variable}` adds the extra index `{url}`, which the policy does not allow: the installer may take the files of {exposed_phrase} from it, which no locked hash pins"
+            ),
+            _ => format!(
+                "the environment variable `{variable}` makes the installer take packages from the index `{url}` instead of PyPI, which the policy does not allow: no locked hash pins the files of {exposed_phrase}"
+            ),
+        };
+        out.push(lockfile_candidate(
+            lockfile,
+            Rule::IndexNotAllowed,
+            lockfile.location(),
+            message,
+        ));
+    }
+}
+
+/// The packages whose installed file another index could choose: requirements not pinned
+/// to a version, and index packages with a locked file that carries no hash.
+fn packages_no_hash_pins(lockfile: &LockfileEvidence) -> Vec<String> {
+    let unpinned = lockfile.unpinned.iter().map(|u| u.name.clone());
+    let unhashed = lockfile
+        .packages
+        .iter()
+        .map(|p| &p.package)
+        .filter(|p| matches!(p.source, Source::Index { .. }))
+        .filter(|p| {
+            p.artifacts.is_empty()
+                || p.artifacts
+                    .iter()
+                    .any(|a| a.sha256.is_none() && a.other_hashes.is_empty())
+        })
+        .map(|p| p.name.to_string());
+    unpinned.chain(unhashed).collect()
 }
 
 fn location_or_top(location: Location, lockfile: &LockfileEvidence) -> Location {

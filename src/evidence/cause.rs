@@ -170,6 +170,9 @@ pub enum UnavailableKind {
     NoFilenameNorHash { project: String, version: String },
     /// The lockfile pins no version of the package.
     NoPinnedVersion { project: String },
+    /// A file from a mirror without a locked sha256: nothing binds what the installer
+    /// downloads from the mirror to a file of the provenance index.
+    MirrorUnhashed { project: String },
     /// The run's deadline passed before the package's evidence was complete.
     Deadline { limit: Duration, project: String },
 }
@@ -307,6 +310,22 @@ impl UnavailableCause {
         })
     }
 
+    /// `file` (`None`: every file of a plain `==` pin) of `project` comes from the mirror
+    /// `mirror` with no locked sha256.
+    pub fn mirror_unhashed(
+        mirror: &CleanUrl,
+        file: Option<&str>,
+        project: &str,
+    ) -> UnavailableCause {
+        UnavailableCause {
+            url: Some(mirror.clone()),
+            file: file.map(str::to_string),
+            kind: UnavailableKind::MirrorUnhashed {
+                project: project.to_string(),
+            },
+        }
+    }
+
     pub fn deadline(limit: Duration, project: &str) -> UnavailableCause {
         UnavailableCause::of(UnavailableKind::Deadline {
             limit,
@@ -422,6 +441,18 @@ impl UnavailableCause {
                 f,
                 "`{project}` has no pinned version, so its release cannot be looked up"
             ),
+            UnavailableKind::MirrorUnhashed { project } => {
+                let what = if file.is_empty() {
+                    format!("any file of `{project}`")
+                } else {
+                    format!("`{file}`")
+                };
+                write!(
+                    f,
+                    "the lockfile locks no sha256 for {what} from the mirror `{}`, so nothing binds the file the installer downloads there to a file of the provenance index: lock sha256 hashes",
+                    url(true)
+                )
+            }
             UnavailableKind::Deadline { limit, project } => write!(
                 f,
                 "the run's deadline of {} s passed before the evidence for `{project}` was complete (network, page parsing and verification all count); raise `--deadline` or retry when the index answers faster",

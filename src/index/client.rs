@@ -53,9 +53,8 @@ pub struct HttpOptions {
     pub max_redirects: usize,
     /// Where each attempt and retry is reported (`--verbose`); `None`: nowhere.
     pub log: Option<super::log::RequestLog>,
-    /// Say on stderr when the in-flight limit backs off an overloaded index and grows
-    /// back (`--verbose`; also `PUBGATE_LOG=debug`).
-    pub verbose: bool,
+    /// Extra TLS roots and `.netrc` credentials ([`super::network`]).
+    pub network: super::network::NetworkSettings,
 }
 
 impl Default for HttpOptions {
@@ -69,7 +68,7 @@ impl Default for HttpOptions {
             backoff_max: Duration::from_secs(10),
             max_redirects: 5,
             log: None,
-            verbose: false,
+            network: Default::default(),
         }
     }
 }
@@ -134,7 +133,7 @@ impl HttpClient {
     pub fn new(options: HttpOptions) -> HttpClient {
         HttpClient {
             client: std::sync::OnceLock::new(),
-            limit: AdaptiveLimit::new(options.concurrency, options.verbose),
+            limit: AdaptiveLimit::new(options.concurrency, options.log.clone()),
             deadline: Instant::now() + options.overall_timeout,
             options,
             credentials: Mutex::new(HashMap::new()),
@@ -189,7 +188,11 @@ impl HttpClient {
                 .credentials
                 .lock()
                 .ok()
-                .and_then(|map| map.get(&origin_key(&url)).cloned()),
+                .and_then(|map| map.get(&origin_key(&url)).cloned())
+                .or_else(|| {
+                    let (user, password) = self.options.network.credentials_for(&url)?;
+                    Some(Credentials { user, password })
+                }),
         };
 
         let mut attempt: u32 = 0;
@@ -448,7 +451,8 @@ fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
+    let builder = options.network.apply(reqwest::Client::builder())?;
+    builder
         .user_agent(USER_AGENT)
         .redirect(redirect)
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))

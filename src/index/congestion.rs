@@ -11,7 +11,7 @@
 //! N requests at once the limit settles just under N instead of see-sawing between N/2
 //! and N, and a higher `--concurrency` does not make a run slower.
 //!
-//! Changes are said on stderr with `-v` (or when `PUBGATE_LOG=debug` is set).
+//! Changes go to the request log (`-v`).
 
 use std::sync::Mutex;
 
@@ -21,8 +21,8 @@ use tokio::time::Instant;
 /// The limit on requests in flight.
 pub(crate) struct AdaptiveLimit {
     max: usize,
-    /// Whether changes of the limit are said on stderr.
-    verbose: bool,
+    /// Where changes of the limit are reported (`-v`); `None`: nowhere.
+    log: Option<super::log::RequestLog>,
     permits: Semaphore,
     /// Slots out right now.
     outstanding: std::sync::atomic::AtomicUsize,
@@ -71,11 +71,11 @@ impl Drop for Slot<'_> {
 }
 
 impl AdaptiveLimit {
-    pub(crate) fn new(max: usize, verbose: bool) -> AdaptiveLimit {
+    pub(crate) fn new(max: usize, log: Option<super::log::RequestLog>) -> AdaptiveLimit {
         let max = max.max(1);
         AdaptiveLimit {
             max,
-            verbose: verbose || debug_enabled(),
+            log,
             permits: Semaphore::new(max),
             outstanding: std::sync::atomic::AtomicUsize::new(0),
             state: Mutex::new(State {
@@ -181,18 +181,11 @@ impl AdaptiveLimit {
     }
 }
 
-/// Whether `PUBGATE_LOG=debug` asks for the client's debug lines.
-fn debug_enabled() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var("PUBGATE_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")))
-}
-
 impl AdaptiveLimit {
-    /// One line on stderr when verbose (text pubgate wrote; the host name is the only
-    /// part from the URL, never credentials).
-    fn say(&self, line: &str) {
-        if self.verbose {
-            eprintln!("pubgate: {line}");
+    /// Reports a change of the limit to the request log, if there is one.
+    fn say(&self, change: &str) {
+        if let Some(log) = &self.log {
+            log.event(&super::log::RequestEvent::Concurrency { change });
         }
     }
 }
@@ -203,7 +196,7 @@ mod tests {
 
     #[tokio::test]
     async fn halves_on_overload_once_per_episode_and_grows_back() {
-        let limit = AdaptiveLimit::new(8, false);
+        let limit = AdaptiveLimit::new(8, None);
         let slots: Vec<Slot<'_>> = futures::future::join_all((0..8).map(|_| limit.acquire())).await;
         assert_eq!(limit.permits.available_permits(), 0);
         // All eight were in flight when the first 429 came: one cut, not three.
@@ -252,7 +245,7 @@ mod tests {
         }
         assert_eq!(limit.current(), 8);
         assert_eq!(limit.permits.available_permits(), 8);
-        let one = AdaptiveLimit::new(1, false);
+        let one = AdaptiveLimit::new(1, None);
         let slot = one.acquire().await;
         assert_eq!(one.overloaded(slot.started, "HTTP 503"), None);
         assert_eq!(one.current(), 1);

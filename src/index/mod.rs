@@ -19,6 +19,7 @@ pub mod client;
 mod congestion;
 pub mod fetcher;
 pub mod log;
+pub mod network;
 pub mod releases;
 pub mod resolve;
 pub mod scope;
@@ -80,6 +81,15 @@ pub struct IndexOptions {
     pub package_concurrency: usize,
     /// Which locked files are examined (`--python`, `--platform`): every one by default.
     pub scope: scope::ArtifactScope,
+    /// Package sources the environment's variables name (`PIP_INDEX_URL`, …): copied into
+    /// every lockfile's evidence, so the policy judges them like sources it names (PG006).
+    pub environment_sources: Vec<network::EnvironmentSource>,
+    /// Where files from a mirror get their provenance ([`IndexOptions::mirrors`]);
+    /// `None`: PyPI.
+    pub provenance_index: Option<SecretUrl>,
+    /// Indexes that mirror the provenance index: a package looked up on one of them is
+    /// looked up on the provenance index instead, each file bound by its locked sha256.
+    pub mirrors: Vec<SecretUrl>,
 }
 
 impl IndexOptions {
@@ -101,6 +111,9 @@ impl IndexOptions {
             history_max_files: 8,
             package_concurrency: 16,
             scope: scope::ArtifactScope::default(),
+            environment_sources: Vec::new(),
+            provenance_index: None,
+            mirrors: Vec::new(),
         }
     }
 }
@@ -287,6 +300,7 @@ pub async fn gather_report(
             packages: Vec::with_capacity(lock.packages.len()),
             unpinned: lock.unpinned.clone(),
             indexes: lock.indexes.clone(),
+            environment: options.environment_sources.clone(),
         })
         .collect();
     for ((lock_index, _), package) in jobs.iter().zip(results) {
@@ -388,11 +402,26 @@ pub fn index_for(package: &LockedPackage, options: &IndexOptions) -> Option<Inde
     } else {
         url.clone()
     };
+    let provenance_index = options
+        .provenance_index
+        .clone()
+        .unwrap_or_else(|| SecretUrl::new(PYPI_SIMPLE));
+    let mirrored = !same_index(url.expose(), provenance_index.expose())
+        && options
+            .mirrors
+            .iter()
+            .any(|m| same_index(m.expose(), url.expose()));
+    let (url, mirror) = if mirrored {
+        (provenance_index, Some(url))
+    } else {
+        (url, None)
+    };
     Some(IndexContext {
         authoritative_integrity: is_authoritative(&url, options),
         url,
         history: options.history,
         history_max_files: options.history_max_files,
+        mirror,
     })
 }
 

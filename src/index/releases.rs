@@ -38,6 +38,7 @@ pub async fn gather(
         authoritative_integrity: super::is_authoritative(&options.index_url, options),
         history: false,
         history_max_files: options.history_max_files,
+        mirror: None,
     };
     join_all(
         names

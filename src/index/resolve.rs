@@ -34,10 +34,87 @@ pub struct IndexContext {
     pub history_max_files: usize,
     /// Whether to gather history at all.
     pub history: bool,
+    /// The mirror the package comes from, when `url` is the provenance index standing in
+    /// for it: every file is then bound by its locked sha256 alone.
+    pub mirror: Option<SecretUrl>,
 }
 
 /// Evidence for one package whose source is an index.
 pub async fn index_package(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    package: &LockedPackage,
+) -> PackageEvidence {
+    match &index.mirror {
+        None => examine(fetcher, index, package).await,
+        Some(mirror) => mirrored_package(fetcher, index, mirror, package).await,
+    }
+}
+
+/// Evidence for a package from a mirror, gathered on the provenance index (`index.url`).
+/// The installer downloads from the mirror, so only a locked sha256 says which file it
+/// gets: files locked with one are examined on the provenance index by it (a sha256 that
+/// index does not list is `invalid`, as for any index), files without one are
+/// `unavailable`, and so is a plain `==` pin.
+async fn mirrored_package(
+    fetcher: &Fetcher,
+    index: &IndexContext,
+    mirror: &SecretUrl,
+    package: &LockedPackage,
+) -> PackageEvidence {
+    let unhashed = |file: Option<&str>| match CleanUrl::parse(mirror.expose()) {
+        Ok(clean) => UnavailableCause::mirror_unhashed(&clean, file, &package.name),
+        Err(invalid) => UnavailableCause::fetch(invalid.into()),
+    };
+    let mut hashed = package.clone();
+    hashed.artifacts.retain(|a| a.sha256.is_some());
+    if hashed.artifacts.is_empty() {
+        let file = match package.artifacts.as_slice() {
+            [only] if !only.filename.is_empty() => Some(only.filename.as_str()),
+            _ => None,
+        };
+        let (artifacts, history) = release_unavailable(package, unhashed(file));
+        return PackageEvidence {
+            package: package.clone(),
+            index_url: Some(index.url.clone()),
+            artifacts,
+            history,
+            project_status: None,
+        };
+    }
+    let mut evidence = examine(fetcher, index, &hashed).await;
+    let examined = std::mem::take(&mut evidence.artifacts);
+    let one_each = examined.len() == hashed.artifacts.len();
+    let mut examined = examined.into_iter();
+    let mut artifacts = Vec::with_capacity(package.artifacts.len());
+    for artifact in &package.artifacts {
+        if artifact.sha256.is_some() {
+            if one_each {
+                artifacts.extend(examined.next());
+            }
+            continue;
+        }
+        artifacts.push(ArtifactEvidence {
+            filename: crate::evidence::named(&artifact.filename),
+            sha256: None,
+            locked_hash: false,
+            unbound_hashes: artifact.other_hashes.clone(),
+            foreign_url: None,
+            yanked: None,
+            provenance: ProvenanceStatus::unavailable(unhashed(
+                Some(artifact.filename.as_str()).filter(|f| !f.is_empty()),
+            )),
+        });
+    }
+    // Should matching ever give other than one entry per file, every entry is kept.
+    artifacts.extend(examined);
+    evidence.artifacts = artifacts;
+    evidence.package = package.clone();
+    evidence
+}
+
+/// Evidence for one package looked up on `index.url`.
+async fn examine(
     fetcher: &Fetcher,
     index: &IndexContext,
     package: &LockedPackage,

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use serde::de::DeserializeOwned;
 
+use super::excerpt::Excerpt;
 use super::text::LineIndex;
 use super::{
     IndexKind, Location, LockError, LockFormat, LockedPackage, Lockfile, NamedIndex, Source,
@@ -33,6 +34,9 @@ pub(super) fn from_toml<T: DeserializeOwned>(
                 "malformed {what}: {}: fix the file or re-create it with its tool",
                 first_line(err.message())
             ),
+            excerpt: err
+                .span()
+                .map(|span| Box::new(Excerpt::at_offset(text, span.start))),
         }
     })
 }
@@ -52,6 +56,7 @@ pub(super) fn error_at(location: &Location, message: impl Into<String>) -> LockE
     LockError::Syntax {
         location: location.clone(),
         message: message.into(),
+        excerpt: None,
     }
 }
 

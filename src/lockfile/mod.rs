@@ -13,6 +13,7 @@ use crate::url::SecretUrl;
 
 mod common;
 mod detect;
+mod excerpt;
 mod hashes;
 mod pdm;
 mod pipfile;
@@ -25,6 +26,7 @@ mod uv;
 mod uv_fast;
 
 pub use detect::{detect_format, discover};
+pub use excerpt::{Excerpt, MAX_EXCERPT_CHARS};
 pub use pylock::identities::{
     write_identities, IdentityAddition, IdentityFields, IdentityWriteError,
 };
@@ -283,10 +285,35 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{location}: {message}")]
-    Syntax { location: Location, message: String },
+    /// `excerpt`, when the reader knows the column: the line it points into, for
+    /// `report::excerpt` to show with a caret.
+    #[error("{location}{}: {message}", column_suffix(.excerpt.as_deref()))]
+    Syntax {
+        location: Location,
+        message: String,
+        excerpt: Option<Box<Excerpt>>,
+    },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+}
+
+/// `:12` after `file:line` when the column is known.
+fn column_suffix(excerpt: Option<&Excerpt>) -> String {
+    excerpt.map_or_else(String::new, |excerpt| format!(":{}", excerpt.column()))
+}
+
+impl LockError {
+    /// The source line a syntax error points into, when the reader knows the column.
+    pub fn excerpt(&self) -> Option<(&Location, &Excerpt)> {
+        match self {
+            LockError::Syntax {
+                location,
+                excerpt: Some(excerpt),
+                ..
+            } => Some((location, excerpt)),
+            _ => None,
+        }
+    }
 }
 
 /// Reads and parses one lockfile. `format` overrides detection (by file name, then content).
@@ -347,6 +374,7 @@ fn check_bom(path: &Path, bytes: &[u8], format: LockFormat) -> Result<(), LockEr
             message: format!(
                 "starts with a byte order mark, which {refused_by} refuses (TOML parsed by `tomllib`): save the file as UTF-8 without a BOM"
             ),
+            excerpt: None,
         });
     }
     Ok(())

@@ -152,6 +152,7 @@ fn check_lock_version(
             "pdm.lock `lock_version = {}` is not supported (pubgate reads 4.0 to 4.{NEWEST_MINOR}, as pdm 2.29 does): re-lock with a current `pdm lock`, or upgrade pubgate",
             version.get_ref()
         ),
+        excerpt: None,
     })
 }
 

@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::common::{error_at, first_line, project_name, Assembly};
+use super::excerpt::Excerpt;
 use super::hashes::{self, Accepted};
 use super::project::ProjectFile;
 use super::text::{self, LineIndex};
@@ -84,15 +85,26 @@ pub(super) fn parse_with_project(
     path: &Path,
     project: Option<&ProjectFile>,
 ) -> Result<Lockfile, LockError> {
-    let wire: LockWire = serde_json::from_str(text).map_err(|err| LockError::Syntax {
-        location: Location {
-            path: path.to_path_buf(),
-            line: u32::try_from(err.line().max(1)).unwrap_or(u32::MAX),
-        },
-        message: format!(
-            "malformed Pipfile.lock: {}: fix the file or re-create it with `pipenv lock`",
-            first_line(&err.to_string())
-        ),
+    let wire: LockWire = serde_json::from_str(text).map_err(|err| {
+        let excerpt = Excerpt::at_line_column(text, err.line(), err.column());
+        // serde_json appends the position that the location then already shows
+        let full = err.to_string();
+        let position = format!(" at line {} column {}", err.line(), err.column());
+        let message = match &excerpt {
+            Some(_) => full.strip_suffix(&position).unwrap_or(&full),
+            None => &full,
+        };
+        LockError::Syntax {
+            location: Location {
+                path: path.to_path_buf(),
+                line: u32::try_from(err.line().max(1)).unwrap_or(u32::MAX),
+            },
+            message: format!(
+                "malformed Pipfile.lock: {}: fix the file or re-create it with `pipenv lock`",
+                first_line(message)
+            ),
+            excerpt: excerpt.map(Box::new),
+        }
     })?;
     let Some(meta) = wire.meta else {
         return Err(LockError::Invalid {
@@ -610,8 +622,9 @@ mod tests {
         let err =
             parse_text("{\"_meta\": {\"pipfile-spec\": 6},\n\n \"default\": {\"a\": ").unwrap_err();
         assert!(
-            err.to_string()
-                .starts_with("Pipfile.lock:3: malformed Pipfile.lock"),
+            err.to_string().starts_with(
+                "Pipfile.lock:3:18: malformed Pipfile.lock: EOF while parsing a value: fix"
+            ),
             "{err}"
         );
     }

@@ -264,6 +264,7 @@ fn check_lock_version(
                 "poetry.lock `lock-version = {}` is not supported (pubgate reads 1.x and 2.x): upgrade pubgate, or re-lock with a Poetry that writes 2.x",
                 version.get_ref()
             ),
+            excerpt: None,
         }),
     }
 }

@@ -104,6 +104,7 @@ fn invalid(project: &ProjectFile, message: String) -> LockError {
             line: 1,
         },
         message,
+        excerpt: None,
     }
 }
 

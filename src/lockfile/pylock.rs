@@ -150,6 +150,7 @@ fn check_lock_version(
             "pylock `lock-version = {}` is not supported (pubgate reads 1.x): upgrade pubgate",
             version.get_ref()
         ),
+        excerpt: None,
     })
 }
 

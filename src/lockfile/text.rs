@@ -49,6 +49,7 @@ pub(super) fn decode(path: &Path, bytes: &[u8], pip_rules: bool) -> Result<Strin
                 line: err.line,
             },
             message: format!("cannot decode this requirements file: it {}", err.message),
+            excerpt: None,
         });
     }
     utf8(path, bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
@@ -68,6 +69,7 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String, LockError> {
                 message: format!(
                     "invalid UTF-8 at byte {offset}: a lockfile must be UTF-8 text (is this a binary or truncated file?)"
                 ),
+                excerpt: None,
             })
         }
     }

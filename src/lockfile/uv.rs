@@ -584,11 +584,12 @@ source = {{ virtual = "." }}
     }
 
     #[test]
-    fn malformed_toml_names_the_line() {
+    fn malformed_toml_names_the_line_and_column() {
         let err =
             parse_text("version = 1\n\n[[package]]\nname = \"a\nversion = \"1\"\n").unwrap_err();
         assert!(
-            err.to_string().starts_with("uv.lock:4: malformed uv.lock"),
+            err.to_string()
+                .starts_with("uv.lock:4:10: malformed uv.lock"),
             "{err}"
         );
     }

@@ -93,7 +93,7 @@ pub fn discover(dir: &Path) -> Result<PolicySource, PolicyError> {
 }
 
 /// Reads a policy file; `pyproject.toml` (by file name) is read from its `[tool.pubgate]`.
-pub fn read_file(path: &Path) -> Result<Policy, PolicyError> {
+pub(super) fn read_file(path: &Path) -> Result<Policy, PolicyError> {
     let text = read_text(path)?;
     if path.file_name().is_some_and(|n| n == "pyproject.toml") {
         return from_pyproject_str(&text, path)?.ok_or_else(|| PolicyError {
@@ -234,6 +234,9 @@ struct RawSources {
     allow_indexes: Vec<Spanned<String>>,
     #[serde(default)]
     allow_trusted_hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    mirrors: Vec<Spanned<String>>,
+    provenance_index: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -441,6 +444,22 @@ impl Context<'_> {
                     "allow-trusted-hosts",
                     &mut errors,
                 ),
+                mirrors: self.index_urls(
+                    self.allowed_sources(raw.mirrors, "mirrors", &mut errors),
+                    "mirrors",
+                    &mut errors,
+                ),
+                provenance_index: self
+                    .index_urls(
+                        self.allowed_sources(
+                            raw.provenance_index.into_iter().collect(),
+                            "provenance-index",
+                            &mut errors,
+                        ),
+                        "provenance-index",
+                        &mut errors,
+                    )
+                    .pop(),
             },
         };
         let environment = match raw.environment {
@@ -558,6 +577,32 @@ impl Context<'_> {
             });
         }
         out
+    }
+
+    /// The entries that are http(s) URLs with a host; an error for each other one.
+    fn index_urls(
+        &self,
+        sources: Vec<AllowedSource>,
+        key: &str,
+        errors: &mut Vec<PolicyError>,
+    ) -> Vec<AllowedSource> {
+        let (good, bad): (Vec<_>, Vec<_>) = sources.into_iter().partition(|s| {
+            crate::url::CleanUrl::parse(&s.text)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        });
+        for source in bad {
+            errors.push(PolicyError {
+                path: self.path.clone(),
+                position: Some(source.position),
+                message: format!("`{key}` entry `{}` is not an http(s) URL", source.text),
+                hint: Some(
+                    "write the index's simple API root, e.g. `https://pypi.org/simple`".into(),
+                ),
+                source_line: self.line_text(source.position.line),
+                others: Vec::new(),
+            });
+        }
+        good
     }
 
     fn rule(&self, id: &Spanned<String>) -> Result<Rule, PolicyError> {

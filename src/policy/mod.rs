@@ -138,6 +138,13 @@ pub struct AllowedSource {
 pub struct Sources {
     pub indexes: Vec<AllowedSource>,
     pub trusted_hosts: Vec<AllowedSource>,
+    /// `mirrors`: indexes that mirror the provenance index. A package looked up on one gets
+    /// its evidence from the provenance index, each file bound by its locked sha256; a
+    /// mirror is also an allowed index.
+    pub mirrors: Vec<AllowedSource>,
+    /// `provenance-index`: where files from a mirror get their provenance (default PyPI;
+    /// `--provenance-index` overrides it).
+    pub provenance_index: Option<AllowedSource>,
 }
 
 impl Sources {
@@ -163,7 +170,15 @@ impl Sources {
                 if kind != IndexKind::FindLinks && crate::url::is_pypi_index(url) {
                     return (true, None);
                 }
-                let found = self.indexes.iter().find(|a| a.key == key);
+                let found = self
+                    .indexes
+                    .iter()
+                    .chain(if kind == IndexKind::FindLinks {
+                        &[][..]
+                    } else {
+                        &self.mirrors[..]
+                    })
+                    .find(|a| a.key == key);
                 (found.is_some(), found)
             }
         }

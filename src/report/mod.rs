@@ -5,12 +5,14 @@
 pub mod audit;
 pub mod cyclonedx;
 pub mod diff;
+pub mod excerpt;
 pub mod explain;
 pub mod github;
 pub mod group;
 pub mod human;
 pub mod inspect;
 pub mod json;
+pub mod lock;
 pub mod markdown;
 mod output;
 pub mod sarif;

@@ -22,7 +22,7 @@ pub fn sanitize_lines(text: &str) -> String {
 
 /// Characters that reorder or hide text without being control characters (Unicode
 /// bidirectional controls, "Trojan Source"), and line or paragraph separators.
-fn is_invisible_control(c: char) -> bool {
+pub(super) fn is_invisible_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -80,17 +80,17 @@ pub fn plural(n: usize, noun: &str) -> String {
 }
 
 /// `path:line`.
-pub fn location(location: &Location) -> String {
+pub(super) fn location(location: &Location) -> String {
     format!("{}:{}", location.path.display(), location.line)
 }
 
 /// A lockfile path as shown.
-pub fn path(path: &std::path::Path) -> String {
+pub(super) fn path(path: &std::path::Path) -> String {
     path.display().to_string()
 }
 
 /// `name==version` (or `name` when the version is unknown).
-pub fn package_spec(package: &PackageEvidence) -> String {
+pub(super) fn package_spec(package: &PackageEvidence) -> String {
     match &package.package.version {
         Some(v) => format!("{}=={v}", package.package.name),
         None => package.package.name.to_string(),

@@ -441,6 +441,10 @@ pub fn pubgate_answers(installer: &Installer, cases: &[Case]) -> Vec<Value> {
 }
 
 /// Runs the whole comparison for one installer and asserts it.
+#[allow(
+    clippy::print_stderr,
+    reason = "the per-installer summary is the test's log"
+)]
 pub fn run(installer: &Installer) {
     let Some(python) = harness::python_with_distribution(installer.name) else {
         return;

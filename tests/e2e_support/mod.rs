@@ -28,6 +28,11 @@ pub fn pubgate(cwd: &Path) -> Command {
     // rather than hanging the suite.
     cmd.timeout(Duration::from_secs(180));
     cmd.current_dir(cwd)
+        .envs(
+            pubgate::index::network::INDEX_VARIABLES
+                .iter()
+                .map(|v| (v, "")),
+        )
         .env_remove("PUBGATE_INDEX_URL")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_ACTIONS")

@@ -238,6 +238,7 @@ pub fn lockfile(path: &str, packages: Vec<PackageEvidence>) -> LockfileEvidence 
         packages,
         unpinned: Vec::new(),
         indexes: Vec::new(),
+        environment: Vec::new(),
     }
 }
 

@@ -239,11 +239,11 @@ pub(super) mod tests {
     use crate::index::simple::parse_json;
     use crate::lockfile::{Artifact, Location, Source};
 
-    pub fn sha(filename: &str) -> String {
+    pub(crate) fn sha(filename: &str) -> String {
         hex::encode(<sha2::Sha256 as sha2::Digest>::digest(filename.as_bytes()))
     }
 
-    pub fn page(api_version: &str, files: &[(&str, Option<&str>)]) -> ProjectPage {
+    pub(crate) fn page(api_version: &str, files: &[(&str, Option<&str>)]) -> ProjectPage {
         let files: Vec<serde_json::Value> = files
             .iter()
             .map(|(name, provenance)| {
@@ -263,16 +263,17 @@ pub(super) mod tests {
         .unwrap()
     }
 
-    pub fn index(authoritative: bool) -> IndexContext {
+    pub(crate) fn index(authoritative: bool) -> IndexContext {
         IndexContext {
             url: SecretUrl::new("https://user:token@pypi.org/simple"),
             authoritative_integrity: authoritative,
             history_max_files: 8,
             history: true,
+            mirror: None,
         }
     }
 
-    pub fn package(version: &str, filenames: &[&str]) -> LockedPackage {
+    pub(crate) fn package(version: &str, filenames: &[&str]) -> LockedPackage {
         LockedPackage {
             name: "flaky".into(),
             version: Some(version.into()),
@@ -297,7 +298,7 @@ pub(super) mod tests {
         }
     }
 
-    pub fn clean() -> CleanUrl {
+    pub(crate) fn clean() -> CleanUrl {
         CleanUrl::parse("https://pypi.org/simple").unwrap()
     }
 

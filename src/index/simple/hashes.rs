@@ -7,7 +7,7 @@
 use super::scan::{count, find_either, percent_decode};
 
 /// The most hash algorithms kept for one file (indexes list one to three).
-pub const MAX_HASHES: usize = 16;
+pub(super) const MAX_HASHES: usize = 16;
 
 /// Algorithm names looked for in URLs (pip's and uv's, and `hashlib`'s other SHA-2, SHA-3
 /// and BLAKE2 names, which a lockfile may carry).
@@ -72,7 +72,7 @@ impl<'a> IntoIterator for &'a FileHashes {
 
 /// Hashes being collected for one file.
 #[derive(Debug, Default)]
-pub struct HashSet {
+pub(super) struct HashSet {
     pub hashes: FileHashes,
     /// Why the listed hashes contradict each other, when they do.
     pub conflict: Option<String>,
@@ -81,7 +81,7 @@ pub struct HashSet {
 impl HashSet {
     /// Adds `value` for `algorithm` (lowercased). Values that are not hex digits are
     /// ignored, as for a missing hash: they can never equal a real digest.
-    pub fn add(&mut self, algorithm: &str, value: &str, filename: &str) {
+    pub(super) fn add(&mut self, algorithm: &str, value: &str, filename: &str) {
         count(algorithm.len() + value.len());
         let algorithm = algorithm.trim().to_ascii_lowercase();
         let value = value.trim();
@@ -117,7 +117,7 @@ impl HashSet {
     }
 
     /// Adds every `<alg>=<value>` a URL carries where an installer would read one.
-    pub fn add_from_url(&mut self, url: &str, filename: &str) {
+    pub(super) fn add_from_url(&mut self, url: &str, filename: &str) {
         self.scan(url, filename);
         if let Some((_, fragment)) = url.split_once('#') {
             let decoded = percent_decode(fragment);

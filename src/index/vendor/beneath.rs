@@ -34,7 +34,7 @@ fn not_a_directory(path: &Path) -> io::Error {
 
 /// The directory as given, without a trailing `/` or `/.` (which would make the last
 /// component resolve through a symlink).
-pub fn normalized(root: &Path) -> PathBuf {
+pub(super) fn normalized(root: &Path) -> PathBuf {
     let clean: PathBuf = root.components().collect();
     if clean.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -146,7 +146,7 @@ mod imp {
         Ok((dir, last, shown))
     }
 
-    pub fn write(root: &Path, relative: &Path, body: &[u8]) -> io::Result<()> {
+    pub(super) fn write(root: &Path, relative: &Path, body: &[u8]) -> io::Result<()> {
         let (dir, name, shown) = parent(root, relative)?;
         match kind(&dir, name)? {
             Some(FileType::Symlink) => return Err(symlink_error(&shown)),
@@ -185,7 +185,7 @@ mod imp {
         result
     }
 
-    pub fn remove(root: &Path, relative: &Path) -> io::Result<()> {
+    pub(super) fn remove(root: &Path, relative: &Path) -> io::Result<()> {
         let (dir, name, shown) = parent(root, relative)?;
         match kind(&dir, name)? {
             None => Ok(()),
@@ -197,7 +197,7 @@ mod imp {
         }
     }
 
-    pub fn exists(root: &Path, relative: &Path) -> io::Result<bool> {
+    pub(super) fn exists(root: &Path, relative: &Path) -> io::Result<bool> {
         let (dir, name, shown) = parent(root, relative)?;
         match kind(&dir, name)? {
             None => Ok(false),
@@ -290,17 +290,17 @@ mod imp {
 
 /// Writes `body` to `root/relative` (creating directories as needed) through a temporary
 /// file and a rename, following no symlink at or below `root`, `root` included.
-pub fn write(root: &Path, relative: &Path, body: &[u8]) -> io::Result<()> {
+pub(super) fn write(root: &Path, relative: &Path, body: &[u8]) -> io::Result<()> {
     imp::write(root, relative, body)
 }
 
 /// Removes the file `root/relative` if there is one; a symlink there is an error.
-pub fn remove(root: &Path, relative: &Path) -> io::Result<()> {
+pub(super) fn remove(root: &Path, relative: &Path) -> io::Result<()> {
     imp::remove(root, relative)
 }
 
 /// Whether `root/relative` exists (a symlink there is an error).
-pub fn exists(root: &Path, relative: &Path) -> io::Result<bool> {
+pub(super) fn exists(root: &Path, relative: &Path) -> io::Result<bool> {
     imp::exists(root, relative)
 }
 

@@ -12,7 +12,7 @@ use crate::audit::{PageStatus, ProjectEvidence, ProjectSummary, ReleaseEvidence,
 use crate::evaluate::{day, Finding};
 use crate::report::Outcome;
 
-pub fn render(report: &AuditReport, color: bool) -> String {
+pub(super) fn render(report: &AuditReport, color: bool) -> String {
     let p = Painter { color };
     let mut out = String::new();
     if let Some(window) = window(report) {

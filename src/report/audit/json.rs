@@ -267,7 +267,7 @@ fn project(p: &ProjectEvidence, declared: Option<&super::Declaration>) -> JsonPr
 }
 
 /// Renders the JSON audit report (pretty-printed, trailing newline).
-pub fn render(report: &AuditReport) -> String {
+pub(super) fn render(report: &AuditReport) -> String {
     let s = report.summary();
     let policy = report.policy();
     let wire = JsonAudit {

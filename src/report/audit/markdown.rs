@@ -24,7 +24,7 @@ fn level_cell(f: &Finding) -> String {
     }
 }
 
-pub fn render(report: &AuditReport) -> String {
+pub(super) fn render(report: &AuditReport) -> String {
     let mut out = String::new();
     let s = report.summary();
     let verdict = match report.outcome() {

@@ -94,7 +94,7 @@ impl FakeFile {
 }
 
 /// The `upload-time` a [`FakeFile`] is listed with unless told otherwise.
-pub const DEFAULT_UPLOAD_TIME: &str = "2025-01-01T00:00:00.000000Z";
+pub(super) const DEFAULT_UPLOAD_TIME: &str = "2025-01-01T00:00:00.000000Z";
 
 /// A fake index: projects and their files.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@
 mod builder;
 mod mint;
 mod server;
+mod tls;
 
 pub use builder::{
     default_publisher, fixture_index, index_from_lockfiles, other_publisher, previous_version,
@@ -17,3 +18,4 @@ pub use mint::{
     MintRequest, Minter, SignerMinter, Variant,
 };
 pub use server::{FakePypi, Fault, FaultRule, RequestRecord, BASE_PLACEHOLDER};
+pub use tls::TlsFront;
