@@ -147,8 +147,22 @@ pub struct IndexArgs {
     /// what is unfinished then is unavailable [default: 10 × --timeout, within 30–900]
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub deadline: Option<u64>,
-    /// Show everything: each package where a report folds them, and every request, retry
-    /// and timing on stderr
+    /// Largest project page accepted, in MiB (after decompression); a larger page makes
+    /// its package's files unavailable (PG103) [default: the policy's `[limits]`
+    /// `max-page-size`, else 64]
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_page_size: Option<u32>,
+    /// Examine only the locked files that install on this CPython version (e.g. `3.12`);
+    /// sdists are always examined [default: every locked file]
+    #[arg(long, value_name = "X.Y")]
+    pub python: Option<pubgate::index::scope::PythonVersion>,
+    /// Examine only the locked files that install on one of these platforms (a wheel
+    /// platform tag such as `manylinux_2_28_x86_64`, `macosx_14_0_arm64`, `win_amd64`;
+    /// repeat for several) [default: every locked file]
+    #[arg(long, value_name = "TAG")]
+    pub platform: Vec<pubgate::index::scope::Platform>,
+    /// Show everything: each package where a report folds them, and every request, retry,
+    /// timing and back-off from an overloaded index (429, 503, timeouts) on stderr
     #[arg(short, long)]
     pub verbose: bool,
 }

@@ -18,7 +18,8 @@ use crate::verify::{FailureReason, VerifiedProvenance};
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum ProvenanceStatus {
     /// Provenance present and every attestation verified.
-    Verified(Box<VerifiedProvenance>),
+    /// Shared (`Arc`) with the run's verification memo: one copy per verified object.
+    Verified(std::sync::Arc<VerifiedProvenance>),
     /// The index positively said there is no provenance for this file.
     Absent,
     /// Provenance present but it failed verification, or the index serves a file whose
@@ -73,6 +74,9 @@ pub enum InvalidReason {
     /// The index has no such release: the project is unknown to it, or it lists no file
     /// of the locked version (deleted, never uploaded, or the lockfile names the wrong index).
     ReleaseNotOnIndex,
+    /// The index has quarantined the project (PEP 792): it considers it unsafe, for example
+    /// malware, and serves none of its files.
+    Quarantined,
 }
 
 impl Serialize for InvalidReason {
@@ -83,10 +87,11 @@ impl Serialize for InvalidReason {
 
 impl InvalidReason {
     /// The reasons that are not verification failures, in schema order.
-    pub const INDEX_REASONS: [InvalidReason; 3] = [
+    pub const INDEX_REASONS: [InvalidReason; 4] = [
         InvalidReason::IndexHashMismatch,
         InvalidReason::NotOnIndex,
         InvalidReason::ReleaseNotOnIndex,
+        InvalidReason::Quarantined,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +100,7 @@ impl InvalidReason {
             InvalidReason::IndexHashMismatch => "index-hash-mismatch",
             InvalidReason::NotOnIndex => "not-on-index",
             InvalidReason::ReleaseNotOnIndex => "release-not-on-index",
+            InvalidReason::Quarantined => "quarantined",
         }
     }
 }
@@ -121,6 +127,106 @@ pub struct ArtifactEvidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub foreign_url: Option<ForeignUrl>,
     pub provenance: ProvenanceStatus,
+    /// The index marks the examined file yanked (PEP 592), with its reason when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<Yank>,
+}
+
+/// A file the index marks yanked: installers skip it unless a pin names exactly it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Yank {
+    /// The index's reason (control characters removed, at most 200 characters); `None`
+    /// when it gives none.
+    pub reason: Option<String>,
+}
+
+/// A project's status on the index (PEP 792). A page that says nothing means `active`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectMarker {
+    Active,
+    /// No further releases are expected; existing files are still served.
+    Archived,
+    /// Considered unsafe (e.g. malware): the index serves none of its files.
+    Quarantined,
+    /// Considered obsolete, perhaps superseded.
+    Deprecated,
+    /// A status this pubgate does not know (sanitized, at most 64 characters).
+    Other(String),
+}
+
+impl Serialize for ProjectMarker {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl ProjectMarker {
+    /// Reads a PEP 792 status value (case as written: the spec's values are lowercase).
+    pub fn parse(text: &str) -> ProjectMarker {
+        match text.trim() {
+            "" | "active" => ProjectMarker::Active,
+            "archived" => ProjectMarker::Archived,
+            "quarantined" => ProjectMarker::Quarantined,
+            "deprecated" => ProjectMarker::Deprecated,
+            other => ProjectMarker::Other(clean_index_text(other, 64)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProjectMarker::Active => "active",
+            ProjectMarker::Archived => "archived",
+            ProjectMarker::Quarantined => "quarantined",
+            ProjectMarker::Deprecated => "deprecated",
+            ProjectMarker::Other(text) => text,
+        }
+    }
+}
+
+/// What the index says of a project as a whole: its PEP 792 status and reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectStatus {
+    pub status: ProjectMarker,
+    /// The index's reason (sanitized, at most 200 characters), when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ProjectStatus {
+    pub const ACTIVE: ProjectStatus = ProjectStatus {
+        status: ProjectMarker::Active,
+        reason: None,
+    };
+
+    /// A status and an optional reason as a page gives them (reason sanitized; empty: none).
+    pub fn new(status: &str, reason: Option<&str>) -> ProjectStatus {
+        ProjectStatus {
+            status: ProjectMarker::parse(status),
+            reason: reason
+                .map(|r| clean_index_text(r, 200))
+                .filter(|r| !r.is_empty()),
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == ProjectMarker::Active
+    }
+
+    pub fn is_quarantined(&self) -> bool {
+        self.status == ProjectMarker::Quarantined
+    }
+}
+
+/// Text an index wrote for people (a yank or status reason): no control characters,
+/// whitespace runs collapsed, at most `max` characters.
+pub fn clean_index_text(text: &str, max: usize) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(max)
+        .collect()
 }
 
 /// A locked download URL that is not the index's URL for the file (both redacted).
@@ -179,6 +285,9 @@ pub struct PackageEvidence {
     pub index_url: Option<crate::url::SecretUrl>,
     pub artifacts: Vec<ArtifactEvidence>,
     pub history: History,
+    /// The project's status on the index (PEP 792), when it is not `active`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_status: Option<ProjectStatus>,
 }
 
 /// Evidence for one lockfile.

@@ -245,6 +245,26 @@ rules! {
         summary: "the index could not be asked about provenance (network, 5xx, 429, bad answer)",
         fix: "re-run when the index answers, or vendor provenance with `pubgate fetch` and check with `--offline --provenance-dir`",
     }
+    /// PG104: a locked file the index marks yanked.
+    YankedRelease {
+        code: "PG104",
+        slug: "yanked-release",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "the index marks a locked file yanked (PEP 592): its maintainers withdrew it, usually for a reason they give",
+        fix: "read the yank reason and upgrade or downgrade to a release that is not yanked, or exempt this version with a reason",
+    }
+    /// PG105: the project is archived, deprecated, or in a status pubgate does not know.
+    ProjectStatus {
+        code: "PG105",
+        slug: "project-status",
+        default: Warn,
+        lowerable: true,
+        scope: Package,
+        summary: "the index marks the project archived (no further releases), deprecated, or with a status pubgate does not know (PEP 792)",
+        fix: "check whether the project is still maintained and plan a replacement, or allow `project-status` for it with a reason",
+    }
     /// PG201: a required publisher that was not verified.
     PublisherMismatch {
         code: "PG201",
@@ -480,6 +500,8 @@ mod tests {
             ("PG101", Warn),
             ("PG102", Deny),
             ("PG103", Deny),
+            ("PG104", Warn),
+            ("PG105", Warn),
             ("PG201", Deny),
             ("PG202", Deny),
             ("PG203", Deny),

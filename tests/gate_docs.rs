@@ -97,6 +97,11 @@ fn every_policy_key_is_documented() {
         "[sources]",
         "allow-indexes",
         "allow-trusted-hosts",
+        "[environment]",
+        "python",
+        "platforms",
+        "[limits]",
+        "max-page-size",
         "[[project]]",
     ] {
         assert!(

@@ -598,7 +598,11 @@ fn denies_publisher_mismatch_from_a_fork_even_if_pypi_claims_otherwise() {
     // The claim says psf/requests; the verified certificate says a fork. The certificate wins.
     let mut status = verified(github("attacker/requests", "publish.yml"));
     if let pubgate::evidence::ProvenanceStatus::Verified(v) = &mut status {
-        v.claimed.as_mut().unwrap().repository = Some("psf/requests".into());
+        std::sync::Arc::make_mut(v)
+            .claimed
+            .as_mut()
+            .unwrap()
+            .repository = Some("psf/requests".into());
     }
     let p = pkg(
         "requests",

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use base64::Engine;
 use index_common::*;
+use pubgate::evidence::Expected;
 use pubgate::index::client::HttpClient;
 use pubgate::index::{gather_report_blocking, NoProgress};
 use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakeIndex, FakePypi, Fault, FaultRule};
@@ -165,13 +166,14 @@ fn credentials_do_not_follow_links_to_another_origin() {
     );
     let runtime = pubgate::index::runtime().unwrap();
     runtime
-        .block_on(client.get(&link, "application/json", 1 << 20))
+        .block_on(client.get(&link, "application/json", 1 << 20, Expected::Provenance))
         .unwrap();
     runtime
         .block_on(client.get(
             &format!("{}/simple/sampleproject/", server.url()),
             "*/*",
             1 << 20,
+            Expected::Page,
         ))
         .unwrap();
     let other = elsewhere.requests();

@@ -11,7 +11,7 @@ use pubgate::evidence::{
 };
 use pubgate::index::IndexOptions;
 use pubgate::lockfile::LockedPackage;
-use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakePypi, Fault, FaultRule};
+use pubgate::testing::fake_pypi::{fixture_index, FakeFile, FakeIndex, FakePypi, Fault, FaultRule};
 
 const PAGE: &str = "/simple/plain/";
 const PROVENANCE: &str = "/integrity/sampleproject/4.0.0/sampleproject-4.0.0.tar.gz/provenance";
@@ -384,15 +384,30 @@ fn oversized_responses_are_refused() {
     let mut opts = options(&server);
     opts.page_limit = 200;
     let (cause, _) = unavailable(plain(&server), &opts);
-    assert_eq!(*failure(&cause), FetchFailure::TooLarge { limit: 200 });
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::TooLarge {
+            limit: 200,
+            of: Expected::Page
+        }
+    );
     assert!(
-        cause.to_string().contains("larger than the 200-byte limit"),
+        cause
+            .to_string()
+            .contains("the project page is larger than the 200-byte limit")
+            && cause.to_string().contains("--max-page-size"),
         "{cause}"
     );
     let mut opts = options(&server);
     opts.provenance_limit = 1000;
     let (cause, _) = unavailable(sample(&server), &opts);
-    assert_eq!(*failure(&cause), FetchFailure::TooLarge { limit: 1000 });
+    assert_eq!(
+        *failure(&cause),
+        FetchFailure::TooLarge {
+            limit: 1000,
+            of: Expected::Provenance
+        }
+    );
 }
 
 #[test]
@@ -529,5 +544,55 @@ fn redirects_are_followed_but_limited() {
         server.count_matching("/simple/loop2/") <= 6,
         "{}",
         server.count_matching("/simple/loop2/")
+    );
+}
+
+/// A front that answers 429 past 6 requests in flight: with `--concurrency 32` the client
+/// backs off to what the index takes instead of hammering it, and every file is verified.
+/// Without the back-off most attempts would be 429s (26 of every 32) and files would run
+/// out of retries.
+#[test]
+fn concurrency_backs_off_to_what_a_rate_limiting_index_takes() {
+    let mut index = FakeIndex::new();
+    let mut packages = Vec::new();
+    for i in 0..150 {
+        let name = format!("busy-{i:03}");
+        let file = signed(&format!("busy_{i:03}-1.0.tar.gz"), &format!("owner/{name}"));
+        packages.push(package(
+            &name,
+            "1.0",
+            "https://pypi.org/simple",
+            &[(file.filename.as_str(), file.sha256.as_deref())],
+        ));
+        index.add(&name, file);
+    }
+    let (_dir, server) = serve(&index);
+    server.set_latency(Duration::from_millis(20));
+    server.set_capacity(Some(6));
+    let mut options = signer_options(&server);
+    options.http.concurrency = 32;
+    options.http.retries = 5;
+    options.http.backoff_base = Duration::from_millis(50);
+    options.http.backoff_max = Duration::from_millis(400);
+    let evidence = gather(&[lockfile("uv.lock", packages)], &options);
+    let statuses: Vec<&str> = evidence[0]
+        .packages
+        .iter()
+        .map(|p| p.artifacts[0].provenance.slug())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == "verified"), "{statuses:?}");
+    let refused = server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.fault
+                .as_deref()
+                .is_some_and(|f| f.starts_with("(over capacity)"))
+        })
+        .count();
+    let total = server.request_count();
+    assert!(
+        refused * 3 < total,
+        "{refused} of {total} requests were refused: the client kept the index overloaded"
     );
 }

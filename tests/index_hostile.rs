@@ -505,7 +505,7 @@ fn a_gzip_bomb_is_cut_off_at_the_limit_after_decompression() {
     let evidence = gather_one(pkg, &options(&server));
     let refused = cause(&evidence.artifacts[0].provenance);
     assert!(
-        refused.contains("larger than the 4194304-byte limit"),
+        refused.contains("larger than the 4 MiB (4194304-byte) limit"),
         "{refused}"
     );
 
@@ -532,5 +532,6 @@ fn a_gzip_bomb_is_cut_off_at_the_limit_after_decompression() {
         &[(SAMPLE_SDIST, Some(SAMPLE_SHA))],
     );
     let evidence = gather_one(pkg, &opts);
-    assert!(cause(&evidence.artifacts[0].provenance).contains("larger than the 8388608-byte limit"));
+    assert!(cause(&evidence.artifacts[0].provenance)
+        .contains("larger than the 8 MiB (8388608-byte) limit"));
 }

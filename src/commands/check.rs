@@ -44,7 +44,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let progress = ProgressBar::on_stderr();
-    let evidence = gather_evidence_under(&lockfiles, &args.index, &policy.sources, &progress);
+    let evidence = gather_evidence_under(&lockfiles, &args.index, Some(&policy), &progress);
     progress.finish();
     let report = Report::check(evidence?, &policy, today_utc(), args.deny_warnings);
     let report = match &path_prefix {
@@ -71,24 +71,43 @@ pub(crate) fn gather_evidence(
     index: &IndexArgs,
     progress: &dyn pubgate::index::Progress,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
-    gather_evidence_under(lockfiles, index, &Default::default(), progress)
+    gather_evidence_under(lockfiles, index, None, progress)
 }
 
-/// [`gather_evidence`] with the policy's `[sources]` mirrors and provenance index.
+/// [`gather_evidence`] under a policy: its `[sources]` mirrors and provenance index, and
+/// its `[environment]` and `[limits]` where the flags (`--python`, `--platform`,
+/// `--max-page-size`) do not say otherwise.
 #[allow(
     clippy::print_stderr,
-    reason = "`--verbose` statistics: a diagnostic, on stderr"
+    reason = "`--verbose` statistics and the scope note: diagnostics, on stderr"
 )]
 pub(crate) fn gather_evidence_under(
     lockfiles: &[Lockfile],
     index: &IndexArgs,
-    sources: &pubgate::policy::Sources,
+    policy: Option<&pubgate::policy::Policy>,
     progress: &dyn pubgate::index::Progress,
 ) -> anyhow::Result<Vec<LockfileEvidence>> {
     let mut options = index_options(index)?;
-    apply_policy_sources(&mut options, sources);
+    if let Some(policy) = policy {
+        apply_policy_sources(&mut options, &policy.sources);
+        // `--python`/`--platform` win; without them, the policy's `[environment]`.
+        if options.scope.everything() {
+            options.scope = policy.environment.clone();
+        }
+        // Likewise `--max-page-size` over `[limits]`.
+        if let (None, Some(mib)) = (index.max_page_size, policy.max_page_size) {
+            options.page_limit = mib as usize * 1024 * 1024;
+        }
+    }
     let started = std::time::Instant::now();
     let gathered = pubgate::index::gather_report_blocking(lockfiles, &options, progress)?;
+    if !options.scope.everything() {
+        eprintln!(
+            "note: only files that install on {} were examined (--python, --platform, or the policy's [environment]): {} locked file(s) left out",
+            options.scope.describe(),
+            gathered.stats.out_of_scope
+        );
+    }
     if index.verbose {
         let packages: usize = lockfiles.iter().map(|l| l.packages.len()).sum();
         let s = &gathered.stats;

@@ -12,7 +12,7 @@ use pubgate::diff::{git, DiffReport, Pair};
 use pubgate::lockfile::{self, Location, Lockfile};
 use pubgate::report::diff::{render, DiffFormat};
 
-use super::check::{gather_evidence, today_utc, ProgressBar};
+use super::check::{gather_evidence_under, today_utc, ProgressBar};
 use super::index_args::lockfile_paths;
 use crate::cli::{self, DiffArgs};
 
@@ -51,7 +51,7 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         all.push(new.clone());
     }
     let progress = ProgressBar::on_stderr();
-    let evidence = gather_evidence(&all, &args.index, &progress);
+    let evidence = gather_evidence_under(&all, &args.index, Some(&policy), &progress);
     progress.finish();
     let mut evidence = evidence?.into_iter();
     let mut pairs = Vec::new();

@@ -54,6 +54,13 @@ pub(crate) fn index_options(args: &IndexArgs) -> anyhow::Result<IndexOptions> {
     };
     options.http.concurrency = usize::from(args.concurrency);
     options.http.request_timeout = Duration::from_secs(args.timeout);
+    if let Some(mib) = args.max_page_size {
+        options.page_limit = mib as usize * 1024 * 1024;
+    }
+    options.scope = pubgate::index::scope::ArtifactScope {
+        python: args.python,
+        platforms: args.platform.clone(),
+    };
     // One budget for the whole gathering: requests with their retries and queueing, page
     // parsing and verification.
     let deadline = Duration::from_secs(

@@ -31,7 +31,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
             s,
             ProvenanceStatus::Unavailable { .. }
                 | ProvenanceStatus::Invalid {
-                    reason: InvalidReason::ReleaseNotOnIndex,
+                    reason: InvalidReason::ReleaseNotOnIndex | InvalidReason::Quarantined,
                     ..
                 }
         )
@@ -53,6 +53,10 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
                     reason: InvalidReason::ReleaseNotOnIndex,
                     detail,
                 } => Some(format!("{detail}; check the name and version")),
+                ProvenanceStatus::Invalid {
+                    reason: InvalidReason::Quarantined,
+                    detail,
+                } => Some(detail.clone()),
                 _ => None,
             })
             .collect();

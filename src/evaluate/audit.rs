@@ -558,7 +558,7 @@ mod tests {
             pipeline_definition_id: None,
             environment: env.map(str::to_string),
         };
-        ProvenanceStatus::Verified(Box::new(VerifiedProvenance {
+        ProvenanceStatus::Verified(std::sync::Arc::new(VerifiedProvenance {
             attestations: vec![VerifiedAttestation {
                 predicate_type: "https://docs.pypi.org/attestations/publish/v1".into(),
                 publisher: publisher.clone(),
@@ -725,7 +725,7 @@ publisher = { kind = "github", repository = "acme/demo", workflow = "release.yml
         else {
             unreachable!()
         };
-        gitlab.publisher.kind = PublisherKind::GitLab;
+        std::sync::Arc::make_mut(&mut gitlab).publisher.kind = PublisherKind::GitLab;
         assert_eq!(run(ProvenanceStatus::Verified(gitlab)), pg("PG402"));
         assert_eq!(
             run(github(

@@ -5,6 +5,7 @@
 
 mod audit;
 mod context;
+mod index_status;
 mod policy;
 mod provenance;
 mod publisher;
@@ -101,9 +102,10 @@ pub struct ExemptionRef {
 
 /// The rule families, each with the rules it alone raises (the audit family also raises
 /// PG102 and PG103 about your own files, and PG301/PG302 about exemptions of its rules).
-const FAMILIES: [&[Rule]; 5] = [
+const FAMILIES: [&[Rule]; 6] = [
     source::RULES,
     provenance::RULES,
+    index_status::RULES,
     publisher::RULES,
     policy::RULES,
     audit::RULES,
@@ -123,6 +125,7 @@ pub fn evaluate(
             let cx = PackageContext::new(lockfile, package, policy, today);
             source::check_package(&cx, &mut candidates);
             provenance::check_package(&cx, &mut candidates);
+            index_status::check_package(&cx, &mut candidates);
             publisher::check_package(&cx, &mut candidates);
         }
     }
@@ -292,6 +295,7 @@ mod tests {
                     .map(|(f, status)| artifact(f, status.clone()))
                     .collect(),
                 history,
+                project_status: None,
             }],
             unpinned: Vec::new(),
             indexes: Vec::new(),
@@ -312,6 +316,7 @@ mod tests {
             unbound_hashes: Vec::new(),
             foreign_url: None,
             provenance,
+            yanked: None,
         }
     }
 
@@ -353,7 +358,7 @@ mod tests {
             pipeline_definition_id: None,
             environment: None,
         };
-        ProvenanceStatus::Verified(Box::new(VerifiedProvenance {
+        ProvenanceStatus::Verified(std::sync::Arc::new(VerifiedProvenance {
             publisher,
             claimed: None,
             attestations: Vec::new(),

@@ -82,6 +82,9 @@ pub(super) fn invalid_what(name: &str, reason: &InvalidReason) -> String {
         InvalidReason::ReleaseNotOnIndex => format!(
             "the index has no release for `{name}`: the project or version is unknown to it (deleted, never uploaded, or the wrong index)"
         ),
+        InvalidReason::Quarantined => format!(
+            "`{name}` belongs to a project the index has quarantined (PEP 792)"
+        ),
     }
 }
 

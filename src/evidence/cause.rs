@@ -34,8 +34,9 @@ pub enum FetchFailure {
         status: u16,
         message: Option<String>,
     },
-    #[error("the response is larger than the {limit}-byte limit")]
-    TooLarge { limit: usize },
+    /// The body passed the size limit for what was asked (after decoding).
+    #[error("{}", too_large(*.limit, *.of))]
+    TooLarge { limit: usize, of: Expected },
     #[error("the response body broke off after {attempts} attempt(s): {message}")]
     BrokenBody { attempts: u32, message: String },
     /// A redirect refused (too many, down to http, off a plain-http origin).
@@ -88,6 +89,23 @@ impl fmt::Display for Expected {
             Expected::Page => "a project page",
             Expected::Provenance => "provenance",
         })
+    }
+}
+
+/// `the project page is larger than the 64 MiB (67108864-byte) limit (…)`.
+fn too_large(limit: usize, of: Expected) -> String {
+    let size = if limit >= 1024 * 1024 && limit.is_multiple_of(1024 * 1024) {
+        format!("{} MiB ({limit}-byte)", limit / (1024 * 1024))
+    } else {
+        format!("{limit}-byte")
+    };
+    match of {
+        Expected::Page => format!(
+            "the project page is larger than the {size} limit; if the index is right to serve it, raise the limit with `--max-page-size MIB` (or the policy's `[limits]` `max-page-size`)"
+        ),
+        Expected::Provenance => {
+            format!("the provenance object is larger than the {size} limit")
+        }
     }
 }
 
@@ -539,6 +557,8 @@ pub enum HistoryUnavailable {
     NoPinnedVersion,
     /// The index has no such project (the locked files are `release-not-on-index`).
     ProjectNotFound { index: CleanUrl, project: String },
+    /// The index has quarantined the project (the locked files are `quarantined`).
+    Quarantined { index: CleanUrl, project: String },
     /// The earlier releases could not be examined: the page predates PEP 740, so each has
     /// to be asked for file by file, and the walk reached its bound.
     WalkBound {
@@ -577,6 +597,11 @@ impl fmt::Display for HistoryUnavailable {
             HistoryUnavailable::ProjectNotFound { index, project } => write!(
                 f,
                 "the index `{}` has no project `{project}`",
+                index.trimmed()
+            ),
+            HistoryUnavailable::Quarantined { index, project } => write!(
+                f,
+                "the index `{}` has quarantined `{project}`",
                 index.trimmed()
             ),
             HistoryUnavailable::WalkBound {

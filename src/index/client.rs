@@ -14,14 +14,18 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
+use super::congestion::AdaptiveLimit;
 use super::log::RequestEvent;
-use crate::evidence::{FetchError, FetchFailure};
+use crate::evidence::{Expected, FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl, UserInfo};
+
+/// Retries beyond `HttpOptions::retries` for 429 answers to requests sent in excess (see
+/// `HttpClient::get`).
+const MAX_THROTTLED_RETRIES: u32 = 8;
 
 /// The User-Agent every request carries.
 pub const USER_AGENT: &str = concat!(
@@ -90,7 +94,9 @@ struct Credentials {
 pub struct HttpClient {
     client: std::sync::OnceLock<Result<reqwest::Client, String>>,
     options: HttpOptions,
-    permits: Semaphore,
+    /// Requests in flight: at most `options.concurrency`, fewer while the index is
+    /// overloaded.
+    limit: AdaptiveLimit,
     deadline: Instant,
     credentials: Mutex<HashMap<String, Credentials>>,
     jitter_seed: std::collections::hash_map::RandomState,
@@ -127,7 +133,7 @@ impl HttpClient {
     pub fn new(options: HttpOptions) -> HttpClient {
         HttpClient {
             client: std::sync::OnceLock::new(),
-            permits: Semaphore::new(options.concurrency.max(1)),
+            limit: AdaptiveLimit::new(options.concurrency, options.log.clone()),
             deadline: Instant::now() + options.overall_timeout,
             options,
             credentials: Mutex::new(HashMap::new()),
@@ -159,14 +165,15 @@ impl HttpClient {
         &self.options
     }
 
-    /// GETs `url` with `accept`, reading at most `limit` bytes of body. Any status is
-    /// returned except those worth retrying (408, 429, 5xx) once retries are exhausted,
-    /// and 401/403, which are errors.
+    /// GETs `url` with `accept`, reading at most `limit` bytes of body (`of` names what is
+    /// asked for in the error past it). Any status is returned except those worth retrying
+    /// (408, 429, 5xx) once retries are exhausted, and 401/403, which are errors.
     pub async fn get(
         &self,
         url: &str,
         accept: &str,
         limit: usize,
+        of: Expected,
     ) -> Result<HttpResponse, FetchError> {
         let (url, inline_credentials) = split_credentials(url)?;
         let err = |failure| FetchError::new(&url, failure);
@@ -189,11 +196,15 @@ impl HttpClient {
         };
 
         let mut attempt: u32 = 0;
+        // A 429 to a request sent while pubgate had more in flight than the index takes (the
+        // in-flight limit has been cut since it was sent) is pubgate's doing, not the
+        // index's: it does not use up `retries`, up to this many.
+        let mut throttled: u32 = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            let outcome = self
-                .attempt(&url, accept, limit, credentials.as_ref())
+            let (outcome, too_many) = self
+                .attempt(&url, accept, (limit, of), credentials.as_ref())
                 .await;
             let log = |failure: &FetchFailure, retry_in: Option<Duration>| {
                 self.log(&RequestEvent::Failed {
@@ -219,7 +230,10 @@ impl HttpClient {
                     return Err(err(failure));
                 }
                 Attempt::Retry { kind, retry_after } => {
-                    if attempt > self.options.retries {
+                    if too_many && throttled < MAX_THROTTLED_RETRIES {
+                        throttled += 1;
+                    }
+                    if attempt > self.options.retries + throttled {
                         let failure = kind.with_attempts(attempt);
                         log(&failure, None);
                         return Err(err(failure));
@@ -229,7 +243,7 @@ impl HttpClient {
             };
             let wait = match retry_after {
                 Some(after) => after.min(self.options.backoff_max),
-                None => self.backoff(attempt),
+                None => self.backoff((attempt - throttled).max(1)),
             };
             if Instant::now() + wait >= self.deadline {
                 log(&kind.with_attempts(attempt), None);
@@ -271,34 +285,63 @@ impl HttpClient {
         &self,
         url: &Url,
         accept: &str,
-        limit: usize,
+        limit: (usize, Expected),
         credentials: Option<&Credentials>,
-    ) -> Attempt {
-        let Ok(Ok(_permit)) = tokio::time::timeout_at(self.deadline, self.permits.acquire()).await
-        else {
-            return Attempt::Fatal(self.deadline_passed());
+    ) -> (Attempt, bool) {
+        let Ok(slot) = tokio::time::timeout_at(self.deadline, self.limit.acquire()).await else {
+            return (Attempt::Fatal(self.deadline_passed()), false);
         };
         let now = Instant::now();
         if now >= self.deadline {
-            return Attempt::Fatal(self.deadline_passed());
+            return (Attempt::Fatal(self.deadline_passed()), false);
         }
         let budget = self.options.request_timeout.min(self.deadline - now);
         let hit_deadline = budget < self.options.request_timeout;
-        match tokio::time::timeout(budget, self.exchange(url, accept, limit, credentials)).await {
+        let outcome = match tokio::time::timeout(
+            budget,
+            self.exchange(url, accept, limit, credentials),
+        )
+        .await
+        {
             Ok(outcome) => outcome,
             Err(_) if hit_deadline => Attempt::Fatal(self.deadline_passed()),
             Err(_) => Attempt::Retry {
                 kind: RetryKind::Timeout,
                 retry_after: None,
             },
+        };
+        let host = url.host_str().unwrap_or("the index");
+        let mut too_many = false;
+        match &outcome {
+            Attempt::Done(_) => self.limit.succeeded(),
+            Attempt::Retry {
+                kind: RetryKind::Timeout,
+                ..
+            } => {
+                self.limit
+                    .overloaded(slot.started, &format!("a request to `{host}` timed out"));
+            }
+            Attempt::Retry {
+                kind: RetryKind::Status(status @ (408 | 429 | 503 | 504)),
+                ..
+            } => {
+                self.limit
+                    .overloaded(slot.started, &format!("HTTP {status} from `{host}`"));
+                // Only "too many requests" is about how many were sent; a 503 or 504 says
+                // the index is failing, and is retried as many times as ever.
+                too_many = *status == 429 && self.limit.was_excess(&slot);
+            }
+            _ => {}
         }
+        drop(slot);
+        (outcome, too_many)
     }
 
     async fn exchange(
         &self,
         url: &Url,
         accept: &str,
-        limit: usize,
+        (limit, of): (usize, Expected),
         credentials: Option<&Credentials>,
     ) -> Attempt {
         let client = match self.client() {
@@ -337,14 +380,22 @@ impl HttpClient {
             .unwrap_or("")
             .to_string();
         if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Attempt::Fatal(FetchFailure::TooLarge { limit });
+            return Attempt::Fatal(FetchFailure::TooLarge { limit, of });
         }
-        let mut body = BytesMut::new();
+        // Sized from the announced length (already within the limit; at most 16 MiB up
+        // front, so a false announcement reserves little): no doubling, no spare capacity
+        // kept with the body.
+        let mut body = BytesMut::with_capacity(
+            response
+                .content_length()
+                .map_or(0, |n| n as usize)
+                .min(16 * 1024 * 1024),
+        );
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > limit {
-                        return Attempt::Fatal(FetchFailure::TooLarge { limit });
+                        return Attempt::Fatal(FetchFailure::TooLarge { limit, of });
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -407,6 +458,9 @@ fn build_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
         .read_timeout(options.request_timeout)
         .pool_max_idle_per_host(options.concurrency.max(1))
+        // HTTP/2 is negotiated (ALPN) wherever the index offers it: every request to a host
+        // then shares one connection, multiplexed, instead of one connection each.
+        .http2_adaptive_window(true)
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {}", e.without_url()))
 }

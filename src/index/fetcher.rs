@@ -3,7 +3,9 @@
 //! come from and where used ones go), [`answers`] (what an answer means) and the
 //! [`Verifier`] (what provenance proves).
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -21,7 +23,7 @@ use crate::verify::{VerifiedProvenance, VerifyError};
 #[derive(Debug, Clone)]
 pub enum ProvenanceOutcome {
     /// Fetched and verified.
-    Verified(Box<VerifiedProvenance>),
+    Verified(std::sync::Arc<VerifiedProvenance>),
     /// Fetched; verification refused it.
     Failed(VerifyError),
     /// The index answered 404 at `url`, with this message.
@@ -45,6 +47,9 @@ pub struct FetchStats {
     pub verifications: usize,
     /// Answers written into the vendor directory being recorded.
     pub recorded: usize,
+    /// Locked files left out because they install on none of the targets (`--python`,
+    /// `--platform`).
+    pub out_of_scope: usize,
 }
 
 /// The per-run answer layer.
@@ -52,6 +57,10 @@ pub struct Fetcher {
     transport: Transport,
     verifier: Verifier,
     pages: SingleFlight<Result<PageAnswer, FetchError>>,
+    /// How many packages of the run still need each page (by request key), when the run
+    /// said so in advance ([`Fetcher::expect_page`]): a page nobody needs any more is
+    /// dropped, so a run holds the pages of the packages in flight, not of all of them.
+    page_users: Mutex<HashMap<String, usize>>,
     provenance: SingleFlight<ProvenanceOutcome>,
 }
 
@@ -61,6 +70,7 @@ impl Fetcher {
             transport: Transport::new(options),
             verifier: Verifier::new(options.trust_root.clone()),
             pages: SingleFlight::default(),
+            page_users: Mutex::new(HashMap::new()),
             provenance: SingleFlight::default(),
         }
     }
@@ -79,12 +89,40 @@ impl Fetcher {
             vendor_hits: counts.vendor_hits.load(Ordering::Relaxed),
             verifications: self.verifier.verifications(),
             recorded: counts.recorded.load(Ordering::Relaxed),
+            out_of_scope: 0,
         }
     }
 
     /// Errors writing the vendor directory (`pubgate fetch --into`).
     pub fn record_errors(&self) -> Vec<String> {
         self.transport.record_errors()
+    }
+
+    /// Says that one more package of the run will ask the page of `project` on `index` and
+    /// call [`Fetcher::page_done`] when it no longer needs it.
+    pub fn expect_page(&self, index: &SecretUrl, project: &str) {
+        if let Ok(request) = Request::page(index, project) {
+            let mut users = self.page_users.lock().unwrap_or_else(|e| e.into_inner());
+            *users.entry(request.key()).or_default() += 1;
+        }
+    }
+
+    /// A package that announced itself with [`Fetcher::expect_page`] is done with the page:
+    /// once no announced package needs it, it is dropped (never asked again: nobody left
+    /// will ask). Pages nobody announced are kept for the run.
+    pub fn page_done(&self, index: &SecretUrl, project: &str) {
+        let Ok(request) = Request::page(index, project) else {
+            return;
+        };
+        let key = request.key();
+        let mut users = self.page_users.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = users.get_mut(&key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                users.remove(&key);
+                self.pages.forget(&key);
+            }
+        }
     }
 
     /// The project page of `project` (normalized) on `index`: from the vendor directory or
@@ -94,15 +132,13 @@ impl Fetcher {
         self.pages
             .run(request.key(), || async {
                 let raw = self.transport.get(&request).await?;
-                let (read, raw) =
-                    tokio::task::spawn_blocking(move || (answers::read_page(&raw), raw))
-                        .await
-                        .map_err(|e| {
-                            FetchError::new(
-                                &request.clean,
-                                FetchFailure::ParserCrashed(e.to_string()),
-                            )
-                        })?;
+                let (read, raw) = self
+                    .verifier
+                    .on_cpu(move || (answers::read_page(&raw), raw))
+                    .await
+                    .map_err(|e| {
+                        FetchError::new(&request.clean, FetchFailure::ParserCrashed(e.to_string()))
+                    })?;
                 let answer = read.map_err(|failure| FetchError::new(&request.clean, failure))?;
                 self.transport.keep(&request, &raw).await;
                 Ok(answer)
@@ -135,7 +171,7 @@ impl Fetcher {
                     Ok(ProvenanceAnswer::Found(bytes)) => match sha256 {
                         None => ProvenanceOutcome::Unbound,
                         Some(sha256) => match self.verifier.verify(bytes, filename, sha256).await {
-                            Ok(verified) => ProvenanceOutcome::Verified(Box::new(verified)),
+                            Ok(verified) => ProvenanceOutcome::Verified(verified),
                             Err(e) => ProvenanceOutcome::Failed(e),
                         },
                     },

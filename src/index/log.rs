@@ -28,6 +28,9 @@ pub enum RequestEvent<'a> {
         elapsed: Duration,
         retry_in: Option<Duration>,
     },
+    /// The in-flight limit changed: backing off an overloaded index, or growing back
+    /// (text pubgate wrote; the host name is the only part of a URL in it).
+    Concurrency { change: &'a str },
 }
 
 impl fmt::Display for RequestEvent<'_> {
@@ -60,6 +63,7 @@ impl fmt::Display for RequestEvent<'_> {
                     None => f.write_str("; giving up"),
                 }
             }
+            RequestEvent::Concurrency { change } => f.write_str(change),
         }
     }
 }

@@ -16,11 +16,13 @@
 pub mod answers;
 pub mod cache;
 pub mod client;
+mod congestion;
 pub mod fetcher;
 pub mod log;
 pub mod network;
 pub mod releases;
 pub mod resolve;
+pub mod scope;
 pub mod simple;
 mod single_flight;
 pub mod transport;
@@ -75,8 +77,10 @@ pub struct IndexOptions {
     pub history: bool,
     /// Files of the previous release examined at most.
     pub history_max_files: usize,
-    /// Packages worked on at once (their requests share `http.concurrency`).
+    /// Packages worked on at once, at least `http.concurrency` (their requests share it).
     pub package_concurrency: usize,
+    /// Which locked files are examined (`--python`, `--platform`): every one by default.
+    pub scope: scope::ArtifactScope,
     /// Package sources the environment's variables name (`PIP_INDEX_URL`, …): copied into
     /// every lockfile's evidence, so the policy judges them like sources it names (PG006).
     pub environment_sources: Vec<network::EnvironmentSource>,
@@ -105,7 +109,8 @@ impl IndexOptions {
             authoritative_integrity: Vec::new(),
             history: true,
             history_max_files: 8,
-            package_concurrency: 64,
+            package_concurrency: 16,
+            scope: scope::ArtifactScope::default(),
             environment_sources: Vec::new(),
             provenance_index: None,
             mirrors: Vec::new(),
@@ -180,7 +185,12 @@ pub fn gather_report_blocking(
 
 /// A multi-threaded runtime for the blocking wrappers.
 pub fn runtime() -> Result<tokio::runtime::Runtime, GatherError> {
+    // Blocking threads do short file reads and the CPU work `Verifier::on_cpu` admits (one
+    // per core): a few suffice, and each thread that allocates may hold a malloc arena of
+    // its own, so more threads would mean more memory, not more speed.
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(2 * cpus + 2)
         .enable_all()
         .build()
         .map_err(GatherError::Runtime)
@@ -207,18 +217,33 @@ pub async fn gather_report(
     for context in contexts.iter().flatten() {
         fetcher.register_index(&context.url);
     }
+    for ((_, package), context) in jobs.iter().zip(&contexts) {
+        if let (Some(context), Some(_)) = (context, &package.version) {
+            fetcher.expect_page(&context.url, &package.name);
+        }
+    }
 
     // Each package is a task of its own, so CPU work (parsing, cache reads) spreads over
     // the runtime's threads; progress events come back here, to the calling task.
     let fetcher = Arc::new(fetcher);
     let permits = Arc::new(tokio::sync::Semaphore::new(
-        options.package_concurrency.max(1),
+        // At least as many packages as requests may be in flight, so a higher
+        // `--concurrency` is never held back by this one; no more than that, as each
+        // package in flight holds its project page (the bulk of a run's memory).
+        options
+            .package_concurrency
+            .max(options.http.concurrency)
+            .max(1),
     ));
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = AbortOnDrop(Vec::with_capacity(jobs.len()));
+    let mut out_of_scope = 0;
     for (position, ((_, package), context)) in jobs.iter().zip(contexts).enumerate() {
         let (fetcher, permits, events) = (fetcher.clone(), permits.clone(), events.clone());
-        let package = (*package).clone();
+        let mut package = (*package).clone();
+        if context.is_some() {
+            out_of_scope += in_scope(&mut package, &options.scope);
+        }
         let limit = options.deadline;
         tasks.0.push(tokio::spawn(async move {
             let work = async {
@@ -281,11 +306,25 @@ pub async fn gather_report(
     for ((lock_index, _), package) in jobs.iter().zip(results) {
         evidence[*lock_index].packages.push(package);
     }
+    let mut stats = fetcher.stats();
+    stats.out_of_scope = out_of_scope;
     Ok(GatherReport {
         evidence,
-        stats: fetcher.stats(),
+        stats,
         record_errors: fetcher.record_errors(),
     })
+}
+
+/// Keeps the locked files of an index package that `scope` admits; returns how many were
+/// left out. When none would remain (no file installs on the targets), every file is kept:
+/// examining more never passes what examining less would fail.
+fn in_scope(package: &mut LockedPackage, scope: &scope::ArtifactScope) -> usize {
+    if scope.everything() || !package.artifacts.iter().any(|a| scope.admits(&a.filename)) {
+        return 0;
+    }
+    let before = package.artifacts.len();
+    package.artifacts.retain(|a| scope.admits(&a.filename));
+    before - package.artifacts.len()
 }
 
 enum Event {
@@ -319,6 +358,7 @@ fn past_deadline(
         index_url: index.map(|i| i.url.clone()),
         artifacts,
         history,
+        project_status: None,
     }
 }
 
@@ -343,9 +383,11 @@ pub async fn package_evidence(
                     unbound_hashes: Vec::new(),
                     foreign_url: None,
                     provenance: ProvenanceStatus::NotApplicable,
+                    yanked: None,
                 })
                 .collect(),
             history: History::NotApplicable,
+            project_status: None,
         },
     }
 }

@@ -7,6 +7,7 @@ use futures::future::join_all;
 
 use super::answers::PageAnswer;
 use super::fetcher::Fetcher;
+use super::simple::ProjectPage;
 use crate::evidence::{
     ArtifactEvidence, History, HistoryUnavailable, InvalidReason, PackageEvidence,
     ProvenanceStatus, UnavailableCause,
@@ -78,6 +79,7 @@ async fn mirrored_package(
             index_url: Some(index.url.clone()),
             artifacts,
             history,
+            project_status: None,
         };
     }
     let mut evidence = examine(fetcher, index, &hashed).await;
@@ -98,6 +100,7 @@ async fn mirrored_package(
             locked_hash: false,
             unbound_hashes: artifact.other_hashes.clone(),
             foreign_url: None,
+            yanked: None,
             provenance: ProvenanceStatus::unavailable(unhashed(
                 Some(artifact.filename.as_str()).filter(|f| !f.is_empty()),
             )),
@@ -116,6 +119,7 @@ async fn examine(
     index: &IndexContext,
     package: &LockedPackage,
 ) -> PackageEvidence {
+    let mut project_status = None;
     let (artifacts, history) = match package.version.as_deref() {
         None => (
             every_artifact(
@@ -128,6 +132,9 @@ async fn examine(
         ),
         Some(version) => {
             let page = fetcher.page(&index.url, &package.name).await;
+            if let Ok(PageAnswer::Found(page)) = &page {
+                project_status = Some(page.status.clone());
+            }
             // The page URL parsed, so the index's does too; should it not, nothing is examined.
             let index_url = CleanUrl::parse(index.url.expose());
             match (page, index_url) {
@@ -154,6 +161,9 @@ async fn examine(
                         },
                     },
                 ),
+                (Ok(PageAnswer::Found(page)), Ok(index_url)) if page.status.is_quarantined() => {
+                    quarantined(package, version, &page, &index_url)
+                }
                 (Ok(PageAnswer::Found(page)), Ok(index_url)) => {
                     let release = Release {
                         index,
@@ -176,12 +186,58 @@ async fn examine(
             }
         }
     };
+    if package.version.is_some() {
+        fetcher.page_done(&index.url, &package.name);
+    }
     PackageEvidence {
         package: package.clone(),
         index_url: Some(index.url.clone()),
         artifacts,
         history,
+        project_status: project_status.filter(|s| !s.is_active()),
     }
+}
+
+/// Every locked file of a quarantined project is `quarantined`, whether the page still
+/// lists it or not: the index considers the project unsafe and serves none of its files.
+/// When the page lists no file of the locked release, that is said too (the release is
+/// hidden by the quarantine, or gone: the index cannot tell which).
+fn quarantined(
+    package: &LockedPackage,
+    version: &str,
+    page: &ProjectPage,
+    index_url: &CleanUrl,
+) -> (Vec<ArtifactEvidence>, History) {
+    let matcher = crate::index::simple::VersionMatcher::new(version);
+    let listed = !page.release_files(&package.name, &matcher).is_empty();
+    let mut detail = format!(
+        "the index `{}` has quarantined `{}`: it considers the project unsafe (for example malware) and serves none of its files",
+        index_url.trimmed(),
+        package.name
+    );
+    if !listed {
+        detail.push_str(&format!(
+            "; no file of `{version}` is listed while the quarantine lasts"
+        ));
+    }
+    if let Some(reason) = &page.status.reason {
+        detail.push_str(&format!(" (the index says: {reason})"));
+    }
+    (
+        every_artifact(
+            package,
+            ProvenanceStatus::Invalid {
+                reason: InvalidReason::Quarantined,
+                detail,
+            },
+        ),
+        History::Unavailable {
+            cause: HistoryUnavailable::Quarantined {
+                index: index_url.clone(),
+                project: package.name.to_string(),
+            },
+        },
+    )
 }
 
 /// Every file unavailable for `cause`, and the history with it.
@@ -211,6 +267,7 @@ pub(crate) fn every_artifact(
             unbound_hashes: Vec::new(),
             foreign_url: None,
             provenance: status,
+            yanked: None,
         }];
     }
     package
@@ -224,6 +281,7 @@ pub(crate) fn every_artifact(
             unbound_hashes: a.other_hashes.clone(),
             foreign_url: None,
             provenance: status.clone(),
+            yanked: None,
         })
         .collect()
 }

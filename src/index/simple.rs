@@ -9,6 +9,7 @@
 //! Every parser here runs in time linear in the page ([`scan`]).
 
 mod hashes;
+pub use hashes::FileHashes;
 mod html;
 #[cfg(test)]
 mod linearity;
@@ -24,6 +25,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use crate::dist::normalize_name;
+use crate::evidence::{ProjectMarker, ProjectStatus};
 
 /// The media type of a PEP 691 JSON project page.
 pub const JSON_MEDIA_TYPE: &str = "application/vnd.pypi.simple.v1+json";
@@ -95,7 +97,7 @@ pub struct IndexFile {
     pub sha256: Option<String>,
     /// Every hash the index lists for the file, by lowercase algorithm name (sha256
     /// included), lowercase hex: the PEP 691 `hashes` object and hashes in the file's URL.
-    pub hashes: BTreeMap<String, String>,
+    pub hashes: hashes::FileHashes,
     /// Another name the same entry gives the file: a JSON `url` whose last segment is
     /// another distribution than `filename` (pip names files by their URL, uv by
     /// `filename`). Such an entry also has a [`IndexFile::contradiction`].
@@ -105,6 +107,9 @@ pub struct IndexFile {
     /// unhashed file makes the installer download something else (`foreign-artifact-url`).
     pub url: Option<String>,
     pub yanked: bool,
+    /// The reason the index gives for the yank (JSON `yanked` string, HTML `data-yanked`
+    /// value), sanitized; `None` when not yanked or no reason is given.
+    pub yank_reason: Option<String>,
     pub provenance: ProvenanceLink,
     /// When the index says the file was uploaded (PEP 700 `upload-time`, JSON pages only);
     /// `None` when the page does not say or says something that is not an RFC 3339 time.
@@ -127,6 +132,8 @@ pub struct ProjectPage {
     pub format: PageFormat,
     /// The declared API version; [`ApiVersion::IMPLICIT`] when the page declares none.
     pub api_version: ApiVersion,
+    /// The project's PEP 792 status (`active` when the page says none).
+    pub status: ProjectStatus,
     pub files: Vec<IndexFile>,
 }
 
@@ -180,6 +187,9 @@ struct WirePage {
     #[serde(default)]
     meta: Option<WireMeta>,
     files: Option<Vec<WireFile>>,
+    /// PEP 792: `{"status": "...", "reason": "..."}`.
+    #[serde(rename = "project-status", default)]
+    project_status: Option<Value>,
 }
 
 #[derive(serde::Deserialize)]
@@ -314,10 +324,10 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         if let Some(url) = url {
             hashes.add_from_url(url, &filename);
         }
-        let yanked = match file.yanked {
-            Some(Value::Bool(b)) => b,
-            Some(Value::String(_)) => true,
-            _ => false,
+        let (yanked, yank_reason) = match &file.yanked {
+            Some(Value::Bool(b)) => (*b, None),
+            Some(Value::String(reason)) => (true, reason_text(reason)),
+            _ => (false, None),
         };
         let provenance = match &file.provenance {
             None | Some(Value::Null) => ProvenanceLink::None,
@@ -335,19 +345,66 @@ pub fn parse_json(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
             upload_time,
             sha256: hashes.hashes.get("sha256").cloned(),
             contradiction: contradiction.or(hashes.conflict),
-            hashes: hashes.hashes,
+            hashes: hashes.hashes.shrink(),
             filename,
             url_filename,
             url: url.and_then(|url| download_url(page_url, url)),
             yanked,
+            yank_reason,
             provenance,
         });
     }
     Ok(ProjectPage {
         format: PageFormat::Json,
         api_version,
+        status: json_status(page.project_status.as_ref()),
         files: out,
     })
+}
+
+/// A reason the page gives (a yank, a project status): sanitized, `None` when empty.
+pub(crate) fn reason_text(text: &str) -> Option<String> {
+    Some(crate::evidence::clean_index_text(text, 200)).filter(|r| !r.is_empty())
+}
+
+/// The PEP 792 `project-status` object. Present but unreadable, it is an unknown status
+/// (reported, never taken as `active`).
+fn json_status(value: Option<&Value>) -> ProjectStatus {
+    match value {
+        None | Some(Value::Null) => ProjectStatus::ACTIVE,
+        Some(Value::Object(object)) => match object.get("status") {
+            None | Some(Value::Null) => ProjectStatus::ACTIVE,
+            Some(Value::String(status)) => {
+                ProjectStatus::new(status, object.get("reason").and_then(Value::as_str))
+            }
+            Some(other) => unreadable_status(other),
+        },
+        Some(other) => unreadable_status(other),
+    }
+}
+
+fn unreadable_status(value: &Value) -> ProjectStatus {
+    ProjectStatus {
+        status: ProjectMarker::Other(format!("unreadable JSON {}", json_kind(value))),
+        reason: None,
+    }
+}
+
+/// Of two statuses a page gives, the one that says most (quarantined, then unknown, then
+/// archived, then deprecated): a page that says two things is read at its worst.
+pub(crate) fn graver(a: ProjectStatus, b: ProjectStatus) -> ProjectStatus {
+    let rank = |s: &ProjectStatus| match s.status {
+        ProjectMarker::Active => 0,
+        ProjectMarker::Deprecated => 1,
+        ProjectMarker::Archived => 2,
+        ProjectMarker::Other(_) => 3,
+        ProjectMarker::Quarantined => 4,
+    };
+    if rank(&b) > rank(&a) {
+        b
+    } else {
+        a
+    }
 }
 
 /// A file link resolved against `base`, without its fragment (hashes and `#egg=` are not
@@ -651,6 +708,64 @@ mod tests {
         assert_eq!(
             page.files[2].provenance,
             ProvenanceLink::Url("https://pypi.org/integrity/a-b/1.0/a&b-1.0.zip/provenance".into())
+        );
+    }
+
+    #[test]
+    fn reads_project_status_and_yank_reasons_in_both_forms() {
+        use crate::evidence::ProjectMarker;
+        let json = parse_json(
+            br#"{"meta":{"api-version":"1.4"},"project-status":{"status":"archived","reason":"read\u001b[2J  only"},
+                "files":[{"filename":"a-1.0.tar.gz","url":"u","hashes":{},"yanked":"broken\nbuild"},
+                         {"filename":"a-1.1.tar.gz","url":"u","hashes":{},"yanked":true},
+                         {"filename":"a-1.2.tar.gz","url":"u","hashes":{},"yanked":""}]}"#,
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(json.status.status, ProjectMarker::Archived);
+        assert_eq!(json.status.reason.as_deref(), Some("read [2J only"));
+        assert_eq!(
+            json.files
+                .iter()
+                .map(|f| (f.yanked, f.yank_reason.as_deref()))
+                .collect::<Vec<_>>(),
+            [(true, Some("broken build")), (true, None), (true, None)]
+        );
+        let html = parse_html(
+            br#"<html><head><meta name="pypi:repository-version" content="1.4">
+<meta name="pypi:project-status-reason" content="malware &amp; more">
+<meta name="pypi:project-status" content="archived"><meta name="pypi:project-status" content="quarantined">
+</head><body><a href="a-1.0.tar.gz" data-yanked="use 1.1">a</a><a href="a-1.1.tar.gz" data-yanked>a</a></body></html>"#,
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(
+            html.status.status,
+            ProjectMarker::Quarantined,
+            "read at its gravest"
+        );
+        assert_eq!(html.status.reason.as_deref(), Some("malware & more"));
+        assert_eq!(html.files[0].yank_reason.as_deref(), Some("use 1.1"));
+        assert_eq!(
+            (html.files[1].yanked, html.files[1].yank_reason.as_deref()),
+            (true, None)
+        );
+        // No marker is active; an unknown or unreadable one is kept, never read as active.
+        assert!(parse_json(br#"{"files":[]}"#, &url())
+            .unwrap()
+            .status
+            .is_active());
+        let odd = parse_json(
+            br#"{"project-status":{"status":"frozen"},"files":[]}"#,
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(odd.status.status, ProjectMarker::Other("frozen".into()));
+        let bad = parse_json(br#"{"project-status":"quarantined","files":[]}"#, &url()).unwrap();
+        assert!(
+            matches!(bad.status.status, ProjectMarker::Other(_)),
+            "{:?}",
+            bad.status
         );
     }
 

@@ -32,6 +32,13 @@ impl<T: Clone> SingleFlight<T> {
         };
         cell.get_or_init(compute).await.clone()
     }
+
+    /// Drops what is kept for `key`: the next caller computes it again. Callers already
+    /// waiting on it still get its result.
+    pub(crate) fn forget(&self, key: &str) {
+        let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        cells.remove(key);
+    }
 }
 
 #[cfg(test)]

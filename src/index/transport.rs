@@ -20,7 +20,7 @@ use super::cache::{self, Cache, Entry};
 use super::client::HttpClient;
 use super::vendor::{Stored, VendorDir};
 use super::{simple, IndexOptions};
-use crate::evidence::{FetchError, FetchFailure};
+use crate::evidence::{Expected, FetchError, FetchFailure};
 use crate::url::{CleanUrl, InvalidUrl, SecretUrl};
 
 /// What pubgate accepts for provenance: the integrity media type, then plain JSON.
@@ -223,11 +223,15 @@ impl Transport {
                 (None, Resource::Provenance { .. }) => FetchFailure::OfflineNotCached,
             }));
         };
-        let (accept, limit) = match request.resource {
-            Resource::Page => (simple::PAGE_ACCEPT, self.page_limit),
-            Resource::Provenance { .. } => (PROVENANCE_ACCEPT, self.provenance_limit),
+        let (accept, limit, of) = match request.resource {
+            Resource::Page => (simple::PAGE_ACCEPT, self.page_limit, Expected::Page),
+            Resource::Provenance { .. } => (
+                PROVENANCE_ACCEPT,
+                self.provenance_limit,
+                Expected::Provenance,
+            ),
         };
-        let response = http.get(request.url.expose(), accept, limit).await?;
+        let response = http.get(request.url.expose(), accept, limit, of).await?;
         self.counts.network.fetch_add(1, Ordering::Relaxed);
         Ok(RawAnswer {
             status: response.status,

@@ -203,6 +203,28 @@ struct RawPolicy {
     sources: Option<RawSources>,
     #[serde(default)]
     project: Vec<Spanned<project::RawProject>>,
+    environment: Option<RawEnvironment>,
+    limits: Option<RawLimits>,
+}
+
+/// `[limits]`: bounds of a run (`--max-page-size`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    max_page_size: Option<Spanned<i64>>,
+}
+
+/// The bounds of `[limits]` `max-page-size`, in MiB (as `--max-page-size`).
+const MAX_PAGE_SIZE_RANGE_START: u32 = 1;
+const MAX_PAGE_SIZE_RANGE_END: u32 = 1024;
+
+/// `[environment]`: the targets whose files are examined (`--python`, `--platform`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironment {
+    python: Option<Spanned<String>>,
+    #[serde(default)]
+    platforms: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -440,6 +462,27 @@ impl Context<'_> {
                     .pop(),
             },
         };
+        let environment = match raw.environment {
+            None => crate::index::scope::ArtifactScope::default(),
+            Some(raw) => self.environment(raw, &mut errors),
+        };
+        let max_page_size = raw
+            .limits
+            .and_then(|limits| limits.max_page_size)
+            .and_then(|size| match u32::try_from(*size.get_ref()) {
+                Ok(mib @ MAX_PAGE_SIZE_RANGE_START..=MAX_PAGE_SIZE_RANGE_END) => Some(mib),
+                _ => {
+                    errors.push(self.error(
+                        size.span(),
+                        format!(
+                            "`[limits]` `max-page-size` is `{}`: it must be a whole number of MiB from {MAX_PAGE_SIZE_RANGE_START} to {MAX_PAGE_SIZE_RANGE_END}",
+                            size.get_ref()
+                        ),
+                        "write e.g. `max-page-size = 128`, or remove it for the default (64)",
+                    ));
+                    None
+                }
+            });
         let projects = self.projects(raw.project, &mut errors);
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.position);
@@ -453,8 +496,40 @@ impl Context<'_> {
             packages,
             exemptions,
             sources,
+            environment,
+            max_page_size,
             projects,
         })
+    }
+
+    /// `[environment]`, each value parsed as its flag is.
+    fn environment(
+        &self,
+        raw: RawEnvironment,
+        errors: &mut Vec<PolicyError>,
+    ) -> crate::index::scope::ArtifactScope {
+        let mut scope = crate::index::scope::ArtifactScope::default();
+        if let Some(python) = raw.python {
+            match python.get_ref().parse() {
+                Ok(version) => scope.python = Some(version),
+                Err(message) => errors.push(self.error(
+                    python.span(),
+                    format!("`[environment]` `python`: {message}"),
+                    "write the CPython version files must install on, e.g. `python = \"3.12\"`",
+                )),
+            }
+        }
+        for platform in raw.platforms {
+            match platform.get_ref().parse() {
+                Ok(tag) => scope.platforms.push(tag),
+                Err(message) => errors.push(self.error(
+                    platform.span(),
+                    format!("`[environment]` `platforms`: {message}"),
+                    "write wheel platform tags, e.g. `platforms = [\"manylinux_2_28_x86_64\"]`",
+                )),
+            }
+        }
+        scope
     }
 
     fn allowed_sources(

@@ -280,6 +280,11 @@ pub struct Policy {
     pub exemptions: Vec<Exemption>,
     /// `[sources]`.
     pub sources: Sources,
+    /// `[environment]`: the targets whose files are examined; every locked file when empty.
+    pub environment: crate::index::scope::ArtifactScope,
+    /// `[limits]` `max-page-size`, in MiB: the largest project page accepted, when the
+    /// policy sets it (`--max-page-size` wins).
+    pub max_page_size: Option<u32>,
     /// `[[project]]`: the projects `pubgate audit` audits when none are named.
     pub projects: Vec<ProjectEntry>,
 }

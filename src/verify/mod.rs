@@ -392,7 +392,13 @@ fn verify_parsed_provenance(
     dist: &Distribution<'_>,
     root: &TrustRoot,
 ) -> Result<VerifiedProvenance, VerifyError> {
-    let mut attestations = Vec::new();
+    // Sized exactly: a lockfile-scale run keeps thousands of these for its evidence.
+    let count = provenance
+        .bundles
+        .iter()
+        .map(|(_, bundle)| bundle.len())
+        .sum();
+    let mut attestations = Vec::with_capacity(count);
     for (claim, bundle) in &provenance.bundles {
         for attestation in bundle {
             attestations.push(verify_one(attestation, dist, root, Some(claim))?);
@@ -488,6 +494,48 @@ pub fn verify_provenance(
     let dist = Distribution::new(filename, sha256)?;
     let provenance = pep740::parse_provenance(provenance)?;
     verify_parsed_provenance(&provenance, &dist, root)
+}
+
+/// A provenance object parsed for one file: [`verify_provenance`] in two steps, so a
+/// caller can schedule the second (the signature checks) after seeing which certificate
+/// it uses. The same checks, in the same order, as [`verify_provenance`].
+#[derive(Debug, Clone)]
+pub struct ParsedProvenance {
+    provenance: pep740::Provenance,
+    filename: String,
+    sha256: String,
+}
+
+impl ParsedProvenance {
+    /// The first step of [`verify_provenance`]: the file's name and digest are checked,
+    /// then the document is parsed.
+    pub fn parse(
+        provenance: &[u8],
+        filename: &str,
+        sha256: &str,
+    ) -> Result<ParsedProvenance, VerifyError> {
+        Distribution::new(filename, sha256)?;
+        Ok(ParsedProvenance {
+            provenance: pep740::parse_provenance(provenance)?,
+            filename: filename.to_string(),
+            sha256: sha256.to_string(),
+        })
+    }
+
+    /// The sha256 of the first attestation's leaf certificate (the bytes as given): the
+    /// key under which its chain check is shared with siblings signed by the same leaf.
+    pub fn first_certificate_digest(&self) -> Option<[u8; 32]> {
+        use sha2::Digest;
+        let (_, attestations) = self.provenance.bundles.first()?;
+        let attestation = attestations.first()?;
+        Some(sha2::Sha256::digest(&attestation.certificate).into())
+    }
+
+    /// The second step: every check [`verify_provenance`] makes after parsing.
+    pub fn verify(&self, root: &TrustRoot) -> Result<VerifiedProvenance, VerifyError> {
+        let dist = Distribution::new(&self.filename, &self.sha256)?;
+        verify_parsed_provenance(&self.provenance, &dist, root)
+    }
 }
 
 /// Verifies a single PEP 740 attestation object for `filename` / `sha256`. With no claim

@@ -96,7 +96,7 @@ pub fn verified(publisher: VerifiedPublisher) -> ProvenanceStatus {
         vcs_origin: None,
         vcs_ref: None,
     };
-    ProvenanceStatus::Verified(Box::new(VerifiedProvenance {
+    ProvenanceStatus::Verified(std::sync::Arc::new(VerifiedProvenance {
         publisher: publisher.clone(),
         claimed: Some(claimed),
         attestations: vec![VerifiedAttestation {
@@ -151,6 +151,7 @@ pub fn artifact(filename: &str, provenance: ProvenanceStatus) -> ArtifactEvidenc
         unbound_hashes: Vec::new(),
         foreign_url: None,
         provenance,
+        yanked: None,
     }
 }
 
@@ -196,6 +197,7 @@ pub fn pkg(
         index_url: Some(SecretUrl::new(PYPI)),
         artifacts,
         history: History::FirstRelease,
+        project_status: None,
     }
 }
 
@@ -505,6 +507,7 @@ pub fn realistic() -> (Vec<LockfileEvidence>, Policy) {
     );
     let acme = PackageEvidence {
         history: History::NotApplicable,
+        project_status: None,
         index_url: Some(SecretUrl::new("https://ci:t0ken@pkgs.acme.example/simple")),
         ..with_source(
             pkg(

@@ -242,6 +242,7 @@ impl<'a> HistoryWalk<'a> {
                     sha256: file.sha256.clone(),
                     locked_hash: false,
                     unbound_hashes: Vec::new(),
+                    yanked: super::plan::yank_of(file),
                     foreign_url: None,
                 },
             })

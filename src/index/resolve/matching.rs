@@ -255,6 +255,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
             unbound_hashes: Vec::new(),
             foreign_url: None,
             provenance: missing_release(names),
+            yanked: None,
         })];
     }
     // One group per distinct file, in filename order; an entry with two names joins the
@@ -300,6 +301,7 @@ fn every_file<'a>(release: &Entries<'a>, names: &Names<'_>) -> Vec<Slot<'a>> {
                     unbound_hashes: Vec::new(),
                     foreign_url: None,
                     provenance: ProvenanceStatus::unavailable(cause),
+                    yanked: None,
                 })
             }
         })
@@ -350,6 +352,7 @@ fn match_artifact<'a>(lookup: &Lookup<'a>, artifact: &Artifact, names: &Names<'_
             unbound_hashes: unbound,
             foreign_url: None,
             provenance,
+            yanked: None,
         })
     };
     let named = !artifact.filename.is_empty();
@@ -568,5 +571,6 @@ fn not_found<'a>(
         unbound_hashes: others,
         foreign_url: None,
         provenance: status,
+        yanked: None,
     })
 }

@@ -5,7 +5,7 @@
 
 use super::IndexContext;
 use crate::evidence::{
-    ArtifactEvidence, ForeignUrl, InvalidReason, ProvenanceStatus, UnavailableCause,
+    ArtifactEvidence, ForeignUrl, InvalidReason, ProvenanceStatus, UnavailableCause, Yank,
 };
 use crate::index::fetcher::ProvenanceOutcome;
 use crate::index::simple::{
@@ -84,7 +84,15 @@ pub struct PendingArtifact {
     pub sha256: Option<String>,
     pub locked_hash: bool,
     pub unbound_hashes: Vec<LockedHash>,
+    pub yanked: Option<Yank>,
     pub foreign_url: Option<ForeignUrl>,
+}
+
+/// The yank an index file carries, as evidence.
+pub fn yank_of(file: &IndexFile) -> Option<Yank> {
+    file.yanked.then(|| Yank {
+        reason: file.yank_reason.clone(),
+    })
 }
 
 impl PendingArtifact {
@@ -96,6 +104,7 @@ impl PendingArtifact {
             unbound_hashes: self.unbound_hashes,
             foreign_url: self.foreign_url,
             provenance,
+            yanked: self.yanked,
         }
     }
 }
@@ -116,6 +125,7 @@ impl ArtifactPlan {
                 sha256: evidence.sha256,
                 locked_hash: evidence.locked_hash,
                 unbound_hashes: evidence.unbound_hashes,
+                yanked: evidence.yanked,
                 foreign_url: evidence.foreign_url,
             },
         }
@@ -154,6 +164,7 @@ impl<'a> Release<'a> {
                         sha256: target.sha256,
                         locked_hash: target.locked_hash,
                         unbound_hashes: target.unbound_hashes,
+                        yanked: yank_of(target.file),
                         foreign_url: target.foreign_url,
                     },
                 },

@@ -48,6 +48,7 @@ mod tests {
             url_filename: None,
             url: url.map(str::to_string),
             yanked: false,
+            yank_reason: None,
             provenance: ProvenanceLink::None,
             contradiction: None,
             upload_time: None,

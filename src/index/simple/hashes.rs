@@ -4,8 +4,6 @@
 //! one algorithm make the entry contradict itself: which file the installer checks
 //! against cannot be known.
 
-use std::collections::BTreeMap;
-
 use super::scan::{count, find_either, percent_decode};
 
 /// The most hash algorithms kept for one file (indexes list one to three).
@@ -18,10 +16,64 @@ const URL_ALGORITHMS: [&str; 12] = [
     "sha3_256", "sha3_384", "sha3_512",
 ];
 
+/// The hashes listed for one file, by algorithm (lowercase), in algorithm order. At most
+/// [`MAX_HASHES`] entries, so a sorted vector rather than a map: a page of thousands of
+/// files keeps one of these per file, and a map node costs about half a KiB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileHashes(Vec<(String, String)>);
+
+impl FileHashes {
+    pub fn get(&self, algorithm: &str) -> Option<&String> {
+        self.position(algorithm).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `(algorithm, digest)` in algorithm order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(algorithm, digest)| (algorithm, digest))
+    }
+
+    fn position(&self, algorithm: &str) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|(known, _)| known.as_str().cmp(algorithm))
+    }
+
+    fn insert(&mut self, algorithm: String, digest: String) {
+        match self.position(&algorithm) {
+            Ok(i) => self.0[i].1 = digest,
+            Err(i) => self.0.insert(i, (algorithm, digest)),
+        }
+    }
+
+    /// Drops spare capacity: what is kept is kept for the page's lifetime.
+    pub(crate) fn shrink(mut self) -> FileHashes {
+        self.0.shrink_to_fit();
+        self
+    }
+}
+
+impl<'a> IntoIterator for &'a FileHashes {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(algorithm, digest)| (algorithm, digest))
+    }
+}
+
 /// Hashes being collected for one file.
 #[derive(Debug, Default)]
 pub(super) struct HashSet {
-    pub hashes: BTreeMap<String, String>,
+    pub hashes: FileHashes,
     /// Why the listed hashes contradict each other, when they do.
     pub conflict: Option<String>,
 }

@@ -9,15 +9,17 @@ use reqwest::Url;
 use super::hashes::HashSet;
 use super::scan::{count, decode_entities, find_byte, find_ci, start_tag_end};
 use super::{
-    resolve_link, url_filename, ApiVersion, IndexFile, PageError, PageFormat, ProjectPage,
-    ProvenanceLink,
+    graver, reason_text, resolve_link, url_filename, ApiVersion, IndexFile, PageError, PageFormat,
+    ProjectPage, ProvenanceLink,
 };
+use crate::evidence::ProjectStatus;
 
 /// One `<a>` as found, before its link is resolved.
 struct Anchor {
     href: String,
     provenance: Option<String>,
     yanked: bool,
+    yank_reason: Option<String>,
     /// Why the anchor contradicts itself (two different `href`s, …).
     contradiction: Option<String>,
 }
@@ -29,6 +31,8 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         .map_err(|_| PageError::Malformed("the HTML page is not UTF-8".into()))?;
     let bytes = text.as_bytes();
     let mut api_version = ApiVersion::IMPLICIT;
+    let mut status = ProjectStatus::ACTIVE;
+    let mut status_reason: Option<String> = None;
     let mut base: Option<String> = None;
     // uv honours a `<base>` only before the first link, pip anywhere.
     let mut base_after_anchor = false;
@@ -56,8 +60,15 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
                 if name.eq_ignore_ascii_case("a") {
                     anchors.push(anchor(attributes));
                 } else if name.eq_ignore_ascii_case("meta") {
-                    if let Some(version) = repository_version(attributes)? {
-                        api_version = version;
+                    match meta(attributes)? {
+                        Meta::Version(version) => api_version = version,
+                        Meta::Status(text) => {
+                            status = graver(status, ProjectStatus::new(&text, None));
+                        }
+                        Meta::StatusReason(reason) => {
+                            status_reason.get_or_insert(reason);
+                        }
+                        Meta::Other => {}
                     }
                 } else if name.eq_ignore_ascii_case("base") {
                     if base.is_none() {
@@ -116,19 +127,24 @@ pub fn parse_html(body: &[u8], page_url: &Url) -> Result<ProjectPage, PageError>
         files.push(IndexFile {
             sha256: hashes.hashes.get("sha256").cloned(),
             contradiction: contradiction.or(hashes.conflict),
-            hashes: hashes.hashes,
+            hashes: hashes.hashes.shrink(),
             url: super::download_url(&base_url, &anchor.href),
             filename,
             url_filename: other_name,
             yanked: anchor.yanked,
+            yank_reason: anchor.yank_reason,
             provenance,
             // PEP 700 upload times are in JSON pages only.
             upload_time: None,
         });
     }
+    if !status.is_active() {
+        status.reason = status_reason.as_deref().and_then(reason_text);
+    }
     Ok(ProjectPage {
         format: PageFormat::Html,
         api_version,
+        status,
         files,
     })
 }
@@ -160,26 +176,45 @@ fn anchor(attributes: &str) -> Anchor {
     Anchor {
         href: href.last.unwrap_or_default(),
         provenance: provenance.last,
+        yank_reason: yanked
+            .last
+            .as_deref()
+            .filter(|_| yanked.present)
+            .and_then(reason_text),
         yanked: yanked.present,
         contradiction,
     }
 }
 
-/// The `content` of `<meta name="pypi:repository-version">`, when this is that tag.
-fn repository_version(attributes: &str) -> Result<Option<ApiVersion>, PageError> {
+/// What a `<meta>` tag says that pubgate reads.
+enum Meta {
+    /// `pypi:repository-version`.
+    Version(ApiVersion),
+    /// `pypi:project-status` (PEP 792).
+    Status(String),
+    /// `pypi:project-status-reason`.
+    StatusReason(String),
+    Other,
+}
+
+fn meta(attributes: &str) -> Result<Meta, PageError> {
     let [name, content] = attribute_values(attributes, ["name", "content"]);
-    if name.last.as_deref() != Some("pypi:repository-version") {
-        return Ok(None);
-    }
     let Some(content) = content.last else {
-        return Ok(None);
+        return Ok(Meta::Other);
     };
-    let version = ApiVersion::parse(&content)
-        .ok_or_else(|| PageError::UnsupportedVersion(content.clone()))?;
-    if version.major != 1 {
-        return Err(PageError::UnsupportedVersion(content));
+    match name.last.as_deref() {
+        Some("pypi:repository-version") => {
+            let version = ApiVersion::parse(&content)
+                .ok_or_else(|| PageError::UnsupportedVersion(content.clone()))?;
+            if version.major != 1 {
+                return Err(PageError::UnsupportedVersion(content));
+            }
+            Ok(Meta::Version(version))
+        }
+        Some("pypi:project-status") => Ok(Meta::Status(content)),
+        Some("pypi:project-status-reason") => Ok(Meta::StatusReason(content)),
+        _ => Ok(Meta::Other),
     }
-    Ok(Some(version))
 }
 
 /// What a tag says for one attribute name.

@@ -26,6 +26,8 @@ pub struct FakeFile {
     /// them in the JSON `hashes`; the HTML link carries one (`#sha256=`, else the first).
     pub other_hashes: Vec<(String, String)>,
     pub yanked: bool,
+    /// The reason given for the yank (JSON `yanked` string, HTML `data-yanked` value).
+    pub yank_reason: Option<String>,
     /// Served at the integrity endpoint when present.
     pub provenance: Option<Vec<u8>>,
     /// Whether the project page links the provenance (PyPI always does; `false` models an
@@ -42,6 +44,7 @@ impl FakeFile {
             sha256: Some(sha256.into()),
             other_hashes: Vec::new(),
             yanked: false,
+            yank_reason: None,
             provenance: None,
             link_provenance: true,
             upload_time: Some(DEFAULT_UPLOAD_TIME.into()),
@@ -71,6 +74,13 @@ impl FakeFile {
         self
     }
 
+    /// Yanked with a reason, as PyPI serves it.
+    pub fn yanked_because(mut self, reason: &str) -> FakeFile {
+        self.yanked = true;
+        self.yank_reason = Some(reason.into());
+        self
+    }
+
     pub fn without_hash(mut self) -> FakeFile {
         self.sha256 = None;
         self
@@ -90,6 +100,8 @@ pub(super) const DEFAULT_UPLOAD_TIME: &str = "2025-01-01T00:00:00.000000Z";
 #[derive(Debug, Clone)]
 pub struct FakeIndex {
     projects: BTreeMap<String, Vec<FakeFile>>,
+    /// PEP 792 status and reason by project; absent: active (no marker written).
+    statuses: BTreeMap<String, (String, Option<String>)>,
     api_version: String,
 }
 
@@ -111,6 +123,7 @@ impl FakeIndex {
     pub fn new() -> FakeIndex {
         FakeIndex {
             projects: BTreeMap::new(),
+            statuses: BTreeMap::new(),
             api_version: "1.4".into(),
         }
     }
@@ -128,6 +141,17 @@ impl FakeIndex {
             .entry(normalize_name(project))
             .or_default()
             .push(file);
+        self
+    }
+
+    /// Marks `project` with a PEP 792 status (`archived`, `quarantined`, `deprecated`, or
+    /// anything else) and an optional reason. A quarantined project's page lists no file
+    /// and its provenance is not served, as on PyPI; its files stay in the model.
+    pub fn status(&mut self, project: &str, status: &str, reason: Option<&str>) -> &mut FakeIndex {
+        self.statuses.insert(
+            normalize_name(project),
+            (status.into(), reason.map(str::to_string)),
+        );
         self
     }
 
@@ -162,7 +186,9 @@ impl FakeIndex {
             let mut json_files = Vec::new();
             let mut anchors = String::new();
             let mut versions = BTreeSet::new();
-            for file in files {
+            let status = self.statuses.get(name);
+            let quarantined = status.is_some_and(|(s, _)| s == "quarantined");
+            for file in files.iter().filter(|_| !quarantined) {
                 let version = filename_version(&file.filename, name).unwrap_or("0");
                 versions.insert(version.to_string());
                 let provenance_url =
@@ -193,7 +219,10 @@ impl FakeIndex {
                     "url": format!("{BASE_PLACEHOLDER}/files/{}", file.filename),
                     "hashes": hashes,
                     "requires-python": null,
-                    "yanked": file.yanked,
+                    "yanked": match (&file.yank_reason, file.yanked) {
+                        (Some(reason), true) => Value::String(reason.clone()),
+                        (_, yanked) => Value::Bool(yanked),
+                    },
                     "core-metadata": false,
                     "data-dist-info-metadata": false,
                     "size": 1024,
@@ -227,25 +256,41 @@ impl FakeIndex {
                 };
                 anchors.push_str(&format!("    <a href=\"{}\"", escape(&href)));
                 if file.yanked {
-                    anchors.push_str(" data-yanked=\"\"");
+                    let reason = file.yank_reason.as_deref().unwrap_or("");
+                    anchors.push_str(&format!(" data-yanked=\"{}\"", escape(reason)));
                 }
                 if let (true, Some(url)) = (self.speaks_of_provenance(), &provenance_url) {
                     anchors.push_str(&format!(" data-provenance=\"{}\"", escape(url)));
                 }
                 anchors.push_str(&format!(">{}</a><br />\n", escape(&file.filename)));
             }
-            let page = json!({
+            let mut page = json!({
                 "meta": {"api-version": self.api_version, "_last-serial": 1},
                 "name": name,
                 "versions": versions.iter().collect::<Vec<_>>(),
                 "files": json_files,
             });
+            let mut status_meta = String::new();
+            if let Some((status, reason)) = status {
+                page["project-status"] = json!({"status": status});
+                status_meta.push_str(&format!(
+                    "    <meta name=\"pypi:project-status\" content=\"{}\">\n",
+                    escape(status)
+                ));
+                if let Some(reason) = reason {
+                    page["project-status"]["reason"] = json!(reason);
+                    status_meta.push_str(&format!(
+                        "    <meta name=\"pypi:project-status-reason\" content=\"{}\">\n",
+                        escape(reason)
+                    ));
+                }
+            }
             std::fs::write(
                 page_dir.join("index.json"),
                 serde_json::to_vec_pretty(&page).map_err(std::io::Error::other)?,
             )?;
             let html = format!(
-                "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"{}\">\n    <title>Links for {name}</title>\n  </head>\n  <body>\n    <h1>Links for {name}</h1>\n{anchors}  </body>\n</html>\n",
+                "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"{}\">\n{status_meta}    <title>Links for {name}</title>\n  </head>\n  <body>\n    <h1>Links for {name}</h1>\n{anchors}  </body>\n</html>\n",
                 escape(&self.api_version)
             );
             std::fs::write(page_dir.join("index.html"), html)?;

@@ -118,6 +118,8 @@ struct Config {
     latency: Duration,
     html_only: bool,
     faults: Vec<FaultRule>,
+    /// Requests in flight served at most; the others get a 429 (a rate-limiting front).
+    capacity: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -228,6 +230,12 @@ impl FakePypi {
     /// Latency added to every request.
     pub fn set_latency(&self, latency: Duration) {
         self.config().latency = latency;
+    }
+
+    /// Answer `429 Too Many Requests` to a request that arrives while `capacity` others are
+    /// in flight, as a rate-limiting front does (`None`: no limit).
+    pub fn set_capacity(&self, capacity: Option<usize>) {
+        self.config().capacity = capacity;
     }
 
     /// Serve HTML pages even to clients that ask for JSON (an HTML-only index).
@@ -394,6 +402,16 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) -> std::io::
                 }
                 chosen = Some((rule.pattern.clone(), rule.fault.clone()));
                 break;
+            }
+            let over = config
+                .capacity
+                .is_some_and(|capacity| state.in_flight.load(Ordering::SeqCst) > capacity);
+            if over && chosen.is_none() {
+                let fault = Fault::Status {
+                    status: 429,
+                    retry_after: None,
+                };
+                chosen = Some(("(over capacity)".to_string(), fault));
             }
             (config.latency, chosen, config.html_only)
         };
