@@ -19,35 +19,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pubgate::index::{gather_report_blocking, IndexOptions, NoProgress};
+mod support;
+
+use pubgate::index::{gather_report_blocking, NoProgress};
 use pubgate::lockfile::{Artifact, Location, LockFormat, LockedPackage, Lockfile, Source};
 use pubgate::testing::fake_pypi::{
     default_minter, default_publisher, synthetic_sha256, FakeFile, FakeIndex, FakePypi,
     MintRequest, Variant,
 };
 use pubgate::url::SecretUrl;
-use pubgate::verify::TrustRoot;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Peak resident set size of this process (VmHWM), in KiB.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))?
-                .to_string();
-            line.split_whitespace().nth(1)?.parse().ok()
-        })
-        .unwrap_or(0)
-}
+use support::{child_options, env_number, peak_rss_kib};
 
 const VERSIONS: [&str; 2] = ["1.2.3", "1.2.2"];
 
@@ -129,15 +110,7 @@ fn child(args: &[String]) {
         panic!("--child INDEX_URL CACHE ROOT_FILE COUNT CONCURRENCY MODE VENDOR_DIR")
     };
     let lock = lockfile(count.parse().expect("count"), index_url);
-    let trust_root = if root_file.is_empty() {
-        TrustRoot::production().expect("trust root")
-    } else {
-        TrustRoot::from_file(Path::new(root_file)).expect("trust root")
-    };
-    let mut options = IndexOptions::new(trust_root);
-    options.index_url = SecretUrl::new(index_url.as_str());
-    options.cache_dir = Some(PathBuf::from(cache));
-    options.http.concurrency = concurrency.parse().expect("concurrency");
+    let mut options = child_options(index_url, cache, root_file, concurrency);
     match mode.as_str() {
         "record" => {
             // As `pubgate fetch` does: the recorder writes only into an existing directory.
